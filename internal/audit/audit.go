@@ -1,0 +1,299 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package audit owns the trail of every API call and session: who did
+// what, to which resources, from where, and how it ended. Records are
+// written in batches (group commit) and a request is answered only after
+// its record is stored, so an acknowledged request is never missing from
+// the trail.
+package audit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kanri-dev/kanri/internal/awserr"
+)
+
+// Outcomes of a recorded request.
+const (
+	Success = "Success" // the operation was performed
+	Denied  = "Denied"  // authorization refused it
+	Failed  = "Failed"  // authentication failed, or the operation returned an error
+)
+
+// Event is one audit record. It never holds a secret or a parameter value.
+type Event struct {
+	ID            string // unique, random
+	Time          time.Time
+	RequestID     string
+	Account       string
+	Region        string
+	Source        string // the service's host name, e.g. "sts.amazonaws.com"
+	Name          string // the operation, e.g. "GetCallerIdentity"
+	ReadOnly      bool
+	PrincipalARN  string
+	PrincipalID   string
+	PrincipalType string
+	UserName      string
+	AccessKeyID   string
+	Resources     []Resource
+	SourceIP      string
+	UserAgent     string
+	Outcome       string // Success, Denied or Failed
+	ErrorCode     string
+	ErrorMessage  string
+}
+
+// Resource is a resource an event names.
+type Resource struct {
+	ARN  string
+	Type string // e.g. "AWS::IAM::User"
+}
+
+// Query selects events for Lookup. Zero fields do not filter.
+type Query struct {
+	Start, End time.Time
+	// Attribute and Value filter on one attribute, as CloudTrail's
+	// LookupAttributes: EventId, EventName, ReadOnly, Username,
+	// ResourceType, ResourceName, EventSource, AccessKeyId.
+	Attribute, Value string
+	Limit            int
+	// After continues a listing after the event with this time and ID.
+	AfterTime time.Time
+	AfterID   string
+}
+
+// Store is the storage the trail needs.
+type Store interface {
+	AppendEvents(ctx context.Context, events []Event) error
+	LookupEvents(ctx context.Context, q Query) ([]Event, error)
+}
+
+// Config configures a Trail.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger
+	// Registerer receives the trail's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
+	// MaxBatch bounds the events written in one transaction. Zero means 512.
+	MaxBatch int
+	// WaitTimeout bounds how long Record waits for its event to be stored
+	// when the store is failing. Zero means 5 seconds.
+	WaitTimeout time.Duration
+	// Required makes Record fail (and so the request with it) when the
+	// event could not be stored within WaitTimeout. Otherwise the request
+	// goes on and the event stays queued until the store accepts it.
+	Required bool
+}
+
+// Trail records events. Start it with Run; Close flushes what is queued.
+// Record is safe for concurrent use.
+type Trail struct {
+	store    Store
+	log      *slog.Logger
+	maxBatch int
+	wait     time.Duration
+	required bool
+
+	queue chan pending
+	done  chan struct{} // closed when the writer has stopped
+
+	closeOnce sync.Once
+	mu        sync.Mutex
+	closed    bool // guarded by mu; no Record after Close
+
+	backlog  prometheus.Gauge
+	written  prometheus.Counter
+	failures prometheus.Counter
+	batches  prometheus.Histogram
+}
+
+type pending struct {
+	ev   Event
+	done chan error // receives the write's outcome; buffered
+}
+
+// New returns a Trail. Its writer runs once Run is called.
+func New(cfg Config) *Trail {
+	t := &Trail{
+		store:    cfg.Store,
+		log:      cfg.Logger,
+		maxBatch: cfg.MaxBatch,
+		wait:     cfg.WaitTimeout,
+		required: cfg.Required,
+		queue:    make(chan pending, 65536),
+		done:     make(chan struct{}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kanri_audit_backlog", Help: "Audit events waiting to be written."}),
+		written: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kanri_audit_events_written_total", Help: "Audit events written to the store."}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kanri_audit_write_failures_total", Help: "Failed attempts to write a batch of audit events."}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "kanri_audit_batch_size", Help: "Audit events per write.", Buckets: prometheus.ExponentialBuckets(1, 2, 11)}),
+	}
+	if t.log == nil {
+		t.log = slog.Default()
+	}
+	if t.maxBatch <= 0 {
+		t.maxBatch = 512
+	}
+	if t.wait <= 0 {
+		t.wait = 5 * time.Second
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(t.backlog, t.written, t.failures, t.batches)
+	}
+	return t
+}
+
+// ErrUnavailable is returned by Record when the trail cannot store events
+// and is configured to refuse requests then.
+var ErrUnavailable = awserr.New(awserr.Unavailable, "ServiceUnavailable",
+	"The audit trail cannot record this request; it was refused.")
+
+// Record queues ev and waits until it is stored. It returns nil once the
+// event is durable in the store. If the store keeps failing, it returns
+// ErrUnavailable after the wait timeout when the trail is required, and nil
+// otherwise (the event stays queued and is written when the store recovers).
+func (t *Trail) Record(ctx context.Context, ev Event) error {
+	p := pending{ev: ev, done: make(chan error, 1)}
+	deadline := time.Now().Add(t.wait)
+	for !t.enqueue(p) {
+		// The queue is full: wait for room, but not forever.
+		if time.Now().After(deadline) {
+			t.log.Error("audit queue full; request refused", "request_id", ev.RequestID, "event", ev.Name)
+			return ErrUnavailable
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case err := <-p.done:
+		return err
+	case <-timer.C:
+		if t.required {
+			return ErrUnavailable
+		}
+		return nil
+	case <-ctx.Done():
+		// The event is queued and will be written; the caller is gone.
+		return nil
+	}
+}
+
+// enqueue queues p unless the queue is full. It reports an error as false
+// after Close as well, which Record turns into a refusal at its deadline.
+func (t *Trail) enqueue(p pending) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	select {
+	case t.queue <- p:
+		t.backlog.Inc()
+		return true
+	default:
+		return false
+	}
+}
+
+// Healthy reports whether the trail is keeping up: when it is required and
+// its backlog is full, requests should be refused before they do anything.
+func (t *Trail) Healthy() bool {
+	return len(t.queue) < cap(t.queue)
+}
+
+// Run writes queued events until Close is called, then writes what
+// remains and returns. ctx bounds only the store calls' lifetime; Run keeps
+// draining after ctx ends so nothing queued is lost.
+func (t *Trail) Run(ctx context.Context) {
+	defer close(t.done)
+	ctx = context.WithoutCancel(ctx)
+	batch := make([]pending, 0, t.maxBatch)
+	for {
+		p, ok := <-t.queue
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], p)
+	fill:
+		for len(batch) < t.maxBatch {
+			select {
+			case p, ok := <-t.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		t.write(ctx, batch)
+	}
+}
+
+// write stores batch, retrying with backoff until it succeeds, and tells
+// each waiter.
+func (t *Trail) write(ctx context.Context, batch []pending) {
+	events := make([]Event, len(batch))
+	for i, p := range batch {
+		events[i] = p.ev
+	}
+	backoff := 10 * time.Millisecond
+	for {
+		err := t.store.AppendEvents(ctx, events)
+		if err == nil {
+			break
+		}
+		// Waiters give up at their own deadline; the batch is kept and
+		// retried until the store takes it.
+		t.failures.Inc()
+		t.log.Error("audit write failed; retrying", "events", len(events), "err", err)
+		time.Sleep(backoff)
+		backoff = min(backoff*2, 2*time.Second)
+	}
+	t.written.Add(float64(len(batch)))
+	t.batches.Observe(float64(len(batch)))
+	t.backlog.Sub(float64(len(batch)))
+	for _, p := range batch {
+		p.done <- nil
+	}
+}
+
+// Close stops accepting events, waits until every queued event is written,
+// and returns.
+func (t *Trail) Close() error {
+	t.closeOnce.Do(func() {
+		t.mu.Lock()
+		t.closed = true
+		close(t.queue)
+		t.mu.Unlock()
+	})
+	<-t.done
+	return nil
+}
+
+// Lookup returns events matching q, newest first, and whether more follow.
+func (t *Trail) Lookup(ctx context.Context, q Query) ([]Event, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	evs, err := t.store.LookupEvents(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("lookup events: %w", err)
+	}
+	return evs, nil
+}
