@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -104,6 +105,7 @@ type Trail struct {
 	queue chan pending
 	done  chan struct{} // closed when the writer has stopped
 
+	failing   atomic.Bool // the last write failed
 	closeOnce sync.Once
 	mu        sync.Mutex
 	closed    bool // guarded by mu; no Record after Close
@@ -210,10 +212,12 @@ func (t *Trail) enqueue(p pending) bool {
 	}
 }
 
-// Healthy reports whether the trail is keeping up: when it is required and
-// its backlog is full, requests should be refused before they do anything.
+// Healthy reports whether a required trail can take events now: its store
+// accepted the last write and its queue has room. Callers refuse changes
+// before making them when it is not. A trail that is not required is
+// always healthy.
 func (t *Trail) Healthy() bool {
-	return len(t.queue) < cap(t.queue)
+	return !t.required || (!t.failing.Load() && len(t.queue) < cap(t.queue))
 }
 
 // Run writes queued events until Close is called, then writes what
@@ -256,8 +260,10 @@ func (t *Trail) write(ctx context.Context, batch []pending) {
 	for {
 		err := t.store.AppendEvents(ctx, events)
 		if err == nil {
+			t.failing.Store(false)
 			break
 		}
+		t.failing.Store(true)
 		// Waiters give up at their own deadline; the batch is kept and
 		// retried until the store takes it.
 		t.failures.Inc()

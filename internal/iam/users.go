@@ -192,13 +192,17 @@ func (s *Service) CreateAccessKey(ctx context.Context, userName string) (Credent
 // copied to another row does not open.
 func keyAAD(id string) []byte { return []byte("iam:access-key:" + id) }
 
-// ErrUnknownKey is returned by Lookup for an access key that does not exist
+// ErrUnknownKey is returned by Credentials for an access key that does not exist
 // or is not active.
 var ErrUnknownKey = awserr.New(awserr.Unauthenticated, "InvalidClientTokenId", "The security token included in the request is invalid.")
 
-// Lookup returns the secret and principal of an active access key. Results
-// are cached for the configured TTL.
-func (s *Service) Lookup(ctx context.Context, accessKeyID string) (secret string, p Principal, err error) {
+// Credentials returns the secret and principal of an active access key.
+// Results are cached for the configured TTL. Long-term keys carry no
+// session token; a request that sends one with them is refused.
+func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken string) (secret string, p Principal, err error) {
+	if sessionToken != "" || !strings.HasPrefix(accessKeyID, "AKIA") {
+		return "", Principal{}, ErrUnknownKey
+	}
 	now := s.now()
 	s.mu.Lock()
 	c, ok := s.keys[accessKeyID]

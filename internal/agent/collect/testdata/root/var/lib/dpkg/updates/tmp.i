@@ -1,0 +1,3 @@
+Package: adduser
+Status: purge ok not-installed
+Architecture: all

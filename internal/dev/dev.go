@@ -1,0 +1,169 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package dev is `kanri dev`: the whole system on one machine with embedded
+// defaults and no external service, for a first look and for tests. It
+// runs a server on a data dir (a fresh temp dir unless given), makes the
+// administrator, and writes AWS shared credentials and config files that
+// the AWS CLI and SDKs use as they are.
+package dev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/kanri-dev/kanri/internal/iam"
+	"github.com/kanri-dev/kanri/internal/server"
+	"github.com/kanri-dev/kanri/internal/sharedconfig"
+)
+
+// Default addresses of `kanri dev`. They avoid ports that other common
+// services use (4222, 5432, 8080).
+const (
+	DefaultHTTPAddr = "127.0.0.1:8470"
+	DefaultBusAddr  = "127.0.0.1:8471"
+)
+
+// Config configures a Dev.
+type Config struct {
+	// DataDir keeps all state; empty means a new temp dir.
+	DataDir  string
+	HTTPAddr string // default DefaultHTTPAddr; "127.0.0.1:0" picks a free port
+	BusAddr  string // default DefaultBusAddr
+	Region   string // default us-east-1
+	Logger   *slog.Logger
+	// Out receives the banner that tells the user how to use the system;
+	// nil means no banner.
+	Out io.Writer
+}
+
+// Dev is a running development system.
+type Dev struct {
+	cfg    Config
+	Server *server.Server
+	creds  sharedconfig.Profile
+}
+
+// New starts nothing yet: it prepares the data dir, the server and the
+// administrator's credentials files. Run serves.
+func New(ctx context.Context, cfg Config) (*Dev, error) {
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = DefaultHTTPAddr
+	}
+	if cfg.BusAddr == "" {
+		cfg.BusAddr = DefaultBusAddr
+	}
+	if cfg.DataDir == "" {
+		dir, err := os.MkdirTemp("", "kanri-dev-")
+		if err != nil {
+			return nil, fmt.Errorf("dev: %w", err)
+		}
+		cfg.DataDir = dir
+	}
+	srv, err := server.New(ctx, server.Config{
+		DataDir:       cfg.DataDir,
+		HTTPAddr:      cfg.HTTPAddr,
+		Region:        cfg.Region,
+		Logger:        cfg.Logger,
+		AuditRequired: true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Dev{cfg: cfg, Server: srv}
+	if err := d.ensureCredentials(ctx); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// ensureCredentials reuses the credentials file when its key still works,
+// and otherwise makes a new administrator key and writes both files.
+func (d *Dev) ensureCredentials(ctx context.Context) error {
+	p, err := sharedconfig.ReadCredentials(d.CredentialsFile(), "default")
+	if err == nil {
+		if _, _, err := d.Server.IAM.Credentials(ctx, p.AccessKeyID, ""); err == nil {
+			d.creds = p
+			return d.writeConfig()
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, sharedconfig.ErrNoProfile) {
+		return fmt.Errorf("dev: %w", err)
+	}
+	creds, created, err := d.Server.IAM.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	if !created {
+		if creds, err = d.Server.IAM.CreateAccessKey(ctx, iam.AdminName); err != nil {
+			return fmt.Errorf("dev: %w", err)
+		}
+	}
+	d.creds = sharedconfig.Profile{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}
+	if err := sharedconfig.WriteCredentials(d.CredentialsFile(), d.creds); err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return d.writeConfig()
+}
+
+func (d *Dev) writeConfig() error {
+	err := sharedconfig.WriteConfig(d.ConfigFile(), sharedconfig.Profile{Region: d.Server.Region(), EndpointURL: d.Server.Endpoint()})
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	return nil
+}
+
+// DataDir returns the directory holding all state.
+func (d *Dev) DataDir() string { return d.cfg.DataDir }
+
+// CredentialsFile returns the path of the AWS shared credentials file.
+func (d *Dev) CredentialsFile() string { return filepath.Join(d.cfg.DataDir, "credentials") }
+
+// ConfigFile returns the path of the AWS shared config file.
+func (d *Dev) ConfigFile() string { return filepath.Join(d.cfg.DataDir, "config") }
+
+// AccessKeyID returns the administrator's access key ID.
+func (d *Dev) AccessKeyID() string { return d.creds.AccessKeyID }
+
+// SecretAccessKey returns the administrator's secret access key.
+func (d *Dev) SecretAccessKey() string { return d.creds.SecretAccessKey }
+
+// Run serves until ctx ends, after printing the banner.
+func (d *Dev) Run(ctx context.Context) error {
+	if d.cfg.Out != nil {
+		d.printBanner(d.cfg.Out)
+	}
+	return d.Server.Run(ctx)
+}
+
+// Close releases what New opened.
+func (d *Dev) Close() error { return d.Server.Close() }
+
+func (d *Dev) printBanner(w io.Writer) {
+	ep := d.Server.Endpoint()
+	fmt.Fprintf(w, `kanri dev is running.
+
+  endpoint     %s
+  account      %s
+  region       %s
+  data dir     %s
+  credentials  %s (administrator, profile "default")
+
+Use it with the AWS CLI:
+
+  export AWS_SHARED_CREDENTIALS_FILE=%s
+  export AWS_CONFIG_FILE=%s
+  aws --endpoint-url %s sts get-caller-identity
+
+Restart on the same state with: kanri dev --data-dir %s
+Press Ctrl-C to stop.
+`, ep, d.Server.Account(), d.Server.Region(), d.cfg.DataDir, d.CredentialsFile(),
+		d.CredentialsFile(), d.ConfigFile(), ep, d.cfg.DataDir)
+}

@@ -1,0 +1,296 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+// Package server is the kanri control plane: it opens the store and the
+// master key, wires the domains to the AWS-compatible front door, and
+// serves HTTP (API, health, metrics) until its context ends.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kanri-dev/kanri/internal/api"
+	"github.com/kanri-dev/kanri/internal/arn"
+	"github.com/kanri-dev/kanri/internal/audit"
+	"github.com/kanri-dev/kanri/internal/buildinfo"
+	"github.com/kanri-dev/kanri/internal/iam"
+	"github.com/kanri-dev/kanri/internal/kms"
+	"github.com/kanri-dev/kanri/internal/sharedconfig"
+	"github.com/kanri-dev/kanri/internal/store"
+	"github.com/kanri-dev/kanri/internal/sts"
+)
+
+// Config configures a Server.
+type Config struct {
+	// DataDir holds the SQLite database (without DatabaseURL) and the
+	// master key file (without MasterKeyFile). Required.
+	DataDir string
+	// DatabaseURL selects PostgreSQL ("postgres://…"); empty means SQLite.
+	DatabaseURL string
+	// MasterKeyFile is the master key file; empty means DataDir/master.key.
+	// Replicas sharing a database must share it.
+	MasterKeyFile string
+	// HTTPAddr is the API listener's address, e.g. "127.0.0.1:8470".
+	HTTPAddr string
+	// Region is the region every resource belongs to; empty means us-east-1.
+	Region string
+	// TLSCertFile and TLSKeyFile, when both set, make the listener HTTPS.
+	TLSCertFile, TLSKeyFile string
+	// AuditRequired refuses requests whose audit record cannot be stored.
+	AuditRequired bool
+	// MaxBodyBytes bounds request bodies; zero means the default.
+	MaxBodyBytes int64
+	// BootstrapCredentialsFile, when set, makes the first administrator if
+	// there is none and writes its access key to this file (an AWS shared
+	// credentials file, mode 0600). Once an administrator exists it is
+	// never written again.
+	BootstrapCredentialsFile string
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultRegion is the region used when none is configured.
+const DefaultRegion = "us-east-1"
+
+// Server is a running control plane. New binds its listener; Run serves;
+// Close releases what New opened.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *store.DB
+	keyring  *kms.Keyring
+	account  string
+	IAM      *iam.Service
+	trail    *audit.Trail
+	listener net.Listener
+	http     *http.Server
+	registry *prometheus.Registry
+	ready    atomic.Bool
+	readyCh  chan struct{} // closed once Run serves
+}
+
+// New opens the store and master key, makes sure the account exists, and
+// binds the HTTP listener. It does not serve until Run.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("server: a data dir is required")
+	}
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MasterKeyFile == "" {
+		cfg.MasterKeyFile = filepath.Join(cfg.DataDir, "master.key")
+	}
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return nil, errors.New("server: TLS needs both a certificate and a key file")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("server: data dir: %w", err)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, registry: prometheus.NewRegistry(), readyCh: make(chan struct{})}
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	var err error
+	if s.keyring, err = kms.LoadKeyring(cfg.MasterKeyFile); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if s.db, err = store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: s.log}); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if s.account, err = s.db.SetMetaIfAbsent(ctx, "account_id", newAccountID()); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("server: account: %w", err)
+	}
+	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account})
+	if cfg.BootstrapCredentialsFile != "" {
+		if err := s.bootstrap(ctx, cfg.BootstrapCredentialsFile); err != nil {
+			s.db.Close()
+			return nil, err
+		}
+	}
+	s.trail = audit.New(audit.Config{Store: s.db, Logger: s.log, Registerer: s.registry, Required: cfg.AuditRequired})
+
+	handler := api.New(api.Config{
+		Services:      s.services(),
+		Authenticator: s.IAM,
+		Authorizer:    s.IAM,
+		Audit:         s.trail,
+		Account:       s.account,
+		Region:        cfg.Region,
+		Logger:        s.log,
+		Metrics:       api.NewMetrics(s.registry),
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", rootHandler(handler))
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("server: listen: %w", err)
+	}
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			s.listener.Close()
+			s.db.Close()
+			return nil, fmt.Errorf("server: tls: %w", err)
+		}
+		s.listener = tls.NewListener(s.listener, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	return s, nil
+}
+
+// services lists the AWS-shaped services the front door serves.
+func (s *Server) services() []*api.Service {
+	return []*api.Service{
+		stsService(sts.New()),
+		cloudTrailService(s.trail),
+	}
+}
+
+// rootHandler sends API requests to api and answers a plain GET / (a
+// browser, a curious operator) with what this endpoint is.
+func rootHandler(apiHandler http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			fmt.Fprintf(w, "kanri %s: AWS-compatible API endpoint. Use the AWS CLI or an AWS SDK with --endpoint-url.\n", buildinfo.Version())
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() {
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// bootstrap makes the first administrator and writes its credentials.
+func (s *Server) bootstrap(ctx context.Context, path string) error {
+	creds, created, err := s.IAM.Bootstrap(ctx)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if !created {
+		s.log.Info("administrator exists; bootstrap credentials not written", "file", path)
+		return nil
+	}
+	if err := sharedconfig.WriteCredentials(path, sharedconfig.Profile{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}); err != nil {
+		return fmt.Errorf("server: write bootstrap credentials: %w", err)
+	}
+	s.log.Info("administrator created", "user", iam.AdminName, "access_key_id", creds.AccessKeyID, "credentials_file", path)
+	return nil
+}
+
+// Ready returns a channel closed once Run serves requests.
+func (s *Server) Ready() <-chan struct{} { return s.readyCh }
+
+// Account returns the account ID every resource belongs to.
+func (s *Server) Account() string { return s.account }
+
+// Region returns the configured region.
+func (s *Server) Region() string { return s.cfg.Region }
+
+// Addr returns the address the API listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Endpoint returns the API's URL.
+func (s *Server) Endpoint() string {
+	scheme := "http"
+	if s.cfg.TLSCertFile != "" {
+		scheme = "https"
+	}
+	return scheme + "://" + s.Addr()
+}
+
+// ARN returns the ARN of a resource of this server's account and region.
+func (s *Server) ARN(service, resource string) string {
+	return arn.ARN{Partition: arn.DefaultPartition, Service: service, Region: s.cfg.Region, Account: s.account, Resource: resource}.String()
+}
+
+// Run serves until ctx ends, then shuts down gracefully: it stops taking
+// requests, lets those in flight finish, and writes every queued audit
+// record before returning.
+func (s *Server) Run(ctx context.Context) error {
+	trailDone := make(chan struct{})
+	go func() {
+		defer close(trailDone)
+		s.trail.Run(ctx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.listener) }()
+	s.ready.Store(true)
+	close(s.readyCh)
+	s.log.Info("server started", "endpoint", s.Endpoint(), "account", s.account, "region", s.cfg.Region,
+		"database", string(s.db.Engine()), "version", buildinfo.Version())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+		err = fmt.Errorf("serve: %w", err)
+	}
+	s.ready.Store(false)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if serr := s.http.Shutdown(shutdownCtx); serr != nil && err == nil {
+		err = fmt.Errorf("shutdown: %w", serr)
+	}
+	s.trail.Close()
+	<-trailDone
+	s.log.Info("server stopped")
+	return err
+}
+
+// Close releases the store. Call it after Run returns (or instead of Run).
+func (s *Server) Close() error {
+	s.listener.Close()
+	return s.db.Close()
+}
+
+// newAccountID returns a random 12-digit account ID that does not start
+// with 0, so that tools that read it as a number keep every digit.
+func newAccountID() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(9e11))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return fmt.Sprintf("%012d", n.Int64()+1e11)
+}
