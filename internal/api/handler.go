@@ -131,7 +131,10 @@ type call struct {
 
 // ServeHTTP answers one API request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{start: h.cfg.Now(), requestID: uuid.NewString()}
+	c := &call{start: h.cfg.Now(), requestID: uuid.NewString(), protocol: Query}
+	if r.Header.Get("X-Amz-Target") != "" {
+		c.protocol = JSON
+	}
 	w.Header().Set("x-amzn-RequestId", c.requestID)
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))

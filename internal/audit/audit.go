@@ -167,7 +167,14 @@ var ErrUnavailable = awserr.New(awserr.Unavailable, "ServiceUnavailable",
 func (t *Trail) Record(ctx context.Context, ev Event) error {
 	p := pending{ev: ev, done: make(chan error, 1)}
 	deadline := time.Now().Add(t.wait)
-	for !t.enqueue(p) {
+	for {
+		queued, closed := t.enqueue(p)
+		if queued {
+			break
+		}
+		if closed {
+			return ErrUnavailable
+		}
 		// The queue is full: wait for room, but not forever.
 		if time.Now().After(deadline) {
 			t.log.Error("audit queue full; request refused", "request_id", ev.RequestID, "event", ev.Name)
@@ -195,20 +202,19 @@ func (t *Trail) Record(ctx context.Context, ev Event) error {
 	}
 }
 
-// enqueue queues p unless the queue is full. It reports an error as false
-// after Close as well, which Record turns into a refusal at its deadline.
-func (t *Trail) enqueue(p pending) bool {
+// enqueue queues p unless the queue is full or the trail is closed.
+func (t *Trail) enqueue(p pending) (queued, closed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
-		return false
+		return false, true
 	}
 	select {
 	case t.queue <- p:
 		t.backlog.Inc()
-		return true
+		return true, false
 	default:
-		return false
+		return false, false
 	}
 }
 

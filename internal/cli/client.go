@@ -47,7 +47,7 @@ func (cf *clientFlags) awsConfig(ctx context.Context, env *Env) (aws.Config, err
 	if cf.output != "table" && cf.output != "json" {
 		return aws.Config{}, usageError{fmt.Errorf("--output %q: want table or json", cf.output)}
 	}
-	opts := []func(*config.LoadOptions) error{config.WithHTTPClient(sdkhttp.Client())}
+	var opts []func(*config.LoadOptions) error
 	if cf.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cf.profile))
 	}
@@ -58,6 +58,7 @@ func (cf *clientFlags) awsConfig(ctx context.Context, env *Env) (aws.Config, err
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	cfg.HTTPClient = sdkhttp.Wrap(cfg.HTTPClient)
 	endpoint := cf.endpoint
 	if endpoint == "" {
 		endpoint = env.getenv("KANRI_ENDPOINT_URL")

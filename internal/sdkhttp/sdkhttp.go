@@ -17,18 +17,33 @@ import (
 	"net/http"
 )
 
+// Doer sends HTTP requests; *http.Client and the AWS SDK's clients are
+// Doers.
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
 // Client returns an HTTP client for AWS SDK configurations.
-func Client() *http.Client {
-	return &http.Client{Transport: &bufferedBody{next: http.DefaultTransport.(*http.Transport).Clone()}}
+func Client() Doer { return Wrap(&http.Client{}) }
+
+// Wrap returns next sending every request body from memory. Use it on the
+// client the SDK's configuration loader built, which carries settings such
+// as a custom CA bundle.
+// A nil next means a plain *http.Client.
+func Wrap(next Doer) Doer {
+	if next == nil {
+		next = &http.Client{}
+	}
+	return &bufferedBody{next: next}
 }
 
 // bufferedBody reads request bodies into memory before sending them.
-type bufferedBody struct{ next http.RoundTripper }
+type bufferedBody struct{ next Doer }
 
-// RoundTrip sends r with its body read into memory.
-func (b *bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
+// Do sends r with its body read into memory.
+func (b *bufferedBody) Do(r *http.Request) (*http.Response, error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return b.next.RoundTrip(r)
+		return b.next.Do(r)
 	}
 	body, err := io.ReadAll(r.Body)
 	r.Body.Close()
@@ -39,5 +54,5 @@ func (b *bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	r2.ContentLength = int64(len(body))
-	return b.next.RoundTrip(r2)
+	return b.next.Do(r2)
 }

@@ -48,7 +48,8 @@ func serializationError(body []byte, err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		line, col := position(body, syn.Offset)
+		// Offset counts the bytes read, including the offending one.
+		line, col := position(body, max(syn.Offset-1, 0))
 		return awserr.Errorf(awserr.Invalid, "SerializationException", "invalid JSON at line %d, column %d: %s", line, col,
 			strings.TrimPrefix(syn.Error(), "json: "))
 	case errors.As(err, &typ):

@@ -1,0 +1,135 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kanri-dev/kanri/internal/audit"
+	"github.com/kanri-dev/kanri/internal/store"
+	"github.com/kanri-dev/kanri/internal/store/storetest"
+)
+
+// failing wraps a real store and fails its first n appends, to show what
+// the trail does while its database is failing.
+type failing struct {
+	*store.DB
+	left atomic.Int32
+}
+
+func (f *failing) AppendEvents(ctx context.Context, evs []audit.Event) error {
+	if f.left.Add(-1) >= 0 {
+		return errors.New("disk on fire")
+	}
+	return f.DB.AppendEvents(ctx, evs)
+}
+
+func event(i int) audit.Event {
+	return audit.Event{ID: fmt.Sprintf("ev-%05d", i), Time: time.Now(), RequestID: fmt.Sprintf("r-%d", i), Name: "GetCallerIdentity", Source: "sts.amazonaws.com", Outcome: audit.Success}
+}
+
+func run(t *testing.T, tr *audit.Trail) {
+	done := make(chan struct{})
+	go func() { tr.Run(context.Background()); close(done) }()
+	t.Cleanup(func() { tr.Close(); <-done })
+}
+
+func TestRecordIsDurableWhenItReturns(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	tr := audit.New(audit.Config{Store: db, Required: true})
+	run(t, tr)
+	var wg sync.WaitGroup
+	for i := 0; i < 500; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := tr.Record(context.Background(), event(i)); err != nil {
+				t.Errorf("Record: %v", err)
+				return
+			}
+			// Once Record returns, the store has the event.
+			got, err := db.LookupEvents(context.Background(), audit.Query{Attribute: "EventId", Value: event(i).ID, Limit: 1})
+			if err != nil || len(got) != 1 {
+				t.Errorf("event %d not stored when Record returned: %v, %v", i, got, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestRequiredTrailRefusesWhileFailing(t *testing.T) {
+	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
+	db.left.Store(1 << 30)
+	tr := audit.New(audit.Config{Store: db, Required: true, WaitTimeout: 100 * time.Millisecond})
+	run(t, tr)
+	if !tr.Healthy() {
+		t.Fatal("Healthy before any failure = false")
+	}
+	err := tr.Record(context.Background(), event(1))
+	if !errors.Is(err, audit.ErrUnavailable) {
+		t.Fatalf("Record while the store fails = %v, want ErrUnavailable", err)
+	}
+	if tr.Healthy() {
+		t.Error("Healthy while the store fails = true")
+	}
+	// The store recovers: the queued event is written, nothing is lost.
+	db.left.Store(0)
+	deadline := time.Now().Add(10 * time.Second)
+	for !tr.Healthy() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tr.Record(context.Background(), event(2)); err != nil {
+		t.Fatalf("Record after recovery = %v", err)
+	}
+	got, err := db.LookupEvents(context.Background(), audit.Query{Limit: 10})
+	if err != nil || len(got) != 2 {
+		t.Errorf("events after recovery = %d, %v; want both", len(got), err)
+	}
+}
+
+func TestOptionalTrailKeepsServing(t *testing.T) {
+	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
+	db.left.Store(3)
+	tr := audit.New(audit.Config{Store: db, WaitTimeout: 50 * time.Millisecond})
+	run(t, tr)
+	if err := tr.Record(context.Background(), event(1)); err != nil {
+		t.Errorf("Record on an optional trail while failing = %v, want nil", err)
+	}
+	if !tr.Healthy() {
+		t.Error("an optional trail reports unhealthy")
+	}
+	tr.Close() // flushes: the retried batch lands
+	got, _ := db.LookupEvents(context.Background(), audit.Query{Limit: 10})
+	if len(got) != 1 {
+		t.Errorf("events after Close = %d, want 1", len(got))
+	}
+}
+
+func TestCloseFlushes(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	tr := audit.New(audit.Config{Store: db})
+	done := make(chan struct{})
+	go func() { tr.Run(context.Background()); close(done) }()
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); tr.Record(context.Background(), event(i)) }()
+	}
+	wg.Wait()
+	tr.Close()
+	<-done
+	got, _ := db.LookupEvents(context.Background(), audit.Query{Limit: 1000})
+	if len(got) != 200 {
+		t.Errorf("events after Close = %d, want 200", len(got))
+	}
+	if err := tr.Record(context.Background(), event(999)); err == nil {
+		t.Error("Record after Close succeeded")
+	}
+}
