@@ -4,8 +4,8 @@
 package kanritest
 
 import (
-	"crypto/tls"
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
