@@ -311,7 +311,7 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, c *call, out an
 func (h *Handler) event(c *call, err error) audit.Event {
 	p := c.caller.Principal
 	ev := audit.Event{
-		ID:            uuid.NewString(),
+		ID:            audit.NewID(c.start),
 		Time:          c.start,
 		RequestID:     c.requestID,
 		Account:       h.cfg.Account,

@@ -10,6 +10,7 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -30,7 +31,7 @@ const (
 
 // Event is one audit record. It never holds a secret or a parameter value.
 type Event struct {
-	ID            string // unique, random
+	ID            string // from NewID: unique and ordered by time
 	Time          time.Time
 	RequestID     string
 	Account       string
@@ -65,9 +66,47 @@ type Query struct {
 	// ResourceType, ResourceName, EventSource, AccessKeyId.
 	Attribute, Value string
 	Limit            int
-	// After continues a listing after the event with this time and ID.
-	AfterTime time.Time
-	AfterID   string
+	// AfterID continues a listing (newest first) after the event with
+	// this ID.
+	AfterID string
+}
+
+// NewID returns a new event ID for an event at t: a version 7 UUID, whose
+// text sorts in time order, so the trail is appended at its end and read
+// newest first by ID.
+func NewID(t time.Time) string {
+	var u [16]byte
+	rand.Read(u[6:])
+	ms := uint64(t.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		u[i] = byte(ms)
+		ms >>= 8
+	}
+	u[6] = 0x70 | u[6]&0x0f // version 7
+	u[8] = 0x80 | u[8]&0x3f // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// IDBounds returns the smallest and the largest event ID of events at
+// times from start to end, for range scans by ID. A zero start or end
+// leaves that side open ("" and "~").
+func IDBounds(start, end time.Time) (lo, hi string) {
+	lo, hi = "", "~"
+	if !start.IsZero() {
+		lo = msPrefix(start) + "-0000-0000-0000-000000000000"
+	}
+	if !end.IsZero() {
+		hi = msPrefix(end) + "-ffff-ffff-ffff-ffffffffffff"
+	}
+	return lo, hi
+}
+
+// msPrefix formats t's unix milliseconds as a v7 UUID's first 13
+// characters ("xxxxxxxx-xxxx").
+func msPrefix(t time.Time) string {
+	ms := max(t.UnixMilli(), 0)
+	h := fmt.Sprintf("%012x", ms)
+	return h[:8] + "-" + h[8:12]
 }
 
 // Store is the storage the trail needs.
@@ -84,6 +123,10 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// MaxBatch bounds the events written in one transaction. Zero means 512.
 	MaxBatch int
+	// Linger is how long the writer waits for more events after the first
+	// of a batch, trading that much latency for fewer, larger commits.
+	// Zero means 1ms; negative means no wait.
+	Linger time.Duration
 	// WaitTimeout bounds how long Record waits for its event to be stored
 	// when the store is failing. Zero means 5 seconds.
 	WaitTimeout time.Duration
@@ -99,6 +142,7 @@ type Trail struct {
 	store    Store
 	log      *slog.Logger
 	maxBatch int
+	linger   time.Duration
 	wait     time.Duration
 	required bool
 
@@ -127,6 +171,7 @@ func New(cfg Config) *Trail {
 		store:    cfg.Store,
 		log:      cfg.Logger,
 		maxBatch: cfg.MaxBatch,
+		linger:   cfg.Linger,
 		wait:     cfg.WaitTimeout,
 		required: cfg.Required,
 		queue:    make(chan pending, 65536),
@@ -148,6 +193,9 @@ func New(cfg Config) *Trail {
 	}
 	if t.wait <= 0 {
 		t.wait = 5 * time.Second
+	}
+	if t.linger == 0 {
+		t.linger = time.Millisecond
 	}
 	if cfg.Registerer != nil {
 		cfg.Registerer.MustRegister(t.backlog, t.written, t.failures, t.batches)
@@ -238,21 +286,44 @@ func (t *Trail) Run(ctx context.Context) {
 		if !ok {
 			return
 		}
-		batch = append(batch[:0], p)
-	fill:
-		for len(batch) < t.maxBatch {
-			select {
-			case p, ok := <-t.queue:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, p)
-			default:
-				break fill
-			}
-		}
+		batch = t.fill(append(batch[:0], p))
 		t.write(ctx, batch)
 	}
+}
+
+// fill adds queued events to batch until it is full, the queue is closed,
+// or the linger time has passed.
+func (t *Trail) fill(batch []pending) []pending {
+	var linger <-chan time.Time
+	if t.linger > 0 {
+		timer := time.NewTimer(t.linger)
+		defer timer.Stop()
+		linger = timer.C
+	}
+	for len(batch) < t.maxBatch {
+		select {
+		case p, ok := <-t.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+			continue
+		default:
+		}
+		if linger == nil {
+			return batch
+		}
+		select {
+		case p, ok := <-t.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		case <-linger:
+			return batch
+		}
+	}
+	return batch
 }
 
 // write stores batch, retrying with backoff until it succeeds, and tells

@@ -76,12 +76,17 @@ func TestRequiredTrailRefusesWhileFailing(t *testing.T) {
 	if !errors.Is(err, audit.ErrUnavailable) {
 		t.Fatalf("Record while the store fails = %v, want ErrUnavailable", err)
 	}
+	// The writer marks the trail unhealthy once its write fails.
+	deadline := time.Now().Add(10 * time.Second)
+	for tr.Healthy() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if tr.Healthy() {
 		t.Error("Healthy while the store fails = true")
 	}
 	// The store recovers: the queued event is written, nothing is lost.
 	db.left.Store(0)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for !tr.Healthy() && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -20,8 +20,7 @@ const maxLookupResults = 50
 // pageToken is the decoded NextToken of LookupEvents: where the last page
 // ended.
 type pageToken struct {
-	Time int64  `json:"t"`
-	ID   string `json:"i"`
+	ID string `json:"i"`
 }
 
 // LookupEvents answers CloudTrail's LookupEvents: events newest first,
@@ -63,7 +62,7 @@ func (t *Trail) LookupEvents(ctx context.Context, in *cloudtrail.LookupEventsInp
 		if err != nil {
 			return nil, err
 		}
-		q.AfterTime, q.AfterID = time.UnixMilli(tok.Time), tok.ID
+		q.AfterID = tok.ID
 	}
 	// Ask for one more than a page to learn whether another page follows.
 	q.Limit++
@@ -75,7 +74,7 @@ func (t *Trail) LookupEvents(ctx context.Context, in *cloudtrail.LookupEventsInp
 	if len(evs) == q.Limit {
 		evs = evs[:q.Limit-1]
 		last := evs[len(evs)-1]
-		out.NextToken = encodeToken(pageToken{Time: last.Time.UnixMilli(), ID: last.ID})
+		out.NextToken = encodeToken(pageToken{ID: last.ID})
 	}
 	for i := range evs {
 		out.Events = append(out.Events, toCloudTrail(&evs[i]))

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -12,75 +13,80 @@ import (
 	"github.com/kanri-dev/kanri/internal/audit"
 )
 
-const auditColumns = `event_id, event_time, request_id, account_id, region, event_source, event_name, read_only,
-	principal_arn, principal_id, principal_type, user_name, access_key_id, source_ip, user_agent,
-	outcome, error_code, error_message, resources`
+// auditDetail is the part of an audit event kept as JSON in the detail
+// column: everything LookupEvents does not filter on.
+type auditDetail struct {
+	RequestID     string           `json:"requestId"`
+	Account       string           `json:"account"`
+	Region        string           `json:"region"`
+	PrincipalARN  string           `json:"principalArn,omitempty"`
+	PrincipalID   string           `json:"principalId,omitempty"`
+	PrincipalType string           `json:"principalType,omitempty"`
+	SourceIP      string           `json:"sourceIp"`
+	UserAgent     string           `json:"userAgent,omitempty"`
+	Outcome       string           `json:"outcome"`
+	ErrorCode     string           `json:"errorCode,omitempty"`
+	ErrorMessage  string           `json:"errorMessage,omitempty"`
+	Resources     []audit.Resource `json:"resources,omitempty"`
+}
 
-// auditRowsPerInsert keeps one INSERT's parameters well under both
-// engines' limits (SQLite 32766, PostgreSQL 65535).
-const auditRowsPerInsert = 500
-
-// AppendEvents stores events in one transaction.
+// AppendEvents stores events in one transaction, with one prepared
+// statement executed per event (parsing one large multi-row statement
+// costs more on SQLite than executing a prepared one many times).
 func (db *DB) AppendEvents(ctx context.Context, events []audit.Event) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		for start := 0; start < len(events); start += auditRowsPerInsert {
-			chunk := events[start:min(start+auditRowsPerInsert, len(events))]
-			if err := insertEvents(ctx, tx, chunk); err != nil {
+		ins, err := tx.prepare(ctx, `INSERT INTO audit_events
+			(event_id, event_time, event_source, event_name, read_only, user_name, access_key_id, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return fmt.Errorf("insert audit events: %w", err)
+		}
+		defer ins.Close()
+		var insRes *sql.Stmt
+		for i := range events {
+			e := &events[i]
+			detail, err := json.Marshal(auditDetail{
+				RequestID: e.RequestID, Account: e.Account, Region: e.Region, PrincipalARN: e.PrincipalARN,
+				PrincipalID: e.PrincipalID, PrincipalType: e.PrincipalType, SourceIP: e.SourceIP, UserAgent: e.UserAgent,
+				Outcome: e.Outcome, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Resources: e.Resources,
+			})
+			if err != nil {
 				return err
+			}
+			if _, err := ins.ExecContext(ctx, e.ID, millis(e.Time), e.Source, e.Name, e.ReadOnly, e.UserName, e.AccessKeyID, string(detail)); err != nil {
+				return fmt.Errorf("insert audit event: %w", err)
+			}
+			for _, r := range e.Resources {
+				if insRes == nil {
+					insRes, err = tx.prepare(ctx, `INSERT INTO audit_event_resources (event_id, resource_arn, resource_type)
+						VALUES (?, ?, ?) ON CONFLICT (event_id, resource_arn) DO NOTHING`)
+					if err != nil {
+						return fmt.Errorf("insert audit event resources: %w", err)
+					}
+					defer insRes.Close()
+				}
+				if _, err := insRes.ExecContext(ctx, e.ID, r.ARN, r.Type); err != nil {
+					return fmt.Errorf("insert audit event resource: %w", err)
+				}
 			}
 		}
 		return nil
 	})
 }
 
-func insertEvents(ctx context.Context, tx *Tx, events []audit.Event) error {
-	var b strings.Builder
-	b.WriteString("INSERT INTO audit_events (" + auditColumns + ") VALUES ")
-	args := make([]any, 0, len(events)*19)
-	var res []any
-	nres := 0
-	for i, e := range events {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-		rj, err := json.Marshal(e.Resources)
-		if err != nil {
-			return err
-		}
-		args = append(args, e.ID, millis(e.Time), e.RequestID, e.Account, e.Region, e.Source, e.Name, e.ReadOnly,
-			e.PrincipalARN, e.PrincipalID, e.PrincipalType, e.UserName, e.AccessKeyID, e.SourceIP, e.UserAgent,
-			e.Outcome, e.ErrorCode, e.ErrorMessage, string(rj))
-		for _, r := range e.Resources {
-			res = append(res, e.ID, r.ARN, r.Type, millis(e.Time))
-			nres++
-		}
-	}
-	if _, err := tx.exec(ctx, b.String(), args...); err != nil {
-		return fmt.Errorf("insert audit events: %w", err)
-	}
-	if nres == 0 {
-		return nil
-	}
-	b.Reset()
-	b.WriteString("INSERT INTO audit_event_resources (event_id, resource_arn, resource_type, event_time) VALUES ")
-	for i := 0; i < nres; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?)")
-	}
-	b.WriteString(" ON CONFLICT (event_id, resource_arn) DO NOTHING")
-	if _, err := tx.exec(ctx, b.String(), res...); err != nil {
-		return fmt.Errorf("insert audit event resources: %w", err)
-	}
-	return nil
-}
-
-// LookupEvents returns events matching q, newest first.
+// LookupEvents returns events matching q, newest first. Time bounds are
+// applied through the time-ordered event IDs, so every lookup is a range
+// scan of an index.
 func (db *DB) LookupEvents(ctx context.Context, q audit.Query) ([]audit.Event, error) {
-	var where []string
-	var args []any
+	lo, hi := audit.IDBounds(q.Start, q.End)
+	if q.AfterID != "" && q.AfterID < hi {
+		hi = q.AfterID
+	}
+	where := []string{"e.event_id >= ?", "e.event_id < ?"}
+	args := []any{lo, hi}
+	if q.AfterID == "" {
+		where[1] = "e.event_id <= ?"
+	}
 	if !q.Start.IsZero() {
 		where = append(where, "e.event_time >= ?")
 		args = append(args, millis(q.Start))
@@ -88,10 +94,6 @@ func (db *DB) LookupEvents(ctx context.Context, q audit.Query) ([]audit.Event, e
 	if !q.End.IsZero() {
 		where = append(where, "e.event_time <= ?")
 		args = append(args, millis(q.End))
-	}
-	if !q.AfterTime.IsZero() {
-		where = append(where, "(e.event_time < ? OR (e.event_time = ? AND e.event_id < ?))")
-		args = append(args, millis(q.AfterTime), millis(q.AfterTime), q.AfterID)
 	}
 	from := "audit_events e"
 	switch q.Attribute {
@@ -114,22 +116,20 @@ func (db *DB) LookupEvents(ctx context.Context, q audit.Query) ([]audit.Event, e
 	case "ReadOnly":
 		where = append(where, "e.read_only = ?")
 		args = append(args, q.Value == "true")
-	case "ResourceName":
-		from = "audit_events e JOIN audit_event_resources r ON r.event_id = e.event_id"
-		where = append(where, "r.resource_arn = ?")
-		args = append(args, q.Value)
-	case "ResourceType":
-		from = "audit_events e JOIN audit_event_resources r ON r.event_id = e.event_id"
-		where = append(where, "r.resource_type = ?")
+	case "ResourceName", "ResourceType":
+		from = "audit_event_resources r JOIN audit_events e ON e.event_id = r.event_id"
+		where[0], where[1] = strings.Replace(where[0], "e.", "r.", 1), strings.Replace(where[1], "e.", "r.", 1)
+		col := "r.resource_arn"
+		if q.Attribute == "ResourceType" {
+			col = "r.resource_type"
+		}
+		where = append(where, col+" = ?")
 		args = append(args, q.Value)
 	default:
 		return nil, fmt.Errorf("lookup events: unknown attribute %q", q.Attribute)
 	}
-	query := "SELECT DISTINCT " + prefixColumns("e.", auditColumns) + " FROM " + from
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query += " ORDER BY e.event_time DESC, e.event_id DESC LIMIT ?"
+	query := `SELECT DISTINCT e.event_id, e.event_time, e.event_source, e.event_name, e.read_only, e.user_name, e.access_key_id, e.detail
+		FROM ` + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY e.event_id DESC LIMIT ?"
 	args = append(args, q.Limit)
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
@@ -140,26 +140,20 @@ func (db *DB) LookupEvents(ctx context.Context, q audit.Query) ([]audit.Event, e
 	for rows.Next() {
 		var e audit.Event
 		var t int64
-		var rj string
-		if err := rows.Scan(&e.ID, &t, &e.RequestID, &e.Account, &e.Region, &e.Source, &e.Name, &e.ReadOnly,
-			&e.PrincipalARN, &e.PrincipalID, &e.PrincipalType, &e.UserName, &e.AccessKeyID, &e.SourceIP, &e.UserAgent,
-			&e.Outcome, &e.ErrorCode, &e.ErrorMessage, &rj); err != nil {
+		var detail string
+		if err := rows.Scan(&e.ID, &t, &e.Source, &e.Name, &e.ReadOnly, &e.UserName, &e.AccessKeyID, &detail); err != nil {
 			return nil, err
 		}
 		e.Time = fromMillis(t)
-		if err := json.Unmarshal([]byte(rj), &e.Resources); err != nil {
-			return nil, fmt.Errorf("event %s resources: %w", e.ID, err)
+		var d auditDetail
+		if err := json.Unmarshal([]byte(detail), &d); err != nil {
+			return nil, fmt.Errorf("event %s detail: %w", e.ID, err)
 		}
+		e.RequestID, e.Account, e.Region = d.RequestID, d.Account, d.Region
+		e.PrincipalARN, e.PrincipalID, e.PrincipalType = d.PrincipalARN, d.PrincipalID, d.PrincipalType
+		e.SourceIP, e.UserAgent, e.Outcome = d.SourceIP, d.UserAgent, d.Outcome
+		e.ErrorCode, e.ErrorMessage, e.Resources = d.ErrorCode, d.ErrorMessage, d.Resources
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// prefixColumns qualifies each column of a comma-separated list.
-func prefixColumns(prefix, cols string) string {
-	parts := strings.Split(cols, ",")
-	for i, p := range parts {
-		parts[i] = prefix + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }

@@ -32,39 +32,29 @@ CREATE TABLE iam_access_keys (
 );
 CREATE INDEX iam_access_keys_user ON iam_access_keys (account_id, user_name);
 
+-- event_id is a version 7 UUID: ordered by time, so the table grows at its
+-- end and "newest first" is "event_id descending". The columns LookupEvents
+-- filters on stand alone; the rest of the record is JSON in detail.
 CREATE TABLE audit_events (
-    event_id       TEXT PRIMARY KEY,
-    event_time     BIGINT NOT NULL,
-    request_id     TEXT NOT NULL,
-    account_id     TEXT NOT NULL,
-    region         TEXT NOT NULL,
-    event_source   TEXT NOT NULL,
-    event_name     TEXT NOT NULL,
-    read_only      BOOLEAN NOT NULL,
-    principal_arn  TEXT NOT NULL,
-    principal_id   TEXT NOT NULL,
-    principal_type TEXT NOT NULL,
-    user_name      TEXT NOT NULL,
-    access_key_id  TEXT NOT NULL,
-    source_ip      TEXT NOT NULL,
-    user_agent     TEXT NOT NULL,
-    outcome        TEXT NOT NULL,
-    error_code     TEXT NOT NULL,
-    error_message  TEXT NOT NULL,
-    resources      TEXT NOT NULL
+    event_id      TEXT PRIMARY KEY,
+    event_time    BIGINT NOT NULL,
+    event_source  TEXT NOT NULL,
+    event_name    TEXT NOT NULL,
+    read_only     BOOLEAN NOT NULL,
+    user_name     TEXT NOT NULL,
+    access_key_id TEXT NOT NULL,
+    detail        TEXT NOT NULL
 );
-CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
-CREATE INDEX audit_events_name ON audit_events (event_name, event_time);
-CREATE INDEX audit_events_user ON audit_events (user_name, event_time);
-CREATE INDEX audit_events_key ON audit_events (access_key_id, event_time);
+CREATE INDEX audit_events_name ON audit_events (event_name, event_id);
+CREATE INDEX audit_events_user ON audit_events (user_name, event_id);
+CREATE INDEX audit_events_key ON audit_events (access_key_id, event_id);
 
 -- One row per resource an event names, for LookupEvents by resource.
 CREATE TABLE audit_event_resources (
     event_id      TEXT NOT NULL,
     resource_arn  TEXT NOT NULL,
     resource_type TEXT NOT NULL,
-    event_time    BIGINT NOT NULL,
     PRIMARY KEY (event_id, resource_arn)
 );
-CREATE INDEX audit_event_resources_arn ON audit_event_resources (resource_arn, event_time);
-CREATE INDEX audit_event_resources_type ON audit_event_resources (resource_type, event_time);
+CREATE INDEX audit_event_resources_arn ON audit_event_resources (resource_arn, event_id);
+CREATE INDEX audit_event_resources_type ON audit_event_resources (resource_type, event_id);

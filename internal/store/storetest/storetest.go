@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"log/slog"
 	"net/url"
 	"os"
 	"testing"
@@ -41,8 +42,11 @@ func SkipUnlessAvailable(t testing.TB, ok bool, what string) {
 
 // SQLite returns a Config for a fresh SQLite database in a temp dir.
 func SQLite(t testing.TB) store.Config {
-	return store.Config{DataDir: t.TempDir()}
+	return store.Config{DataDir: t.TempDir(), Logger: quiet}
 }
+
+// quiet discards the store's logs in tests.
+var quiet = slog.New(slog.DiscardHandler)
 
 // Postgres returns a Config for a fresh, empty PostgreSQL schema in the
 // database named by EnvDatabaseURL, dropped when t ends. It skips t when
@@ -77,7 +81,7 @@ func Postgres(t testing.TB) store.Config {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return store.Config{URL: u.String()}
+	return store.Config{URL: u.String(), Logger: quiet}
 }
 
 // Open opens cfg and closes it when t ends.

@@ -166,7 +166,7 @@ func testAuditEvents(t *testing.T, db *store.DB) {
 	var evs []audit.Event
 	for i := 0; i < 1200; i++ { // more than one INSERT's worth of rows
 		e := audit.Event{
-			ID: fmt.Sprintf("ev-%04d", i), Time: t0.Add(time.Duration(i/2) * time.Second), RequestID: fmt.Sprintf("req-%d", i),
+			ID: audit.NewID(t0.Add(time.Duration(i/2) * time.Second)), Time: t0.Add(time.Duration(i/2) * time.Second), RequestID: fmt.Sprintf("req-%d", i),
 			Account: "123456789012", Region: "us-east-1", Source: "sts.amazonaws.com", Name: "GetCallerIdentity",
 			ReadOnly: true, PrincipalARN: "arn:aws:iam::123456789012:user/admin", PrincipalID: "AIDAX",
 			PrincipalType: iam.TypeUser, UserName: "admin", AccessKeyID: "AKIA1", SourceIP: "127.0.0.1",
@@ -200,16 +200,22 @@ func testAuditEvents(t *testing.T, db *store.DB) {
 		if len(page) < q.Limit {
 			break
 		}
-		last := page[len(page)-1]
-		q.AfterTime, q.AfterID = last.Time, last.ID
+		q.AfterID = page[len(page)-1].ID
 	}
 	if len(all) != len(evs) {
 		t.Fatalf("paged lookup returned %d events, want %d", len(all), len(evs))
 	}
-	if all[0].ID != "ev-1199" || all[1].ID != "ev-1198" || all[len(all)-1].ID != "ev-0000" {
-		t.Errorf("order = %s, %s … %s; want ev-1199, ev-1198 … ev-0000", all[0].ID, all[1].ID, all[len(all)-1].ID)
+	// Newest first: by time, and within a millisecond by ID.
+	for i := 1; i < len(all); i++ {
+		if all[i].Time.After(all[i-1].Time) || all[i].ID >= all[i-1].ID {
+			t.Fatalf("events %d and %d out of order: %v %s, %v %s", i-1, i, all[i-1].Time, all[i-1].ID, all[i].Time, all[i].ID)
+		}
 	}
-	if diff := cmp.Diff(evs[7], all[len(all)-8]); diff != "" {
+	byID := map[string]audit.Event{}
+	for _, e := range all {
+		byID[e.ID] = e
+	}
+	if diff := cmp.Diff(evs[7], byID[evs[7].ID]); diff != "" {
 		t.Errorf("stored event mismatch (-want +got):\n%s", diff)
 	}
 
@@ -231,7 +237,7 @@ func testAuditEvents(t *testing.T, db *store.DB) {
 		{audit.Query{Attribute: "Username", Value: "bob"}, 400},
 		{audit.Query{Attribute: "ReadOnly", Value: "false"}, 400},
 		{audit.Query{Attribute: "ReadOnly", Value: "true"}, 800},
-		{audit.Query{Attribute: "EventId", Value: "ev-0007"}, 1},
+		{audit.Query{Attribute: "EventId", Value: evs[7].ID}, 1},
 		{audit.Query{Attribute: "AccessKeyId", Value: "AKIA1"}, 1200},
 		{audit.Query{Attribute: "ResourceName", Value: "arn:aws:iam::123456789012:user/u3"}, 1},
 		{audit.Query{Attribute: "ResourceType", Value: "AWS::IAM::User"}, 400},
