@@ -35,10 +35,27 @@ import (
 // and returns its stdout, stderr and exit code.
 func awsCLI(t *testing.T, p *kanritest.Process, credsFile string, args ...string) (string, string, int) {
 	t.Helper()
+	return awsRun(t, p, cliEnv(credsFile, p.ConfigFile()), args...)
+}
+
+// awsAs runs the AWS CLI against p with the given credentials (temporary
+// ones when c.SessionToken is set).
+func awsAs(t *testing.T, p *kanritest.Process, c aws.Credentials, args ...string) (string, string, int) {
+	t.Helper()
+	env := append(cliEnv("/dev/null", p.ConfigFile()), "AWS_ACCESS_KEY_ID="+c.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+c.SecretAccessKey)
+	if c.SessionToken != "" {
+		env = append(env, "AWS_SESSION_TOKEN="+c.SessionToken)
+	}
+	return awsRun(t, p, env, args...)
+}
+
+// awsRun runs the AWS CLI against p in env.
+func awsRun(t *testing.T, p *kanritest.Process, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	path, err := exec.LookPath("aws")
 	storetest.SkipUnlessAvailable(t, err == nil, "the AWS CLI (aws)")
 	cmd := exec.Command(path, append([]string{"--endpoint-url", p.Endpoint}, args...)...)
-	cmd.Env = cliEnv(credsFile, p.ConfigFile())
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

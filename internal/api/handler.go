@@ -31,10 +31,11 @@ type Authenticator interface {
 	Credentials(ctx context.Context, accessKeyID, sessionToken string) (secret string, p iam.Principal, err error)
 }
 
-// Authorizer decides whether a caller may perform action on resources. It
-// returns nil to allow, or an error (an AccessDenied *awserr.Error to deny).
+// Authorizer decides whether a caller may perform action on resources,
+// with the request's own condition keys in reqCtx. It returns nil to
+// allow, or an error (an AccessDenied *awserr.Error to deny).
 type Authorizer interface {
-	Authorize(ctx context.Context, caller *iam.Caller, action string, resources []string) error
+	Authorize(ctx context.Context, caller *iam.Caller, action string, resources []string, reqCtx map[string][]string) error
 }
 
 // Recorder writes audit events durably.
@@ -243,8 +244,12 @@ func (h *Handler) serve(r *http.Request, c *call) (any, error) {
 	if c.op.resources != nil {
 		c.resources = c.op.resources(ctx, in)
 	}
+	var reqCtx map[string][]string
+	if c.op.context != nil {
+		reqCtx = c.op.context(ctx, in)
+	}
 	if !c.op.Anonymous && !c.op.Unchecked {
-		if err := h.cfg.Authorizer.Authorize(ctx, c.caller, c.svc.Name+":"+c.op.Name, c.resources); err != nil {
+		if err := h.cfg.Authorizer.Authorize(ctx, c.caller, c.svc.Name+":"+c.op.Name, c.resources, reqCtx); err != nil {
 			return nil, err
 		}
 	}

@@ -56,6 +56,7 @@ type Operation struct {
 
 	newInput  func() any
 	resources func(ctx context.Context, in any) []string
+	context   func(ctx context.Context, in any) map[string][]string
 	call      func(ctx context.Context, in any) (any, error)
 }
 
@@ -80,6 +81,13 @@ func Op[I, O any](name string, call func(ctx context.Context, in *I) (*O, error)
 // input. The function runs after the input is validated.
 func Resources[I any](op *Operation, fn func(ctx context.Context, in *I) []string) *Operation {
 	op.resources = func(ctx context.Context, in any) []string { return fn(ctx, in.(*I)) }
+	return op
+}
+
+// Context sets how the operation derives its request's condition keys
+// (aws:RequestTag/…, service keys) from its input.
+func Context[I any](op *Operation, fn func(ctx context.Context, in *I) map[string][]string) *Operation {
+	op.context = func(ctx context.Context, in any) map[string][]string { return fn(ctx, in.(*I)) }
 	return op
 }
 

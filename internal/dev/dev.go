@@ -101,7 +101,7 @@ func (d *Dev) ensureCredentials(ctx context.Context) error {
 		return fmt.Errorf("dev: %w", err)
 	}
 	if !created {
-		if creds, err = d.Server.IAM.CreateAccessKey(ctx, iam.AdminName); err != nil {
+		if creds, err = d.Server.IAM.NewAccessKey(ctx, iam.AdminName); err != nil {
 			return fmt.Errorf("dev: %w", err)
 		}
 	}

@@ -17,14 +17,51 @@ const (
 	TypeService     = "AWSService"
 )
 
+// Session kinds: how temporary credentials were made.
+const (
+	SessionAssumeRole   = "AssumeRole"
+	SessionWebIdentity  = "AssumeRoleWithWebIdentity"
+	SessionSessionToken = "GetSessionToken"
+)
+
 // Principal is the identity a request acts as.
 type Principal struct {
 	Type        string // one of the Type constants
-	ARN         string // arn:aws:iam::123456789012:user/admin
+	ARN         string // arn:aws:iam::123456789012:user/admin, arn:aws:sts::…:assumed-role/R/s
 	ID          string // the unique ID: AIDA… for users, AROA…:session for role sessions
 	Account     string
 	UserName    string // the user's name, or the role session's name
 	AccessKeyID string
+
+	// Session describes temporary credentials; the zero value means
+	// long-term credentials.
+	Session Session
+}
+
+// Session is what temporary credentials carry about how they were made.
+type Session struct {
+	Kind       string // a Session constant, "" for long-term credentials
+	IssuedAt   time.Time
+	Expiration time.Time
+	// RoleName and RoleID name the role of a role session; RoleARN is its
+	// ARN with path.
+	RoleName, RoleID, RoleARN string
+	SessionName               string
+	// Chained is set when the session was made by a role session (role
+	// chaining), which limits its duration to one hour.
+	Chained bool
+	// Policies and PolicyARNs are the session policies passed when the
+	// session was made; the session's permissions are the intersection of
+	// the role's and theirs.
+	Policies   []string
+	PolicyARNs []string
+	Tags       []Tag
+	// SourceIdentity is set by the first AssumeRole in a chain and carried
+	// along.
+	SourceIdentity string
+	MFA            bool
+	// Provider, Subject and Audience describe a web identity session.
+	Provider, Subject, Audience string
 }
 
 // Caller is an authenticated request: who makes it, and from where.

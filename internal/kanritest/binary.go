@@ -95,12 +95,19 @@ var accountLine = regexp.MustCompile(`account\s+(\d{12})`)
 // stopped.
 func StartDev(t testing.TB, dataDir string, extraArgs ...string) *Process {
 	t.Helper()
+	return StartDevEnv(t, dataDir, nil, extraArgs...)
+}
+
+// StartDevEnv is StartDev with extra environment variables for the process
+// (KEY=value), e.g. SSL_CERT_FILE to trust a test's TLS server.
+func StartDevEnv(t testing.TB, dataDir string, env []string, extraArgs ...string) *Process {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
 	addr := FreeAddr(t)
 	args := append([]string{"dev", "--data-dir", dataDir, "--http-addr", addr, "--bus-addr", FreeAddr(t)}, extraArgs...)
-	p := StartProcess(t, "http://"+addr, args...)
+	p := startProcess(t, "http://"+addr, env, args...)
 	p.DataDir = dataDir
 	if m := accountLine.FindStringSubmatch(p.Output()); m != nil {
 		p.Account = m[1]
@@ -114,7 +121,15 @@ func StartDev(t testing.TB, dataDir string, extraArgs ...string) *Process {
 // waiting.
 func StartProcess(t testing.TB, endpoint string, args ...string) *Process {
 	t.Helper()
+	return startProcess(t, endpoint, nil, args...)
+}
+
+func startProcess(t testing.TB, endpoint string, env []string, args ...string) *Process {
+	t.Helper()
 	p := &Process{Cmd: exec.Command(Binary(t), args...), Endpoint: endpoint, exited: make(chan struct{})}
+	if env != nil {
+		p.Cmd.Env = append(os.Environ(), env...)
+	}
 	p.Cmd.Stdout = lockedWriter{p}
 	p.Cmd.Stderr = lockedWriter{p}
 	if err := p.Cmd.Start(); err != nil {

@@ -63,6 +63,9 @@ type Config struct {
 	BootstrapCredentialsFile string
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// HTTPClient makes the server's outbound calls (OpenID Connect
+	// discovery and keys); nil means a client with a 10-second timeout.
+	HTTPClient *http.Client
 }
 
 // DefaultRegion is the region used when none is configured.
@@ -77,6 +80,7 @@ type Server struct {
 	keyring  *kms.Keyring
 	account  string
 	IAM      *iam.Service
+	sts      *sts.Service
 	trail    *audit.Trail
 	listener net.Listener
 	http     *http.Server
@@ -120,7 +124,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("server: account: %w", err)
 	}
-	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account})
+	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account, Region: cfg.Region, Logger: s.log})
+	if err := s.IAM.SyncProviderPolicies(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.sts = sts.New(sts.Config{IAM: s.IAM, Sealer: s.keyring, Account: s.account, Logger: s.log, HTTPClient: cfg.HTTPClient})
 	if cfg.BootstrapCredentialsFile != "" {
 		if err := s.bootstrap(ctx, cfg.BootstrapCredentialsFile); err != nil {
 			s.db.Close()
@@ -131,7 +140,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 	handler := api.New(api.Config{
 		Services:      s.services(),
-		Authenticator: s.IAM,
+		Authenticator: authenticator{iam: s.IAM, sts: s.sts},
 		Authorizer:    s.IAM,
 		Audit:         s.trail,
 		Account:       s.account,
@@ -167,10 +176,26 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// authenticator resolves long-term keys through IAM and temporary ones
+// (ASIA…, with a session token) through STS.
+type authenticator struct {
+	iam *iam.Service
+	sts *sts.Service
+}
+
+// Credentials returns the secret and principal of an access key.
+func (a authenticator) Credentials(ctx context.Context, accessKeyID, sessionToken string) (string, iam.Principal, error) {
+	if sessionToken != "" {
+		return a.sts.Credentials(ctx, accessKeyID, sessionToken)
+	}
+	return a.iam.Credentials(ctx, accessKeyID, "")
+}
+
 // services lists the AWS-shaped services the front door serves.
 func (s *Server) services() []*api.Service {
 	return []*api.Service{
-		stsService(sts.New()),
+		stsService(s.sts),
+		iamService(s.IAM),
 		cloudTrailService(s.trail),
 	}
 }

@@ -4,6 +4,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/sts"
@@ -20,6 +22,15 @@ func stsService(s *sts.Service) *api.Service {
 		XMLNamespace: stsapi.XMLNamespace,
 		Operations: []*api.Operation{
 			api.Op("GetCallerIdentity", s.GetCallerIdentity).Read().AnyPrincipal(),
+			// AssumeRole weighs the trust policy with the caller's identity
+			// policies itself; GetSessionToken needs no permission, as on AWS.
+			api.Resources(api.Op("AssumeRole", s.AssumeRole).AnyPrincipal(), func(ctx context.Context, in *stsapi.AssumeRoleInput) []string {
+				return []string{in.RoleArn}
+			}),
+			api.Resources(api.Op("AssumeRoleWithWebIdentity", s.AssumeRoleWithWebIdentity).Unsigned(), func(ctx context.Context, in *stsapi.AssumeRoleWithWebIdentityInput) []string {
+				return []string{in.RoleArn}
+			}),
+			api.Op("GetSessionToken", s.GetSessionToken).AnyPrincipal(),
 		},
 	}
 }

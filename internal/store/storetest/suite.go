@@ -27,6 +27,7 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("Users", func(t *testing.T) { testUsers(t, Open(t, fresh(t))) })
 	t.Run("AccessKeys", func(t *testing.T) { testAccessKeys(t, Open(t, fresh(t))) })
 	t.Run("AuditEvents", func(t *testing.T) { testAuditEvents(t, Open(t, fresh(t))) })
+	t.Run("IAM", func(t *testing.T) { testIAM(t, fresh) })
 }
 
 func testMigrations(t *testing.T, fresh func(t testing.TB) store.Config) {

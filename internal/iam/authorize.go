@@ -1,0 +1,316 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package iam
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kanri-dev/kanri/internal/arn"
+	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/iam/policy"
+)
+
+// cachedSet is a principal's policies, parsed, as of a generation.
+type cachedSet struct {
+	set        policy.Set
+	principal  *policy.Principal
+	generation uint64
+	expires    time.Time
+}
+
+// ErrSessionEnded is returned for credentials of a session whose role no
+// longer exists (or was replaced by another role of the same name).
+var ErrSessionEnded = awserr.New(awserr.Unauthenticated, "InvalidClientTokenId", "The security token included in the request is invalid.")
+
+// Authorize decides whether caller may perform action on every one of
+// resources ("*" when none), with the request's own condition keys in
+// reqCtx (aws:RequestTag/…, service keys). It returns nil to allow and an
+// AccessDenied error, in AWS's words, to deny.
+func (s *Service) Authorize(ctx context.Context, caller *Caller, action string, resources []string, reqCtx map[string][]string) error {
+	if ses := caller.Principal.Session; ses.Kind == SessionSessionToken && !ses.MFA {
+		// As AWS: credentials from GetSessionToken without MFA may not call
+		// IAM, nor STS beyond AssumeRole and GetCallerIdentity.
+		lower := strings.ToLower(action)
+		if strings.HasPrefix(lower, "iam:") || strings.HasPrefix(lower, "sts:") && lower != "sts:assumerole" && lower != "sts:getcalleridentity" {
+			return awserr.Errorf(awserr.Denied, "AccessDenied",
+				"User: %s is not authorized to perform: %s because temporary credentials from GetSessionToken without MFA cannot call it", caller.Principal.ARN, action).WithStatus(403)
+		}
+	}
+	cs, err := s.policySet(ctx, &caller.Principal)
+	if err != nil {
+		return err
+	}
+	values := s.requestContext(caller, reqCtx)
+	req := policy.Request{Principal: cs.principal, Action: action, Context: values}
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	for _, r := range resources {
+		req.Resource, req.ResourceAccount = r, resourceAccount(r, caller.Principal.Account)
+		d := policy.Evaluate(&cs.set, &req)
+		if !d.Allowed {
+			return awserr.New(awserr.Denied, "AccessDenied", d.Message(&req)).WithStatus(403)
+		}
+	}
+	return nil
+}
+
+// resourceAccount returns the account that owns a resource: the ARN's
+// account when it names one, else the caller's (provider policies,
+// arn:aws:iam::aws:…, and account-less ARNs belong to no other account).
+func resourceAccount(resource, callerAccount string) string {
+	if a, err := arn.Parse(resource); err == nil && arn.IsValidAccountID(a.Account) {
+		return a.Account
+	}
+	return callerAccount
+}
+
+// requestContext builds the global condition keys of a request.
+func (s *Service) requestContext(c *Caller, extra map[string][]string) *policy.Values {
+	v := &policy.Values{}
+	now := c.Time
+	if now.IsZero() {
+		now = s.now()
+	}
+	v.Set("aws:currenttime", now.UTC().Format(time.RFC3339))
+	v.Set("aws:epochtime", strconv.FormatInt(now.Unix(), 10))
+	if c.SourceIP != "" {
+		v.Set("aws:sourceip", c.SourceIP)
+	}
+	v.Set("aws:securetransport", strconv.FormatBool(c.SecureTransport))
+	v.Set("aws:requestedregion", s.region)
+	v.Set("aws:viaawsservice", "false")
+	if c.UserAgent != "" {
+		v.Set("aws:useragent", c.UserAgent)
+	}
+	if ses := c.Principal.Session; ses.Kind != "" {
+		v.Set("aws:tokenissuetime", ses.IssuedAt.UTC().Format(time.RFC3339))
+		v.Set("aws:multifactorauthpresent", strconv.FormatBool(ses.MFA))
+		if ses.SourceIdentity != "" {
+			v.Set("aws:sourceidentity", ses.SourceIdentity)
+		}
+		if ses.RoleARN != "" {
+			v.Set("aws:principalarn", ses.RoleARN) // AWS gives the role's ARN for role sessions
+		}
+	}
+	for k, vals := range extra {
+		v.Set(strings.ToLower(k), vals...)
+	}
+	return v
+}
+
+// policySet returns the principal's policies, from the cache when fresh.
+func (s *Service) policySet(ctx context.Context, p *Principal) (*cachedSet, error) {
+	key := p.ARN
+	if len(p.Session.Policies) > 0 || len(p.Session.PolicyARNs) > 0 {
+		h := sha256.New()
+		for _, d := range p.Session.Policies {
+			h.Write([]byte(d))
+			h.Write([]byte{0})
+		}
+		for _, a := range p.Session.PolicyARNs {
+			h.Write([]byte(a))
+			h.Write([]byte{0})
+		}
+		key += "#" + hex.EncodeToString(h.Sum(nil)[:12])
+	}
+	if p.Session.RoleID != "" {
+		key += "#" + p.Session.RoleID
+	}
+	gen := s.generation.Load()
+	now := s.now()
+	s.mu.Lock()
+	cs, ok := s.sets[key]
+	s.mu.Unlock()
+	if ok && cs.generation == gen && now.Before(cs.expires) {
+		return &cs, nil
+	}
+	cs, err := s.loadSet(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	cs.generation, cs.expires = gen, now.Add(s.policyTTL)
+	s.mu.Lock()
+	if len(s.sets) > 50_000 {
+		clear(s.sets)
+	}
+	s.sets[key] = cs
+	s.mu.Unlock()
+	return &cs, nil
+}
+
+// loadSet reads and parses a principal's policies.
+func (s *Service) loadSet(ctx context.Context, p *Principal) (cachedSet, error) {
+	var cs cachedSet
+	pp := &policy.Principal{ARN: p.ARN, Account: p.Account, UserID: p.ID}
+	var kind, owner, boundary string
+	var tags []Tag
+	switch {
+	case p.Session.RoleName != "":
+		role, err := s.store.GetRole(ctx, p.Account, p.Session.RoleName)
+		if errors.Is(err, awserr.NotFound) {
+			return cs, ErrSessionEnded
+		}
+		if err != nil {
+			return cs, err
+		}
+		if role.ID != p.Session.RoleID {
+			return cs, ErrSessionEnded
+		}
+		pp.Type, pp.SessionIssuer = policy.PrincipalAssumedRole, role.ARN()
+		kind, owner, boundary, tags = KindRole, role.Name, role.PermissionsBoundary, role.Tags
+		tags = mergeTags(tags, p.Session.Tags)
+	case p.Type == TypeUser:
+		u, err := s.store.GetUser(ctx, p.Account, p.UserName)
+		if errors.Is(err, awserr.NotFound) {
+			return cs, ErrUnknownKey
+		}
+		if err != nil {
+			return cs, err
+		}
+		pp.Type, pp.UserName = policy.PrincipalUser, u.Name
+		kind, owner, boundary, tags = KindUser, u.Name, u.PermissionsBoundary, u.Tags
+	default:
+		return cs, fmt.Errorf("authorize: principal type %q has no identity policies", p.Type)
+	}
+	if len(tags) > 0 {
+		pp.Tags = make(map[string]string, len(tags))
+		for _, t := range tags {
+			pp.Tags[t.Key] = t.Value
+		}
+	}
+	docs, err := s.store.PolicyDocuments(ctx, p.Account, kind, owner)
+	if err != nil {
+		return cs, err
+	}
+	for _, d := range docs {
+		pol, err := s.compile(d.ID, d.Document, policy.Identity)
+		if err != nil {
+			s.log.Warn("stored policy does not parse; ignored", "policy", d.ID, "err", err)
+			continue
+		}
+		cs.set.Identity = append(cs.set.Identity, pol)
+	}
+	if boundary != "" {
+		doc, err := s.defaultDocument(ctx, boundary)
+		if err != nil {
+			return cs, err
+		}
+		if cs.set.Boundary, err = s.compile(boundary, doc, policy.Identity); err != nil {
+			return cs, err
+		}
+	}
+	if p.Session.Kind != "" && (len(p.Session.Policies) > 0 || len(p.Session.PolicyARNs) > 0) {
+		cs.set.Session = []*policy.Policy{}
+		for i, d := range p.Session.Policies {
+			pol, err := s.compile(fmt.Sprintf("session-policy-%d", i+1), d, policy.Identity)
+			if err != nil {
+				return cs, err
+			}
+			cs.set.Session = append(cs.set.Session, pol)
+		}
+		for _, a := range p.Session.PolicyARNs {
+			doc, err := s.defaultDocument(ctx, a)
+			if err != nil {
+				return cs, err
+			}
+			pol, err := s.compile(a, doc, policy.Identity)
+			if err != nil {
+				return cs, err
+			}
+			cs.set.Session = append(cs.set.Session, pol)
+		}
+	}
+	cs.principal = pp
+	return cs, nil
+}
+
+// defaultDocument returns the default version's document of a managed
+// policy.
+func (s *Service) defaultDocument(ctx context.Context, policyARN string) (string, error) {
+	mp, err := s.store.GetPolicy(ctx, policyARN)
+	if errors.Is(err, awserr.NotFound) {
+		return "", noSuchPolicy(policyARN)
+	}
+	if err != nil {
+		return "", err
+	}
+	v, err := s.store.GetPolicyVersion(ctx, policyARN, mp.DefaultVersion)
+	if err != nil {
+		return "", err
+	}
+	return v.Document, nil
+}
+
+// compile parses a policy document, reusing earlier parses of the same
+// document.
+func (s *Service) compile(id, doc string, kind policy.Kind) (*policy.Policy, error) {
+	key := strconv.Itoa(int(kind)) + "\x00" + id + "\x00" + doc
+	s.mu.Lock()
+	p, ok := s.compiled[key]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err := policy.Parse(doc, kind)
+	if err != nil {
+		return nil, err
+	}
+	p.ID = id
+	s.mu.Lock()
+	if len(s.compiled) > 20_000 {
+		clear(s.compiled)
+	}
+	s.compiled[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// AuthorizeAssumeRole decides whether the caller may assume role with
+// action (sts:AssumeRole, sts:TagSession, …): the role's trust policy must
+// allow it and, unless the trust policy names the caller itself, so must
+// the caller's identity policies, as AWS evaluates trust.
+func (s *Service) AuthorizeAssumeRole(ctx context.Context, caller *Caller, role *Role, action string, reqCtx map[string][]string) error {
+	trust, err := s.compile(role.ARN()+"#trust", role.TrustPolicy, policy.Trust)
+	if err != nil {
+		return err
+	}
+	cs, err := s.policySet(ctx, &caller.Principal)
+	if err != nil {
+		return err
+	}
+	set := cs.set
+	set.Resource = []*policy.Policy{trust}
+	set.RequireResourcePolicy = true
+	req := policy.Request{Principal: cs.principal, Action: action, Resource: role.ARN(), Context: s.requestContext(caller, reqCtx)}
+	if d := policy.Evaluate(&set, &req); !d.Allowed {
+		return awserr.New(awserr.Denied, "AccessDenied", d.Message(&req)).WithStatus(403)
+	}
+	return nil
+}
+
+// AuthorizeWebIdentity decides whether a web identity from the OIDC
+// provider providerARN may assume role: only the role's trust policy can
+// allow it. claims holds the token's condition keys
+// ("oidc.example.com/id:sub", …).
+func (s *Service) AuthorizeWebIdentity(ctx context.Context, caller *Caller, role *Role, providerARN string, claims map[string][]string) error {
+	trust, err := s.compile(role.ARN()+"#trust", role.TrustPolicy, policy.Trust)
+	if err != nil {
+		return err
+	}
+	set := policy.Set{Resource: []*policy.Policy{trust}, RequireResourcePolicy: true}
+	p := &policy.Principal{Type: policy.PrincipalWebIdentity, ARN: providerARN}
+	req := policy.Request{Principal: p, Action: "sts:AssumeRoleWithWebIdentity", Resource: role.ARN(), Context: s.requestContext(caller, claims)}
+	if d := policy.Evaluate(&set, &req); !d.Allowed {
+		return awserr.New(awserr.Denied, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity").WithStatus(403)
+	}
+	return nil
+}
