@@ -83,12 +83,18 @@ Start here:  kanri dev`,
 		newDevCmd(env),
 		newAuditCmd(env),
 		newWhoamiCmd(env),
+		newIAMCmd(env),
 	)
-	for _, c := range root.Commands() {
-		if c.Args == nil {
-			c.Args = noArgs
+	var setArgs func(c *cobra.Command)
+	setArgs = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if sub.Args == nil {
+				sub.Args = noArgs
+			}
+			setArgs(sub)
 		}
 	}
+	setArgs(root)
 	return root
 }
 

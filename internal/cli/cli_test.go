@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
@@ -161,5 +163,73 @@ func TestOperatorCommands(t *testing.T) {
 	_, stderr, code = run(t, env, "audit", "--user", "a", "--event-name", "b")
 	if code != ExitUsage {
 		t.Errorf("audit with two filters: exit %d (%s), want 2", code, stderr)
+	}
+}
+
+func TestIAMCommands(t *testing.T) {
+	k := kanritest.Start(t, kanritest.Options{})
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", k.CredentialsFile())
+	t.Setenv("AWS_CONFIG_FILE", k.ConfigFile())
+	for _, v := range []string{"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_REGION"} {
+		t.Setenv(v, "")
+	}
+	ctx := context.Background()
+	client := iam.NewFromConfig(k.Config())
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + k.Server.Account() + `"},"Action":"sts:AssumeRole"}]}`
+	role, err := client.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ops"), PolicyName: aws.String("ssm"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:SendCommand","iam:GetRole"],"Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleARN := aws.ToString(role.Role.Arn)
+
+	out, stderr, code := run(t, nil, "iam", "simulate", "--principal", roleARN, "--action", "ssm:SendCommand", "--action", "iam:CreateUser")
+	if code != 0 {
+		t.Fatalf("iam simulate: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[1], "ssm:SendCommand") || !strings.Contains(lines[1], "allowed") ||
+		!strings.Contains(lines[1], "role/ops/ssm (line 1)") || !strings.Contains(lines[2], "implicitDeny") {
+		t.Errorf("iam simulate table =\n%s", out)
+	}
+	out, _, code = run(t, nil, "iam", "simulate", "--principal", roleARN, "--action", "ssm:SendCommand", "--output", "json")
+	var rs []struct {
+		Decision   string
+		Statements []struct{ Policy string }
+	}
+	if err := json.Unmarshal([]byte(out), &rs); code != 0 || err != nil || len(rs) != 1 || rs[0].Decision != "allowed" || rs[0].Statements[0].Policy != "role/ops/ssm" {
+		t.Errorf("iam simulate --output json = %d %s (%v)", code, out, err)
+	}
+	if _, _, code := run(t, nil, "iam", "simulate", "--action", "x:Y"); code != ExitUsage {
+		t.Errorf("simulate without --principal: exit %d, want 2", code)
+	}
+
+	// Sessions issued before a revocation stop working; new ones work.
+	stsc := sts.NewFromConfig(k.Config())
+	old, err := stsc.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("before")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldCfg := k.ConfigFor(aws.ToString(old.Credentials.AccessKeyId), aws.ToString(old.Credentials.SecretAccessKey), aws.ToString(old.Credentials.SessionToken))
+	getRole := func(cfg aws.Config) error {
+		_, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ops")})
+		return err
+	}
+	if err := getRole(oldCfg); err != nil {
+		t.Fatalf("the session before revocation: %v", err)
+	}
+	if _, stderr, code := run(t, nil, "iam", "revoke-sessions", "--role", "ops"); code != 0 {
+		t.Fatalf("revoke-sessions: exit %d: %s", code, stderr)
+	}
+	err = getRole(oldCfg)
+	if err == nil || !strings.Contains(err.Error(), "with an explicit deny in an identity-based policy") {
+		t.Errorf("the session after revocation: %v, want an explicit deny", err)
+	}
+	if _, _, code := run(t, nil, "iam", "revoke-sessions"); code != ExitUsage {
+		t.Errorf("revoke-sessions without --role: exit %d, want 2", code)
 	}
 }

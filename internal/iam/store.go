@@ -86,7 +86,8 @@ type Store interface {
 	// default when setDefault.
 	CreatePolicyVersion(ctx context.Context, arn, document string, setDefault bool, max int, at time.Time) (*PolicyVersion, error)
 	// EnsurePolicyVersion stores a provider policy's version with a given
-	// ID unless it exists, and makes it the default when setDefault.
+	// ID unless it exists, and makes it the default when setDefault and it
+	// is newer than the current default (never rolling the default back).
 	EnsurePolicyVersion(ctx context.Context, p *ManagedPolicy, versionID, document string, setDefault bool) error
 	GetPolicyVersion(ctx context.Context, arn, versionID string) (*PolicyVersion, error)
 	ListPolicyVersions(ctx context.Context, arn string) ([]*PolicyVersion, error)

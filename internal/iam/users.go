@@ -296,6 +296,9 @@ func (s *Service) UpdateUser(ctx context.Context, in *iamapi.UpdateUserInput) (*
 			return nil, err
 		}
 	}
+	if admin, _ := s.store.GetMeta(ctx, metaAdmin); in.NewUserName != "" && strings.EqualFold(admin, in.UserName) {
+		return nil, iamapi.NewUnmodifiableEntityException("The administrator %s, kanri's bootstrap user, cannot be renamed.", in.UserName)
+	}
 	if err := s.store.UpdateUser(ctx, s.account, in.UserName, in.NewUserName, p); err != nil {
 		if errors.Is(err, awserr.Exists) {
 			return nil, already("User", in.NewUserName)

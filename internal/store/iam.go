@@ -17,7 +17,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/iam"
 )
 
-// DB is the IAM service's store.
+// DB implements the storage the IAM service needs.
 var _ iam.Store = (*DB)(nil)
 
 // rowScanner is what *sql.Row and *sql.Rows provide.

@@ -206,8 +206,11 @@ func (db *DB) EnsurePolicyVersion(ctx context.Context, p *iam.ManagedPolicy, ver
 		if !setDefault {
 			return nil
 		}
-		_, err = tx.exec(ctx, "UPDATE iam_policies SET default_version = ?, updated_at = ? WHERE arn = ? AND default_version <> ?",
-			versionID, millis(at), p.ARN, versionID)
+		// Only forward: a replica of an older release, starting after a
+		// newer one, must not roll the default back.
+		_, err = tx.exec(ctx, `UPDATE iam_policies SET default_version = ?, updated_at = ?
+			WHERE arn = ? AND CAST(SUBSTR(default_version, 2) AS INTEGER) < ?`,
+			versionID, millis(at), p.ARN, n)
 		return err
 	})
 }

@@ -109,7 +109,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("open: unsupported database URL scheme in %q (want postgres://)", redactURL(cfg.URL))
 	}
-	if err := db.sql.PingContext(ctx); err != nil {
+	if err := db.ping(ctx); err != nil {
 		db.sql.Close()
 		return nil, fmt.Errorf("open %s: %w", db.engine, err)
 	}
@@ -124,6 +124,24 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ping checks the first connection, retrying while the database is busy:
+// SQLite's switch to WAL mode is not covered by the busy timeout, so
+// processes opening one database at once can collide there.
+func (db *DB) ping(ctx context.Context) error {
+	var err error
+	for i := 0; i < 50; i++ {
+		if err = db.sql.PingContext(ctx); err == nil || !db.retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(10+rand.N(20)) * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // redactURL drops the password from a database URL for messages.

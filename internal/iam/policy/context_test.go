@@ -93,9 +93,33 @@ func TestEvaluateWithCustomContext(t *testing.T) {
 	}
 }
 
+// TestEvaluateAllocations keeps the hot path's allocations in check (the
+// full benchmark is bench.BenchmarkPolicyEvaluate).
 func TestEvaluateAllocations(t *testing.T) {
-	s := &Set{Identity: benchPolicies(t)}
-	r := benchRequest()
+	var ps []*Policy
+	for i := 0; i < 3; i++ {
+		p, err := Parse(`{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":"ssm:SendCommand","Resource":"arn:aws:ssm:*:123456789012:document/${aws:username}/*",
+			 "Condition":{"StringEquals":{"aws:PrincipalTag/team":"ops"},"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"Bool":{"aws:SecureTransport":"true"}}},
+			{"Effect":"Allow","Action":["s3:Get*","ec2:Describe*"],"Resource":"*"},
+			{"Effect":"Deny","Action":"ssm:*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`, Identity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	s := &Set{Identity: ps}
+	ctx := &Values{}
+	ctx.Set("aws:SourceIp", "10.20.30.40")
+	ctx.Set("aws:SecureTransport", "true")
+	r := &Request{
+		Principal: &Principal{ARN: "arn:aws:iam::123456789012:user/bob", Account: "123456789012", Type: PrincipalUser,
+			UserName: "bob", UserID: "AIDAEXAMPLEBOB0000000", Tags: map[string]string{"team": "ops"}},
+		Action: "ssm:SendCommand", Resource: "arn:aws:ssm:us-east-1:123456789012:document/bob/run", Context: ctx,
+	}
+	if d := Evaluate(s, r); !d.Allowed {
+		t.Fatalf("Evaluate = %+v, want allowed", d)
+	}
 	allocs := testing.AllocsPerRun(100, func() { Evaluate(s, r) })
 	if allocs > 1 {
 		t.Errorf("Evaluate allocates %v times, want at most 1 (the Matched slice)", allocs)

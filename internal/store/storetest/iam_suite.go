@@ -70,7 +70,7 @@ func at(hour, min, sec, ms int) time.Time {
 	return time.Date(2026, 5, 6, hour, min, sec, ms*1e6, time.UTC)
 }
 
-// names returns the names of users, groups, roles, profiles or policies.
+// names returns what name gives for each of vs: names, ARNs or IDs.
 func names[T any](vs []T, name func(T) string) []string {
 	var out []string
 	for _, v := range vs {
@@ -79,17 +79,13 @@ func names[T any](vs []T, name func(T) string) []string {
 	return out
 }
 
-func userName(u *iam.User) string               { return u.Name }
-func groupName(g *iam.Group) string             { return g.Name }
-func roleName(r *iam.Role) string               { return r.Name }
-func profileName(p *iam.InstanceProfile) string { return p.Name }
-func policyARN(p *iam.ManagedPolicy) string     { return p.ARN }
-func versionID(v *iam.PolicyVersion) string     { return v.VersionID }
-func inlineName(p *iam.InlinePolicy) string     { return p.Name }
-func accessKeyID(k *iam.AccessKey) string       { return k.ID }
-func oidcARN(p *iam.OIDCProvider) string        { return p.ARN }
-func attachmentOwner(a *iam.Attachment) string  { return a.Account + ":" + a.OwnerKind + "/" + a.Owner }
-func documentID(d iam.PolicyDocument) string    { return d.ID }
+func userName(u *iam.User) string            { return u.Name }
+func groupName(g *iam.Group) string          { return g.Name }
+func roleName(r *iam.Role) string            { return r.Name }
+func policyARN(p *iam.ManagedPolicy) string  { return p.ARN }
+func versionID(v *iam.PolicyVersion) string  { return v.VersionID }
+func accessKeyID(k *iam.AccessKey) string    { return k.ID }
+func documentID(d iam.PolicyDocument) string { return d.ID }
 
 // tags returns the tags of the key-value pairs kv.
 func tags(kv ...string) []iam.Tag {
