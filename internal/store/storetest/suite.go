@@ -28,6 +28,7 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("AccessKeys", func(t *testing.T) { testAccessKeys(t, Open(t, fresh(t))) })
 	t.Run("AuditEvents", func(t *testing.T) { testAuditEvents(t, Open(t, fresh(t))) })
 	t.Run("IAM", func(t *testing.T) { testIAM(t, fresh) })
+	t.Run("Fleet", func(t *testing.T) { testFleet(t, fresh) })
 }
 
 func testMigrations(t *testing.T, fresh func(t testing.TB) store.Config) {

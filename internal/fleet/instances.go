@@ -1,0 +1,203 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package fleet
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/timestamp"
+	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
+)
+
+// Ping statuses, as SSM's.
+const (
+	PingOnline         = "Online"
+	PingConnectionLost = "ConnectionLost"
+	PingInactive       = "Inactive"
+)
+
+// ResourceTypeManagedInstance is the resource type of managed instances.
+const ResourceTypeManagedInstance = "ManagedInstance"
+
+// onlineSince returns the time after which a last ping means Online: two
+// heartbeat intervals ago.
+func (s *Service) onlineSince() time.Time { return s.now().Add(-2 * s.heartbeat) }
+
+// PingStatus returns an instance's ping status now.
+func (s *Service) PingStatus(inst *Instance) string {
+	if !inst.LastPing.IsZero() && !inst.LastPing.Before(s.onlineSince()) {
+		return PingOnline
+	}
+	return PingConnectionLost
+}
+
+// Instance returns a managed instance of the account.
+func (s *Service) Instance(ctx context.Context, id InstanceID) (*Instance, error) {
+	inst, err := s.store.GetInstance(ctx, id)
+	if errors.Is(err, awserr.NotFound) || (err == nil && inst.Account != s.account) {
+		return nil, ssm.NewInvalidInstanceId("Instance Id %s is not valid.", id)
+	}
+	return inst, err
+}
+
+// ARN returns a managed instance's ARN.
+func (s *Service) ARN(id InstanceID) string {
+	return "arn:aws:ssm:" + s.region + ":" + s.account + ":managed-instance/" + string(id)
+}
+
+func (s *Service) infoShape(inst *Instance) *ssm.InstanceInformation {
+	latest := inst.AgentVersion != "" && inst.AgentVersion == s.agentVersion
+	out := &ssm.InstanceInformation{
+		InstanceId: string(inst.ID), PingStatus: s.PingStatus(inst), AgentVersion: inst.AgentVersion, IsLatestVersion: &latest,
+		PlatformType: inst.PlatformType, PlatformName: inst.PlatformName, PlatformVersion: inst.PlatformVersion,
+		ActivationId: inst.ActivationID, IamRole: inst.IAMRole, RegistrationDate: timestamp.Ptr(inst.RegisteredAt),
+		ResourceType: ResourceTypeManagedInstance, Name: inst.Name, IPAddress: inst.IPAddress, ComputerName: inst.ComputerName,
+		SourceId: string(inst.ID), SourceType: "AWS::SSM::ManagedInstance",
+	}
+	if !inst.LastPing.IsZero() {
+		out.LastPingDateTime = timestamp.Ptr(inst.LastPing)
+	}
+	return out
+}
+
+// filterFromKey adds one SSM instance filter to f.
+func (s *Service) filterFromKey(f *InstanceFilter, key string, values []string) error {
+	if len(values) == 0 {
+		return ssm.NewInvalidInstanceInformationFilterValue("The filter %s needs at least one value.", key)
+	}
+	switch {
+	case key == "InstanceIds":
+		for _, v := range values {
+			f.IDs = append(f.IDs, InstanceID(v))
+		}
+	case key == "AgentVersion":
+		f.AgentVersions = append(f.AgentVersions, values...)
+	case key == "PingStatus":
+		for _, v := range values {
+			switch v {
+			case PingOnline:
+				f.PingOnline = true
+			case PingConnectionLost:
+				f.PingLost = true
+			case PingInactive:
+				// Deregistered instances are gone; none is Inactive.
+			default:
+				return ssm.NewInvalidInstanceInformationFilterValue("The PingStatus value %s is not valid: use Online, ConnectionLost or Inactive.", v)
+			}
+		}
+		if !f.PingOnline && !f.PingLost {
+			f.IDs = append(f.IDs, "") // matches nothing
+		}
+		f.OnlineSince = s.onlineSince()
+	case key == "PlatformTypes":
+		f.PlatformTypes = append(f.PlatformTypes, values...)
+	case key == "ActivationIds":
+		f.ActivationIDs = append(f.ActivationIDs, values...)
+	case key == "IamRole":
+		f.IAMRoles = append(f.IAMRoles, values...)
+	case key == "ResourceType":
+		if !containsString(values, ResourceTypeManagedInstance) {
+			f.IDs = append(f.IDs, "") // kanri has only managed instances
+		}
+	case key == "AssociationStatus":
+		// Associations arrive with State Manager; until then none matches.
+		f.IDs = append(f.IDs, "")
+	case key == "tag-key":
+		for _, v := range values {
+			f.Tags = append(f.Tags, TagFilter{Key: v})
+		}
+	case strings.HasPrefix(key, "tag:") && len(key) > 4:
+		f.Tags = append(f.Tags, TagFilter{Key: key[4:], Values: values})
+	default:
+		return ssm.NewInvalidFilterKey("The filter key %s is not valid.", key)
+	}
+	return nil
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// DescribeInstanceInformation lists managed instances with their ping
+// status and facts, filtered as SSM filters them.
+func (s *Service) DescribeInstanceInformation(ctx context.Context, in *ssm.DescribeInstanceInformationInput) (*ssm.DescribeInstanceInformationOutput, error) {
+	if len(in.InstanceInformationFilterList) > 0 && len(in.Filters) > 0 {
+		return nil, ssm.NewInvalidFilter("InstanceInformationFilterList and Filters cannot be used together.")
+	}
+	f := InstanceFilter{Limit: 50}
+	if in.MaxResults != nil {
+		f.Limit = int(*in.MaxResults)
+	}
+	for _, fl := range in.InstanceInformationFilterList {
+		if err := s.filterFromKey(&f, fl.Key, fl.ValueSet); err != nil {
+			return nil, err
+		}
+	}
+	for _, fl := range in.Filters {
+		if err := s.filterFromKey(&f, fl.Key, fl.Values); err != nil {
+			return nil, err
+		}
+	}
+	after, err := decodeToken(in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	f.After = InstanceID(after)
+	limit := f.Limit
+	f.Limit++
+	insts, err := s.store.ListInstances(ctx, s.account, f)
+	if err != nil {
+		return nil, err
+	}
+	out := &ssm.DescribeInstanceInformationOutput{InstanceInformationList: []*ssm.InstanceInformation{}}
+	if len(insts) > limit {
+		insts = insts[:limit]
+		out.NextToken = encodeToken(string(insts[len(insts)-1].ID))
+	}
+	for _, inst := range insts {
+		out.InstanceInformationList = append(out.InstanceInformationList, s.infoShape(inst))
+	}
+	return out, nil
+}
+
+// DeregisterManagedInstance removes an instance from the fleet; its agent
+// key is revoked on the bus at once, so the agent cannot reconnect.
+func (s *Service) DeregisterManagedInstance(ctx context.Context, in *ssm.DeregisterManagedInstanceInput) (*ssm.DeregisterManagedInstanceOutput, error) {
+	inst, err := s.Instance(ctx, InstanceID(in.InstanceId))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.DeregisterInstance(ctx, inst.ID, s.now().UTC()); err != nil {
+		if errors.Is(err, awserr.NotFound) {
+			return nil, ssm.NewInvalidInstanceId("Instance Id %s is not valid.", in.InstanceId)
+		}
+		return nil, err
+	}
+	if err := s.PushRevocations(ctx); err != nil {
+		s.log.Error("revoke agent key on the bus", "instance_id", inst.ID, "err", err)
+		return nil, err
+	}
+	return &ssm.DeregisterManagedInstanceOutput{}, nil
+}
+
+// PushRevocations makes the bus refuse every revoked agent key.
+func (s *Service) PushRevocations(ctx context.Context) error {
+	if s.bus == nil {
+		return nil
+	}
+	revoked, err := s.store.RevokedKeys(ctx)
+	if err != nil {
+		return err
+	}
+	return s.bus.Revoke(ctx, revoked)
+}
