@@ -26,9 +26,11 @@ import (
 )
 
 // Authenticator returns the secret of an access key and the principal it
-// stands for. sessionToken is set for temporary credentials.
+// stands for. sessionToken is set for temporary credentials; service is
+// the signing name of the request's credential scope ("iam", "ssm"), for
+// recording where a key was last used.
 type Authenticator interface {
-	Credentials(ctx context.Context, accessKeyID, sessionToken string) (secret string, p iam.Principal, err error)
+	Credentials(ctx context.Context, accessKeyID, sessionToken, service string) (secret string, p iam.Principal, err error)
 }
 
 // Authorizer decides whether a caller may perform action on resources,
@@ -274,7 +276,7 @@ func (h *Handler) authenticate(r *http.Request, c *call) error {
 	if err := h.verifier.CheckTime(sig); err != nil {
 		return err
 	}
-	secret, p, err := h.cfg.Authenticator.Credentials(r.Context(), sig.AccessKeyID, sig.SessionToken)
+	secret, p, err := h.cfg.Authenticator.Credentials(r.Context(), sig.AccessKeyID, sig.SessionToken, sig.Service)
 	if err != nil {
 		return err
 	}

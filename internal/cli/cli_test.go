@@ -193,7 +193,7 @@ func TestIAMCommands(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.Contains(lines[1], "ssm:SendCommand") || !strings.Contains(lines[1], "allowed") ||
-		!strings.Contains(lines[1], "role/ops/ssm (line 1)") || !strings.Contains(lines[2], "implicitDeny") {
+		!strings.Contains(lines[1], "ssm (line 1)") || !strings.Contains(lines[2], "implicitDeny") {
 		t.Errorf("iam simulate table =\n%s", out)
 	}
 	out, _, code = run(t, nil, "iam", "simulate", "--principal", roleARN, "--action", "ssm:SendCommand", "--output", "json")
@@ -201,7 +201,7 @@ func TestIAMCommands(t *testing.T) {
 		Decision   string
 		Statements []struct{ Policy string }
 	}
-	if err := json.Unmarshal([]byte(out), &rs); code != 0 || err != nil || len(rs) != 1 || rs[0].Decision != "allowed" || rs[0].Statements[0].Policy != "role/ops/ssm" {
+	if err := json.Unmarshal([]byte(out), &rs); code != 0 || err != nil || len(rs) != 1 || rs[0].Decision != "allowed" || rs[0].Statements[0].Policy != "ssm" {
 		t.Errorf("iam simulate --output json = %d %s (%v)", code, out, err)
 	}
 	if _, _, code := run(t, nil, "iam", "simulate", "--action", "x:Y"); code != ExitUsage {

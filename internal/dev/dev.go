@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 func (d *Dev) ensureCredentials(ctx context.Context) error {
 	p, err := sharedconfig.ReadCredentials(d.CredentialsFile(), "default")
 	if err == nil {
-		if _, _, err := d.Server.IAM.Credentials(ctx, p.AccessKeyID, ""); err == nil {
+		if _, _, err := d.Server.IAM.Credentials(ctx, p.AccessKeyID, "", ""); err == nil {
 			d.creds = p
 			return d.writeConfig()
 		}

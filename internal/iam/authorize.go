@@ -55,12 +55,70 @@ func (s *Service) Authorize(ctx context.Context, caller *Caller, action string, 
 	}
 	for _, r := range resources {
 		req.Resource, req.ResourceAccount = r, resourceAccount(r, caller.Principal.Account)
+		// The resource's own keys sit under the request's, which win.
+		values.Parent = nil
+		if rc := s.resourceContext(ctx, r); len(rc) > 0 {
+			rv := &policy.Values{}
+			for k, v := range rc {
+				rv.Set(strings.ToLower(k), v...)
+			}
+			values.Parent = rv
+		}
 		d := policy.Evaluate(&cs.set, &req)
 		if !d.Allowed {
 			return awserr.New(awserr.Denied, "AccessDenied", d.Message(&req)).WithStatus(403)
 		}
 	}
 	return nil
+}
+
+// resourceContext returns a resource's condition keys: for IAM users and
+// roles their tags (aws:ResourceTag/…, iam:ResourceTag/…) and permissions
+// boundary (iam:PermissionsBoundary); for other resources what the
+// configured ResourceContext says.
+func (s *Service) resourceContext(ctx context.Context, resource string) map[string][]string {
+	rest, ok := strings.CutPrefix(resource, s.arnPrefix())
+	if !ok {
+		if s.resCtx != nil && resource != "*" {
+			return s.resCtx(ctx, resource)
+		}
+		return nil
+	}
+	kind, pathName, _ := strings.Cut(rest, "/")
+	name := pathName[strings.LastIndexByte(pathName, '/')+1:]
+	var tags []Tag
+	var boundary string
+	switch kind {
+	case KindUser:
+		u, err := s.store.GetUser(ctx, s.account, name)
+		if err != nil {
+			return nil
+		}
+		tags, boundary = u.Tags, u.PermissionsBoundary
+	case KindRole:
+		r, err := s.store.GetRole(ctx, s.account, name)
+		if err != nil {
+			return nil
+		}
+		tags, boundary = r.Tags, r.PermissionsBoundary
+	case "policy":
+		p, err := s.store.GetPolicy(ctx, resource)
+		if err != nil {
+			return nil
+		}
+		tags = p.Tags
+	default:
+		return nil
+	}
+	out := map[string][]string{}
+	for _, t := range tags {
+		out["aws:ResourceTag/"+t.Key] = []string{t.Value}
+		out["iam:ResourceTag/"+t.Key] = []string{t.Value}
+	}
+	if boundary != "" {
+		out["iam:PermissionsBoundary"] = []string{boundary}
+	}
+	return out
 }
 
 // resourceAccount returns the account that owns a resource: the ARN's
@@ -110,17 +168,27 @@ func (s *Service) requestContext(c *Caller, extra map[string][]string) *policy.V
 // policySet returns the principal's policies, from the cache when fresh.
 func (s *Service) policySet(ctx context.Context, p *Principal) (*cachedSet, error) {
 	key := p.ARN
-	if len(p.Session.Policies) > 0 || len(p.Session.PolicyARNs) > 0 {
+	if ses := &p.Session; len(ses.Policies) > 0 || len(ses.PolicyARNs) > 0 || len(ses.Tags) > 0 {
+		// What a session carries changes its permissions: sessions of one
+		// role and name but other policies or tags are cached apart.
 		h := sha256.New()
-		for _, d := range p.Session.Policies {
+		for _, d := range ses.Policies {
 			h.Write([]byte(d))
 			h.Write([]byte{0})
 		}
-		for _, a := range p.Session.PolicyARNs {
+		h.Write([]byte{1})
+		for _, a := range ses.PolicyARNs {
 			h.Write([]byte(a))
 			h.Write([]byte{0})
 		}
-		key += "#" + hex.EncodeToString(h.Sum(nil)[:12])
+		h.Write([]byte{1})
+		for _, t := range ses.Tags {
+			h.Write([]byte(t.Key))
+			h.Write([]byte{0})
+			h.Write([]byte(t.Value))
+			h.Write([]byte{0})
+		}
+		key += "#" + hex.EncodeToString(h.Sum(nil)[:16])
 	}
 	if p.Session.RoleID != "" {
 		key += "#" + p.Session.RoleID
@@ -313,4 +381,31 @@ func (s *Service) AuthorizeWebIdentity(ctx context.Context, caller *Caller, role
 		return awserr.New(awserr.Denied, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity").WithStatus(403)
 	}
 	return nil
+}
+
+// TrustsService reports whether a role's trust policy lets a service
+// principal (e.g. "ssm.amazonaws.com") assume it.
+func (s *Service) TrustsService(role *Role, service string) bool {
+	trust, err := s.compile(role.ARN()+"#trust", role.TrustPolicy, policy.Trust)
+	if err != nil {
+		return false
+	}
+	set := policy.Set{Resource: []*policy.Policy{trust}, RequireResourcePolicy: true}
+	req := policy.Request{Principal: &policy.Principal{Type: policy.PrincipalService, ARN: service}, Action: "sts:AssumeRole", Resource: role.ARN()}
+	return policy.Evaluate(&set, &req).Allowed
+}
+
+// AllowedByResourcePolicy evaluates a standalone resource-based policy
+// (such as the vending endpoint's) for an anonymous request: the policy
+// must allow "*" for the action on the resource under the request's
+// condition keys. It returns the denial message when it does not.
+func (s *Service) AllowedByResourcePolicy(doc, action, resource string, caller *Caller, reqCtx map[string][]string) (bool, string, error) {
+	p, err := s.compile("resource-policy:"+resource, doc, policy.Resource)
+	if err != nil {
+		return false, "", err
+	}
+	set := policy.Set{Resource: []*policy.Policy{p}, RequireResourcePolicy: true}
+	req := policy.Request{Action: action, Resource: resource, ResourceAccount: s.account, Context: s.requestContext(caller, reqCtx)}
+	d := policy.Evaluate(&set, &req)
+	return d.Allowed, d.Message(&req), nil
 }

@@ -426,7 +426,7 @@ func (s *Service) attach(ctx context.Context, kind, name, policyARN string) erro
 		}
 	}
 	if len(attached) >= maxAttachedPerIdentity {
-		return iamapi.NewLimitExceededException("Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPerIdentity)
+		return iamapi.NewLimitExceededException("Cannot exceed quota for PoliciesPer%s: %d", strings.ToUpper(kind[:1])+kind[1:], maxAttachedPerIdentity)
 	}
 	if err := s.store.AttachPolicy(ctx, &Attachment{Account: s.account, OwnerKind: kind, Owner: owner, PolicyARN: policyARN}); err != nil && !errors.Is(err, awserr.Exists) {
 		return err

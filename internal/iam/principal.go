@@ -56,6 +56,9 @@ type Session struct {
 	Policies   []string
 	PolicyARNs []string
 	Tags       []Tag
+	// TransitiveTagKeys name the Tags that pass on to sessions this
+	// session makes by role chaining.
+	TransitiveTagKeys []string
 	// SourceIdentity is set by the first AssumeRole in a chain and carried
 	// along.
 	SourceIdentity string

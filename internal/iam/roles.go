@@ -33,7 +33,7 @@ func (s *Service) roleShape(r *Role, full bool) *iamapi.Role {
 		}
 	}
 	if r.PermissionsBoundary != "" {
-		out.PermissionsBoundary = &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: r.PermissionsBoundary}
+		out.PermissionsBoundary = &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryType: iamapi.PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy, PermissionsBoundaryArn: r.PermissionsBoundary}
 	}
 	return out
 }

@@ -47,6 +47,10 @@ type Config struct {
 	// Provider lists the provider-managed policies to keep in the store;
 	// nil means the ones kanri ships (ProviderPolicies()).
 	Provider []ProviderPolicy
+	// ResourceContext returns the condition keys of a resource other than
+	// IAM's own (aws:ResourceTag/… of a managed instance, say); nil means
+	// none. IAM resources' keys are the Service's own.
+	ResourceContext func(ctx context.Context, resourceARN string) map[string][]string
 }
 
 // Service manages identities and authenticates and authorizes requests. It
@@ -61,6 +65,7 @@ type Service struct {
 	keyTTL    time.Duration
 	policyTTL time.Duration
 	provider  []ProviderPolicy
+	resCtx    func(ctx context.Context, resourceARN string) map[string][]string
 
 	admin atomic.Pointer[string] // the administrator's name, once known
 
@@ -77,6 +82,7 @@ type Service struct {
 type cachedKey struct {
 	secret    string
 	principal Principal
+	service   string // the service it was last looked up for
 	expires   time.Time
 }
 
@@ -84,7 +90,7 @@ type cachedKey struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, sealer: cfg.Sealer, account: cfg.Account, region: cfg.Region, log: cfg.Logger, now: cfg.Now,
-		keyTTL: cfg.KeyCacheTTL, policyTTL: cfg.PolicyCacheTTL, provider: cfg.Provider,
+		keyTTL: cfg.KeyCacheTTL, policyTTL: cfg.PolicyCacheTTL, provider: cfg.Provider, resCtx: cfg.ResourceContext,
 		keys: map[string]cachedKey{}, sets: map[string]cachedSet{}, compiled: map[string]*policy.Policy{},
 	}
 	if s.now == nil {

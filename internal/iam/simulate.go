@@ -6,6 +6,7 @@ package iam
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/kanri-dev/kanri/internal/iam/policy"
@@ -34,11 +35,17 @@ func (sim *simulation) addDocs(docs []PolicyDocument, kindOf func(id string) str
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", d.ID, err)
 		}
-		p.ID = d.ID
+		p.ID = policyName(d.ID)
 		sim.set.Identity = append(sim.set.Identity, p)
 		sim.types[p] = kindOf(d.ID)
 	}
 	return nil
+}
+
+// policyName returns the name IAM reports as a statement's SourcePolicyId:
+// a managed policy's name, or an inline policy's.
+func policyName(id string) string {
+	return id[strings.LastIndexByte(id, '/')+1:]
 }
 
 // sourceType names the type of a stored policy from its ID.
@@ -78,6 +85,16 @@ func (sim *simulation) addInputs(docs []string, boundary bool) error {
 	return nil
 }
 
+// implicit reports whether a simulation supplies a key itself: the keys
+// that describe the simulated principal.
+func (sim *simulation) implicit(key string) bool {
+	switch key {
+	case "aws:username", "aws:userid", "aws:principalarn", "aws:principalaccount", "aws:principaltype":
+		return sim.principal != nil
+	}
+	return strings.HasPrefix(key, "aws:principaltag/") && sim.principal != nil
+}
+
 // run evaluates every action on every resource.
 func (sim *simulation) run(actions, resources []string, entries []*iamapi.ContextEntry, resourcePolicy, resourceOwner string) ([]*iamapi.EvaluationResult, error) {
 	if resourcePolicy != "" {
@@ -90,9 +107,28 @@ func (sim *simulation) run(actions, resources []string, entries []*iamapi.Contex
 		sim.types[p] = "resource"
 	}
 	values := &policy.Values{}
+	given := map[string]bool{}
 	for _, e := range entries {
 		values.Set(strings.ToLower(e.ContextKeyName), e.ContextKeyValues...)
+		given[strings.ToLower(e.ContextKeyName)] = true
 	}
+	// Context keys the policies test that the request did not give.
+	missing := []string{}
+	seen := map[string]bool{}
+	all := append(append([]*policy.Policy{}, sim.set.Identity...), sim.set.Resource...)
+	if sim.set.Boundary != nil {
+		all = append(all, sim.set.Boundary)
+	}
+	for _, p := range all {
+		for _, k := range p.ContextKeys() {
+			lk := strings.ToLower(k)
+			if !given[lk] && !seen[lk] && !sim.implicit(lk) {
+				seen[lk] = true
+				missing = append(missing, k)
+			}
+		}
+	}
+	sort.Strings(missing)
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
@@ -101,7 +137,7 @@ func (sim *simulation) run(actions, resources []string, entries []*iamapi.Contex
 		for _, res := range resources {
 			req := &policy.Request{Principal: sim.principal, Action: action, Resource: res, ResourceAccount: resourceOwner, Context: values}
 			d := policy.Evaluate(&sim.set, req)
-			r := &iamapi.EvaluationResult{EvalActionName: action, EvalResourceName: res, EvalDecision: decisionImplicitDeny, MatchedStatements: []*iamapi.Statement{}, MissingContextValues: []string{}}
+			r := &iamapi.EvaluationResult{EvalActionName: action, EvalResourceName: res, EvalDecision: decisionImplicitDeny, MatchedStatements: []*iamapi.Statement{}, MissingContextValues: missing}
 			switch {
 			case d.Allowed:
 				r.EvalDecision = decisionAllowed
@@ -181,7 +217,7 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in *iamapi.Simula
 		if err != nil {
 			return nil, err
 		}
-		p.ID = boundary
+		p.ID = policyName(boundary)
 		sim.set.Boundary = p
 		sim.types[p] = sourceType(boundary)
 	}

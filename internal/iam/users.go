@@ -152,7 +152,7 @@ var ErrUnknownKey = awserr.New(awserr.Unauthenticated, "InvalidClientTokenId", "
 // Credentials returns the secret and principal of an active long-term
 // access key. Results are cached for the configured TTL. Temporary
 // credentials are resolved by the sts package.
-func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken string) (secret string, p Principal, err error) {
+func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken, service string) (secret string, p Principal, err error) {
 	if sessionToken != "" || !strings.HasPrefix(accessKeyID, "AKIA") {
 		return "", Principal{}, ErrUnknownKey
 	}
@@ -160,7 +160,7 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken str
 	s.mu.Lock()
 	c, ok := s.keys[accessKeyID]
 	s.mu.Unlock()
-	if ok && now.Before(c.expires) {
+	if ok && now.Before(c.expires) && (c.service == service || service == "") {
 		return c.secret, c.principal, nil
 	}
 	k, err := s.store.GetAccessKey(ctx, accessKeyID)
@@ -189,12 +189,12 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken str
 	if len(s.keys) > 100_000 {
 		clear(s.keys)
 	}
-	s.keys[accessKeyID] = cachedKey{secret: string(pt), principal: p, expires: now.Add(s.keyTTL)}
+	s.keys[accessKeyID] = cachedKey{secret: string(pt), principal: p, service: service, expires: now.Add(s.keyTTL)}
 	s.mu.Unlock()
-	if k.LastUsed.IsZero() || now.Sub(k.LastUsed) > time.Minute {
-		// Last use is kept to the minute, so the hot path writes at most
-		// once a minute a key.
-		if err := s.store.TouchAccessKey(ctx, k.ID, now.UTC(), "", s.region); err != nil {
+	if service != "" && (k.LastUsed.IsZero() || now.Sub(k.LastUsed) > time.Minute || k.LastService != service) {
+		// Last use is kept to the minute (and per service), so the hot
+		// path writes at most once a minute a key.
+		if err := s.store.TouchAccessKey(ctx, k.ID, now.UTC(), service, s.region); err != nil {
 			s.log.Warn("record access key use", "access_key_id", k.ID, "err", err)
 		}
 	}
@@ -213,7 +213,7 @@ func (s *Service) forgetKey(id string) {
 func (s *Service) userShape(u *User) *iamapi.User {
 	out := &iamapi.User{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: ts(u.CreateDate), Tags: toWireTags(u.Tags)}
 	if u.PermissionsBoundary != "" {
-		out.PermissionsBoundary = &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: u.PermissionsBoundary}
+		out.PermissionsBoundary = &iamapi.AttachedPermissionsBoundary{PermissionsBoundaryType: iamapi.PermissionsBoundaryAttachmentTypePermissionsBoundaryPolicy, PermissionsBoundaryArn: u.PermissionsBoundary}
 	}
 	return out
 }
@@ -247,7 +247,7 @@ func (s *Service) user(ctx context.Context, name string) (*User, error) {
 	if name == "" {
 		c := CallerFrom(ctx)
 		if c == nil || c.Principal.Type != TypeUser {
-			return nil, iamapi.NewInvalidInputException("Must specify userName when calling with non-User credentials")
+			return nil, awserr.New(awserr.Invalid, "ValidationError", "Must specify userName when calling with non-User credentials")
 		}
 		name = c.Principal.UserName
 	}

@@ -50,7 +50,9 @@ func iamService(s *iam.Service) *api.Service {
 		// Users
 		api.Context(api.Resources(api.Op("CreateUser", s.CreateUser), func(ctx context.Context, in *iamapi.CreateUserInput) []string {
 			return one(s.NewEntityARN(iam.KindUser, in.Path, in.UserName))
-		}), func(ctx context.Context, in *iamapi.CreateUserInput) map[string][]string { return tagContext(in.Tags) }),
+		}), func(ctx context.Context, in *iamapi.CreateUserInput) map[string][]string {
+			return boundaryContext(tagContext(in.Tags), in.PermissionsBoundary)
+		}),
 		api.Resources(api.Op("GetUser", s.GetUser).Read(), func(ctx context.Context, in *iamapi.GetUserInput) []string { return user(ctx, in.UserName) }),
 		api.Op("ListUsers", s.ListUsers).Read(),
 		api.Resources(api.Op("UpdateUser", s.UpdateUser), func(ctx context.Context, in *iamapi.UpdateUserInput) []string { return user(ctx, in.UserName) }),
@@ -59,8 +61,10 @@ func iamService(s *iam.Service) *api.Service {
 			func(ctx context.Context, in *iamapi.TagUserInput) map[string][]string { return tagContext(in.Tags) }),
 		api.Resources(api.Op("UntagUser", s.UntagUser), func(ctx context.Context, in *iamapi.UntagUserInput) []string { return user(ctx, in.UserName) }),
 		api.Resources(api.Op("ListUserTags", s.ListUserTags).Read(), func(ctx context.Context, in *iamapi.ListUserTagsInput) []string { return user(ctx, in.UserName) }),
-		api.Resources(api.Op("PutUserPermissionsBoundary", s.PutUserPermissionsBoundary), func(ctx context.Context, in *iamapi.PutUserPermissionsBoundaryInput) []string {
+		api.Context(api.Resources(api.Op("PutUserPermissionsBoundary", s.PutUserPermissionsBoundary), func(ctx context.Context, in *iamapi.PutUserPermissionsBoundaryInput) []string {
 			return user(ctx, in.UserName)
+		}), func(ctx context.Context, in *iamapi.PutUserPermissionsBoundaryInput) map[string][]string {
+			return boundaryContext(nil, in.PermissionsBoundary)
 		}),
 		api.Resources(api.Op("DeleteUserPermissionsBoundary", s.DeleteUserPermissionsBoundary), func(ctx context.Context, in *iamapi.DeleteUserPermissionsBoundaryInput) []string {
 			return user(ctx, in.UserName)
@@ -90,7 +94,9 @@ func iamService(s *iam.Service) *api.Service {
 		// Roles
 		api.Context(api.Resources(api.Op("CreateRole", s.CreateRole), func(ctx context.Context, in *iamapi.CreateRoleInput) []string {
 			return one(s.NewEntityARN(iam.KindRole, in.Path, in.RoleName))
-		}), func(ctx context.Context, in *iamapi.CreateRoleInput) map[string][]string { return tagContext(in.Tags) }),
+		}), func(ctx context.Context, in *iamapi.CreateRoleInput) map[string][]string {
+			return boundaryContext(tagContext(in.Tags), in.PermissionsBoundary)
+		}),
 		api.Resources(api.Op("GetRole", s.GetRole).Read(), func(ctx context.Context, in *iamapi.GetRoleInput) []string { return role(ctx, in.RoleName) }),
 		api.Op("ListRoles", s.ListRoles).Read(),
 		api.Resources(api.Op("UpdateRole", s.UpdateRole), func(ctx context.Context, in *iamapi.UpdateRoleInput) []string { return role(ctx, in.RoleName) }),
@@ -100,8 +106,10 @@ func iamService(s *iam.Service) *api.Service {
 		api.Resources(api.Op("UpdateAssumeRolePolicy", s.UpdateAssumeRolePolicy), func(ctx context.Context, in *iamapi.UpdateAssumeRolePolicyInput) []string {
 			return role(ctx, in.RoleName)
 		}),
-		api.Resources(api.Op("PutRolePermissionsBoundary", s.PutRolePermissionsBoundary), func(ctx context.Context, in *iamapi.PutRolePermissionsBoundaryInput) []string {
+		api.Context(api.Resources(api.Op("PutRolePermissionsBoundary", s.PutRolePermissionsBoundary), func(ctx context.Context, in *iamapi.PutRolePermissionsBoundaryInput) []string {
 			return role(ctx, in.RoleName)
+		}), func(ctx context.Context, in *iamapi.PutRolePermissionsBoundaryInput) map[string][]string {
+			return boundaryContext(nil, in.PermissionsBoundary)
 		}),
 		api.Resources(api.Op("DeleteRolePermissionsBoundary", s.DeleteRolePermissionsBoundary), func(ctx context.Context, in *iamapi.DeleteRolePermissionsBoundaryInput) []string {
 			return role(ctx, in.RoleName)
@@ -232,6 +240,19 @@ func iamService(s *iam.Service) *api.Service {
 		api.Op("SimulateCustomPolicy", s.SimulateCustomPolicy).Read(),
 	}
 	return &api.Service{Name: "iam", Protocol: api.Query, Version: iamapi.APIVersion, XMLNamespace: iamapi.XMLNamespace, Operations: ops}
+}
+
+// boundaryContext adds iam:PermissionsBoundary, the boundary a request
+// sets, to keys.
+func boundaryContext(keys map[string][]string, boundary string) map[string][]string {
+	if boundary == "" {
+		return keys
+	}
+	if keys == nil {
+		keys = map[string][]string{}
+	}
+	keys["iam:PermissionsBoundary"] = []string{boundary}
+	return keys
 }
 
 // policyARNContext is the iam:PolicyARN condition key of an attachment.

@@ -116,12 +116,30 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 		source = in.SourceIdentity
 		reqCtx["sts:sourceidentity"] = []string{in.SourceIdentity}
 	}
+	// Transitive tags of the calling session pass on, and may not be set
+	// again; the request's own tags need sts:TagSession.
 	var tags []iam.Tag
+	var transitive []string
+	for _, t := range caller.Principal.Session.Tags {
+		if containsFold(caller.Principal.Session.TransitiveTagKeys, t.Key) {
+			tags = append(tags, t)
+			transitive = append(transitive, t.Key)
+		}
+	}
 	var keys []string
 	for _, t := range in.Tags {
+		if containsFold(transitive, t.Key) {
+			return nil, validation("Tag key %s is a transitive tag of the calling session and cannot be set again.", t.Key)
+		}
 		tags = append(tags, iam.Tag{Key: t.Key, Value: t.Value})
 		keys = append(keys, t.Key)
 		reqCtx["aws:requesttag/"+strings.ToLower(t.Key)] = []string{t.Value}
+	}
+	for _, k := range in.TransitiveTagKeys {
+		if !containsFold(keys, k) {
+			return nil, validation("TransitiveTagKeys names %s, which is not among the session's Tags.", k)
+		}
+		transitive = append(transitive, k)
 	}
 	if len(keys) > 0 {
 		reqCtx["aws:tagkeys"] = keys
@@ -129,7 +147,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 	if err := s.iam.AuthorizeAssumeRole(ctx, caller, role, "sts:AssumeRole", reqCtx); err != nil {
 		return nil, err
 	}
-	if len(tags) > 0 {
+	if len(in.Tags) > 0 {
 		if err := s.iam.AuthorizeAssumeRole(ctx, caller, role, "sts:TagSession", reqCtx); err != nil {
 			return nil, err
 		}
@@ -142,7 +160,7 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 	issued, expires := s.expiration(d)
 	p := rolePrincipal(role, in.RoleSessionName, iam.Session{
 		Kind: iam.SessionAssumeRole, IssuedAt: issued, Expiration: expires, Chained: chained,
-		Policies: docs, PolicyARNs: arns, Tags: tags, SourceIdentity: source, MFA: caller.Principal.Session.MFA,
+		Policies: docs, PolicyARNs: arns, Tags: tags, TransitiveTagKeys: transitive, SourceIdentity: source, MFA: caller.Principal.Session.MFA,
 	})
 	ak, secret, token, err := s.issue(p)
 	if err != nil {
@@ -155,6 +173,16 @@ func (s *Service) AssumeRole(ctx context.Context, in *stsapi.AssumeRoleInput) (*
 		PackedPolicySize: packed,
 		SourceIdentity:   source,
 	}, nil
+}
+
+// containsFold reports whether keys holds k, in any case.
+func containsFold(keys []string, k string) bool {
+	for _, x := range keys {
+		if strings.EqualFold(x, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // rolePrincipal returns the principal of a session of role.
@@ -192,4 +220,26 @@ func (s *Service) GetSessionToken(ctx context.Context, in *stsapi.GetSessionToke
 	}
 	return &stsapi.GetSessionTokenOutput{Credentials: &stsapi.Credentials{
 		AccessKeyId: ak, SecretAccessKey: secret, SessionToken: token, Expiration: timestamp.Ptr(expires)}}, nil
+}
+
+// InstanceCredentials returns temporary credentials of a role for a
+// managed instance (session name = the instance ID), as the SSM agent gets
+// them with its registration key; the server has checked the instance's
+// proof of its key and that the role trusts ssm.amazonaws.com.
+func (s *Service) InstanceCredentials(ctx context.Context, roleName, instanceID string, d time.Duration) (*stsapi.Credentials, error) {
+	role, err := s.iam.Role(ctx, roleName)
+	if err != nil {
+		return nil, err
+	}
+	if d > time.Duration(role.MaxSessionDuration)*time.Second {
+		d = time.Duration(role.MaxSessionDuration) * time.Second
+	}
+	issued, expires := s.expiration(d)
+	p := rolePrincipal(role, instanceID, iam.Session{Kind: iam.SessionAssumeRole, IssuedAt: issued, Expiration: expires})
+	ak, secret, token, err := s.issue(p)
+	if err != nil {
+		return nil, err
+	}
+	s.iam.TouchRole(ctx, role)
+	return &stsapi.Credentials{AccessKeyId: ak, SecretAccessKey: secret, SessionToken: token, Expiration: timestamp.Ptr(expires)}, nil
 }

@@ -55,7 +55,7 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, token string) (s
 	if !ok || !strings.HasPrefix(accessKeyID, "ASIA") {
 		return "", iam.Principal{}, errBadToken
 	}
-	sealed, err := base64.RawURLEncoding.DecodeString(rest)
+	sealed, err := base64.RawURLEncoding.Strict().DecodeString(rest)
 	if err != nil {
 		return "", iam.Principal{}, errBadToken
 	}
