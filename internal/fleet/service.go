@@ -87,7 +87,7 @@ type Service struct {
 
 	mu    sync.Mutex
 	pings map[InstanceID]time.Time // heartbeats not yet written; guarded by mu
-	facts map[InstanceID]*Instance  // reported facts not yet written; guarded by mu
+	facts map[InstanceID]*Instance // reported facts not yet written; guarded by mu
 }
 
 // New returns a Service.

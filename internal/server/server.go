@@ -184,11 +184,11 @@ type authenticator struct {
 }
 
 // Credentials returns the secret and principal of an access key.
-func (a authenticator) Credentials(ctx context.Context, accessKeyID, sessionToken string) (string, iam.Principal, error) {
+func (a authenticator) Credentials(ctx context.Context, accessKeyID, sessionToken, service string) (string, iam.Principal, error) {
 	if sessionToken != "" {
 		return a.sts.Credentials(ctx, accessKeyID, sessionToken)
 	}
-	return a.iam.Credentials(ctx, accessKeyID, "")
+	return a.iam.Credentials(ctx, accessKeyID, "", service)
 }
 
 // services lists the AWS-shaped services the front door serves.
