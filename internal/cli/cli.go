@@ -84,6 +84,7 @@ Start here:  kanri dev`,
 		newAuditCmd(env),
 		newWhoamiCmd(env),
 		newIAMCmd(env),
+		newAgentCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

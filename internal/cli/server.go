@@ -4,12 +4,69 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/server"
 )
+
+// busSettings reads the agent bus and vending flags.
+func busSettings(f *pflag.FlagSet, cfg *server.Config) error {
+	cfg.BusAddr, _ = f.GetString("bus-addr")
+	cfg.BusWebSocketAddr, _ = f.GetString("bus-websocket-addr")
+	cfg.NATSURLs, _ = f.GetStringSlice("nats-url")
+	cfg.BusAdvertise, _ = f.GetStringSlice("bus-advertise")
+	cfg.Heartbeat, _ = f.GetDuration("heartbeat")
+	cfg.DownloadsDir, _ = f.GetString("downloads-dir")
+	role, _ := f.GetString("vend-role")
+	if role == "" {
+		return nil
+	}
+	v := &fleet.VendingConfig{Name: "default", IAMRole: role}
+	v.RegistrationLimit, _ = f.GetInt("vend-limit")
+	v.Expiry, _ = f.GetDuration("vend-expiry")
+	v.DefaultInstanceName, _ = f.GetString("vend-name")
+	v.Tags, _ = f.GetStringToString("vend-tags")
+	if v.RegistrationLimit < 1 || v.RegistrationLimit > 1000 {
+		return usageError{fmt.Errorf("--vend-limit %d: want 1 to 1000", v.RegistrationLimit)}
+	}
+	if v.Expiry <= 0 || v.Expiry > 30*24*time.Hour {
+		return usageError{fmt.Errorf("--vend-expiry %v: want more than 0 and at most 720h", v.Expiry)}
+	}
+	if file, _ := f.GetString("vend-policy-file"); file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("--vend-policy-file: %w", err)
+		}
+		v.Policy = string(b)
+	} else {
+		allow, _ := f.GetStringSlice("vend-allow")
+		v.Policy = vendPolicy(allow)
+	}
+	cfg.Vending = v
+	return nil
+}
+
+// vendPolicy returns the vending endpoint's resource policy that allows
+// anyone from the given networks.
+func vendPolicy(cidrs []string) string {
+	b, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Sid": "AllowNetworks", "Effect": "Allow", "Principal": "*", "Action": fleet.VendAction, "Resource": "*",
+			"Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": cidrs}},
+		}},
+	})
+	return strings.TrimSpace(string(b))
+}
 
 func newServerCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -44,6 +101,19 @@ environment, and the environment over the file.`,
 	f.String("bootstrap-credentials", "", "on first start, create the administrator and write its credentials here")
 	f.Bool("audit-required", true, "refuse requests whose audit record cannot be stored")
 	f.Int64("max-body-bytes", 8<<20, "largest request body accepted")
+	f.String("bus-addr", "127.0.0.1:8471", "address of the embedded agent bus (NATS) for agents")
+	f.String("bus-websocket-addr", "", "also serve the embedded agent bus over WebSocket on this address")
+	f.StringSlice("nats-url", nil, "use this external NATS cluster as the agent bus instead of the embedded one (see kanri server nats-config)")
+	f.StringSlice("bus-advertise", nil, "bus URLs handed to agents (default: the embedded bus's or --nats-url)")
+	f.Duration("heartbeat", 30*time.Second, "how often agents send heartbeats; an instance is ConnectionLost after two missed")
+	f.String("downloads-dir", "", "directory of agent binaries for other platforms (kanri-<os>-<arch>[.exe])")
+	f.String("vend-role", "", "enable activation vending (GET /vend/activation) with activations for this IAM role")
+	f.Int("vend-limit", 10, "registration limit of vended activations")
+	f.Duration("vend-expiry", 24*time.Hour, "lifetime of vended activations (at most 720h)")
+	f.String("vend-name", "", "default instance name of vended activations")
+	f.StringToString("vend-tags", nil, "tags of vended activations (and the instances that register with them), key=value,…")
+	f.StringSlice("vend-allow", []string{"127.0.0.0/8", "::1/128"}, "networks (CIDRs) allowed to ask for an activation")
+	f.String("vend-policy-file", "", "resource policy of the vending endpoint (overrides --vend-allow)")
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -66,6 +136,9 @@ environment, and the environment over the file.`,
 		cfg.AuditRequired, _ = f.GetBool("audit-required")
 		cfg.MaxBodyBytes, _ = f.GetInt64("max-body-bytes")
 		cfg.Logger = log
+		if err := busSettings(f, &cfg); err != nil {
+			return err
+		}
 		if cfg.DataDir == "" {
 			return usageError{errors.New("server: --data-dir is required")}
 		}

@@ -17,10 +17,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/kanri-dev/kanri/internal/agent"
+	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/server"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
+	iamapi "github.com/kanri-dev/kanri/internal/wire/iam"
 )
 
 // Default addresses of `kanri dev`. They avoid ports that other common
@@ -37,7 +42,11 @@ type Config struct {
 	HTTPAddr string // default DefaultHTTPAddr; "127.0.0.1:0" picks a free port
 	BusAddr  string // default DefaultBusAddr
 	Region   string // default us-east-1
-	Logger   *slog.Logger
+	// Heartbeat is how often agents send heartbeats; zero means 10 s.
+	Heartbeat time.Duration
+	// NoAgent skips the local agent.
+	NoAgent bool
+	Logger  *slog.Logger
 	// Out receives the banner that tells the user how to use the system;
 	// nil means no banner.
 	Out io.Writer
@@ -66,12 +75,26 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		}
 		cfg.DataDir = dir
 	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	srv, err := server.New(ctx, server.Config{
 		DataDir:       cfg.DataDir,
 		HTTPAddr:      cfg.HTTPAddr,
+		BusAddr:       cfg.BusAddr,
 		Region:        cfg.Region,
 		Logger:        cfg.Logger,
 		AuditRequired: true,
+		Heartbeat:     cfg.Heartbeat,
+		Vending: &fleet.VendingConfig{
+			Name: "default", IAMRole: LocalRole, RegistrationLimit: 10, Expiry: 24 * time.Hour,
+			Description: "kanri dev: activations for local agents", Tags: map[string]string{"env": "dev"},
+			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ssm:VendActivation","Resource":"*",` +
+				`"Condition":{"IpAddress":{"aws:SourceIp":["127.0.0.0/8","::1/128"]}}}]}`,
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -135,12 +158,73 @@ func (d *Dev) AccessKeyID() string { return d.creds.AccessKeyID }
 // SecretAccessKey returns the administrator's secret access key.
 func (d *Dev) SecretAccessKey() string { return d.creds.SecretAccessKey }
 
-// Run serves until ctx ends, after printing the banner.
+// LocalRole is the IAM role of `kanri dev`'s local instance: it trusts
+// Systems Manager and has AmazonSSMManagedInstanceCore.
+const LocalRole = "kanri-dev-instance"
+
+// Run serves until ctx ends, after printing the banner. Unless NoAgent, it
+// also runs the local agent, registering it on the first start.
 func (d *Dev) Run(ctx context.Context) error {
 	if d.cfg.Out != nil {
 		d.printBanner(d.cfg.Out)
 	}
-	return d.Server.Run(ctx)
+	if d.cfg.NoAgent {
+		return d.Server.Run(ctx)
+	}
+	agentDone := make(chan struct{})
+	go func() {
+		defer close(agentDone)
+		select {
+		case <-d.Server.Ready():
+		case <-ctx.Done():
+			return
+		}
+		if err := d.runAgent(ctx); err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Error("local agent stopped", "err", err)
+		}
+	}()
+	err := d.Server.Run(ctx)
+	<-agentDone
+	return err
+}
+
+// AgentStateDir is where the local agent keeps its key and registration.
+func (d *Dev) AgentStateDir() string { return filepath.Join(d.cfg.DataDir, "agent") }
+
+// runAgent registers the local agent (once) and runs it until ctx ends.
+func (d *Dev) runAgent(ctx context.Context) error {
+	a := agent.New(agent.Config{StateDir: d.AgentStateDir(), Logger: d.cfg.Logger.With("component", "agent")})
+	defer a.Close()
+	if st, err := a.Status(); err != nil || !st.Registered {
+		if err := d.ensureLocalRole(ctx); err != nil {
+			return err
+		}
+		v, err := d.Server.Fleet().Vend(ctx, &iam.Caller{SourceIP: "127.0.0.1", Time: time.Now()}, d.Server.IAM)
+		if err != nil {
+			return fmt.Errorf("local agent: vend: %w", err)
+		}
+		host, _ := os.Hostname()
+		if _, err := a.Register(ctx, agent.RegisterOptions{URL: d.Server.Endpoint(), ActivationID: v.ActivationID, ActivationCode: v.ActivationCode,
+			Name: host, Tags: map[string]string{"env": "dev", "kanri:local": "true"}}); err != nil {
+			return fmt.Errorf("local agent: %w", err)
+		}
+	}
+	return a.Run(ctx)
+}
+
+// ensureLocalRole makes the local instance's role unless it exists.
+func (d *Dev) ensureLocalRole(ctx context.Context) error {
+	if _, err := d.Server.IAM.Role(ctx, LocalRole); err == nil {
+		return nil
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ssm.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	if _, err := d.Server.IAM.CreateRole(ctx, &iamapi.CreateRoleInput{RoleName: LocalRole, AssumeRolePolicyDocument: trust,
+		Description: "kanri dev: the local managed instance's role"}); err != nil && !errors.Is(err, awserr.Exists) {
+		return fmt.Errorf("local agent role: %w", err)
+	}
+	_, err := d.Server.IAM.AttachRolePolicy(ctx, &iamapi.AttachRolePolicyInput{RoleName: LocalRole,
+		PolicyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})
+	return err
 }
 
 // Close releases what New opened.

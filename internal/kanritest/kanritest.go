@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -34,6 +35,11 @@ type Options struct {
 	// Log receives the server's logs; nil discards them unless
 	// KANRI_TEST_LOG=1.
 	Log io.Writer
+	// Agent runs kanri dev's local agent (off by default, so that tests
+	// start from an empty account).
+	Agent bool
+	// Heartbeat is the agents' heartbeat interval; zero means kanri dev's.
+	Heartbeat time.Duration
 }
 
 // Start runs kanri dev until t ends.
@@ -51,10 +57,12 @@ func Start(t testing.TB, opts Options) *Kanri {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := dev.New(ctx, dev.Config{
-		DataDir:  opts.DataDir,
-		HTTPAddr: "127.0.0.1:0",
-		BusAddr:  "127.0.0.1:0",
-		Logger:   slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DataDir:   opts.DataDir,
+		HTTPAddr:  "127.0.0.1:0",
+		BusAddr:   "127.0.0.1:0",
+		NoAgent:   !opts.Agent,
+		Heartbeat: opts.Heartbeat,
+		Logger:    slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		cancel()

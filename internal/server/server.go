@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -25,10 +26,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/nats-io/nats.go"
+
+	"github.com/kanri-dev/kanri/internal/agent"
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/arn"
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/buildinfo"
+	"github.com/kanri-dev/kanri/internal/bus"
+	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/kms"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
@@ -66,6 +72,27 @@ type Config struct {
 	// HTTPClient makes the server's outbound calls (OpenID Connect
 	// discovery and keys); nil means a client with a 10-second timeout.
 	HTTPClient *http.Client
+	// BusAddr is the embedded NATS server's address for agents, e.g.
+	// "0.0.0.0:8471"; unused with NATSURLs.
+	BusAddr string
+	// BusWebSocketAddr, when set, also serves the embedded bus over
+	// WebSocket, for agents on networks that only allow port 443.
+	BusWebSocketAddr string
+	// NATSURLs points at an external NATS cluster instead of the embedded
+	// server; it must trust this installation (kanri server nats-config).
+	NATSURLs []string
+	// BusAdvertise are the bus URLs handed to agents; empty means the
+	// embedded server's (or NATSURLs).
+	BusAdvertise []string
+	// Heartbeat is how often agents send heartbeats; zero means 30 s.
+	Heartbeat time.Duration
+	// Vending is the template of the activation vending endpoint; nil
+	// disables it.
+	Vending *fleet.VendingConfig
+	// DownloadsDir holds agent binaries for other platforms
+	// (kanri-<os>-<arch>[.exe]); the server's own platform is served from
+	// its own binary.
+	DownloadsDir string
 }
 
 // DefaultRegion is the region used when none is configured.
@@ -74,14 +101,21 @@ const DefaultRegion = "us-east-1"
 // Server is a running control plane. New binds its listener; Run serves;
 // Close releases what New opened.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *store.DB
-	keyring  *kms.Keyring
-	account  string
-	IAM      *iam.Service
-	sts      *sts.Service
-	trail    *audit.Trail
+	cfg     Config
+	log     *slog.Logger
+	db      *store.DB
+	keyring *kms.Keyring
+	account string
+	IAM     *iam.Service
+	sts     *sts.Service
+	fleet   *fleet.Service
+	trail   *audit.Trail
+
+	busAuth  *bus.Authority
+	embedded *bus.Embedded // nil with an external NATS
+	nc       *nats.Conn    // this server's bus connection
+	sysnc    *nats.Conn    // the system account's, with an external NATS
+	busURLs  []string
 	listener net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
@@ -124,12 +158,32 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("server: account: %w", err)
 	}
-	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account, Region: cfg.Region, Logger: s.log})
+	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account, Region: cfg.Region, Logger: s.log,
+		ResourceContext: s.resourceContext})
 	if err := s.IAM.SyncProviderPolicies(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.sts = sts.New(sts.Config{IAM: s.IAM, Sealer: s.keyring, Account: s.account, Logger: s.log, HTTPClient: cfg.HTTPClient})
+	if err := s.startBus(ctx); err != nil {
+		s.closeBus()
+		s.db.Close()
+		return nil, err
+	}
+	s.fleet = fleet.New(fleet.Config{
+		Store: s.db, Roles: s.IAM, Creds: s.sts, Sealer: s.keyring, Bus: fleetBus{s}, Account: s.account, Region: cfg.Region,
+		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Logger: s.log,
+	})
+	if err := s.fleet.PushRevocations(ctx); err != nil {
+		s.closeBus()
+		s.db.Close()
+		return nil, fmt.Errorf("server: agent bus revocations: %w", err)
+	}
+	if err := s.subscribeBus(); err != nil {
+		s.closeBus()
+		s.db.Close()
+		return nil, err
+	}
 	if cfg.BootstrapCredentialsFile != "" {
 		if err := s.bootstrap(ctx, cfg.BootstrapCredentialsFile); err != nil {
 			s.db.Close()
@@ -153,6 +207,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	agents := &agentEndpoints{fleet: s.fleet, iam: s.IAM, trail: s.trail, account: s.account, region: cfg.Region,
+		downloadsDir: cfg.DownloadsDir, log: s.log, script: agent.InstallScript}
+	agents.register(mux)
 	mux.Handle("/", rootHandler(handler))
 	s.http = &http.Server{
 		Handler:           mux,
@@ -196,6 +253,7 @@ func (s *Server) services() []*api.Service {
 	return []*api.Service{
 		stsService(s.sts),
 		iamService(s.IAM),
+		ssmService(s.fleet),
 		cloudTrailService(s.trail),
 	}
 }
@@ -279,6 +337,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(trailDone)
 		s.trail.Run(ctx)
 	}()
+	presenceDone := make(chan struct{})
+	go func() {
+		defer close(presenceDone)
+		s.fleet.RunPresence(ctx, time.Second)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	s.ready.Store(true)
@@ -298,16 +361,47 @@ func (s *Server) Run(ctx context.Context) error {
 	if serr := s.http.Shutdown(shutdownCtx); serr != nil && err == nil {
 		err = fmt.Errorf("shutdown: %w", serr)
 	}
+	<-presenceDone
 	s.trail.Close()
 	<-trailDone
 	s.log.Info("server stopped")
 	return err
 }
 
-// Close releases the store. Call it after Run returns (or instead of Run).
+// Close releases the bus and the store. Call it after Run returns (or
+// instead of Run).
 func (s *Server) Close() error {
 	s.listener.Close()
+	s.closeBus()
 	return s.db.Close()
+}
+
+// Fleet returns the fleet service.
+func (s *Server) Fleet() *fleet.Service { return s.fleet }
+
+// BusURLs returns the bus URLs handed to agents.
+func (s *Server) BusURLs() []string { return s.busURLs }
+
+// resourceContext returns the condition keys of a resource that is not
+// IAM's: the tags of a managed instance.
+func (s *Server) resourceContext(ctx context.Context, resourceARN string) map[string][]string {
+	if s.fleet == nil {
+		return nil
+	}
+	_, id, ok := strings.Cut(resourceARN, ":managed-instance/")
+	if !ok {
+		return nil
+	}
+	inst, err := s.fleet.Instance(ctx, fleet.InstanceID(id))
+	if err != nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for k, v := range inst.Tags {
+		out["aws:ResourceTag/"+k] = []string{v}
+		out["ssm:resourceTag/"+k] = []string{v}
+	}
+	return out
 }
 
 // newAccountID returns a random 12-digit account ID that does not start
