@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 
@@ -305,6 +306,9 @@ func TestRunHeartbeats(t *testing.T) {
 	if s, err := other.Status(); err != nil || !s.Connected || s.InstanceID != st.InstanceID || s.LastHeartbeat.IsZero() {
 		t.Errorf("another agent's Status() = %+v, %v; want connected", s, err)
 	}
+	if n := runnerGoroutines(); n == 0 {
+		t.Error("no goroutines of Run found while it runs: runnerGoroutines is broken")
+	}
 	if err := a.Run(ctx); err == nil || !strings.Contains(err.Error(), "already running") {
 		t.Errorf("second Run = %v, want already running", err)
 	}
@@ -316,6 +320,9 @@ func TestRunHeartbeats(t *testing.T) {
 	if err := wait(); err != nil {
 		t.Errorf("Run() = %v after ctx ended, want nil", err)
 	}
+	if n := runnerGoroutines(); n != 0 {
+		t.Errorf("%d goroutines of Run left after it returned", n)
+	}
 	if s, _ := other.Status(); s.Connected {
 		t.Errorf("Status() after Run = %+v, want not connected", s)
 	}
@@ -323,6 +330,20 @@ func TestRunHeartbeats(t *testing.T) {
 		cz, err := bus.server().Connz(&server.ConnzOptions{})
 		return err == nil && cz.NumConns == 1
 	})
+}
+
+// runnerGoroutines counts the goroutines running code of a runner: Run's
+// own, or a bus connection's callbacks.
+func runnerGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "internal/agent.(*runner)") {
+			n++
+		}
+	}
+	return n
 }
 
 func TestRunReconnects(t *testing.T) {
@@ -423,6 +444,83 @@ func TestRunDeregisteredByServer(t *testing.T) {
 	if err := wait(); !errors.Is(err, ErrDeregistered) || !strings.Contains(err.Error(), agentproto.CodeInstanceNotRegistered) {
 		t.Errorf("Run() = %v, want ErrDeregistered with %s", err, agentproto.CodeInstanceNotRegistered)
 	}
+}
+
+// TestRunRenewsRefusedJWT starts an agent whose stored bus JWT expired
+// while it was off: the bus refuses it, the server still knows the
+// instance, so the agent renews the JWT and connects, without ending Run.
+func TestRunRenewsRefusedJWT(t *testing.T) {
+	bus := startBus(t)
+	ts := newTestServer(t, bus)
+	dir := t.TempDir()
+	st := register(t, newTestAgent(t, dir, nil), ts)
+	uc := jwt.NewUserClaims(st.PublicKey)
+	uc.Pub.Allow.Add(agentproto.SubjectPrefix + st.InstanceID + ".>")
+	uc.Sub.Allow.Add(agentproto.SubjectPrefix + st.InstanceID + ".>")
+	uc.Expires = time.Now().Add(-time.Hour).Unix()
+	expired := *st
+	expired.BusJWT = must(uc.Encode(bus.account))(t)
+	if err := saveState(dir, &expired); err != nil {
+		t.Fatal(err)
+	}
+
+	// The server cannot hand out credentials until the bus has refused
+	// the agent.
+	ts.mu.Lock()
+	ts.unavailable = true
+	ts.mu.Unlock()
+	_, hbs := bus.observer()
+	logs := &logRecorder{t: t}
+	a := New(Config{StateDir: dir, Logger: slog.New(logs), Facts: (&factsSource{f: testFacts}).get})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	wait := runAgent(t, ctx, a)
+	eventually(t, "the bus to refuse the expired JWT", func() bool { return logs.has("the bus refused the agent's credentials; asking the server") })
+	if s, _ := a.Status(); s.Connected {
+		t.Fatal("connected with an expired JWT")
+	}
+	ts.mu.Lock()
+	ts.unavailable = false
+	ts.mu.Unlock()
+
+	nextHeartbeat(t, hbs, st.InstanceID, "with a renewed JWT", anyHeartbeat)
+	if stored, err := loadState(dir); err != nil || stored.BusJWT == expired.BusJWT {
+		t.Errorf("stored bus JWT not renewed (err %v)", err)
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Errorf("Run() = %v, want nil", err)
+	}
+}
+
+// logRecorder is a slog.Handler that logs to t and keeps the messages.
+type logRecorder struct {
+	t    testing.TB
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *logRecorder) WithGroup(string) slog.Handler            { return h }
+
+func (h *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	h.t.Log(r.Level, r.Message)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, r.Message)
+	return nil
+}
+
+func (h *logRecorder) has(msg string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.msgs {
+		if m == msg {
+			return true
+		}
+	}
+	return false
 }
 
 func TestRunNotRegistered(t *testing.T) {

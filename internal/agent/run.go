@@ -138,7 +138,6 @@ func (a *Agent) Run(ctx context.Context) error {
 	close(r.stop)
 	a.setStatus(func(s *Status) { s.Connected = false })
 	if err != nil {
-		r.log.Error("agent stopped", "err", err)
 		return fmt.Errorf("agent %s: %w", st.InstanceID, err)
 	}
 	r.log.Info("agent stopped")
@@ -224,6 +223,7 @@ func (r *runner) connect(ctx context.Context) (*nats.Conn, error) {
 	for attempt := 1; ; attempt++ {
 		nc, err := nats.Connect(urls, opts...)
 		if err == nil {
+			r.dropStaleEvents()
 			return nc, nil
 		}
 		if fatal := r.authError(err); fatal != nil {
@@ -240,6 +240,19 @@ func (r *runner) connect(ctx context.Context) (*nats.Conn, error) {
 			t.Stop()
 			return nil, err
 		case <-t.C:
+		}
+	}
+}
+
+// dropStaleEvents drops the events reported before the current connection
+// was made: those of an earlier connection, and renewed JWTs, which the new
+// connection used already.
+func (r *runner) dropStaleEvents() {
+	for {
+		select {
+		case <-r.events:
+		default:
+			return
 		}
 	}
 }

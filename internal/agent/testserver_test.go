@@ -230,6 +230,7 @@ type testServer struct {
 	credCalls     int
 	verified      int // credentials requests with a valid signature
 	credTimes     []time.Time
+	unavailable   bool // the credentials endpoint answers 503
 }
 
 func newTestServer(t testing.TB, bus *testBus) *testServer {
@@ -300,6 +301,10 @@ func (ts *testServer) credentials(w http.ResponseWriter, r *http.Request) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	ts.credCalls++
+	if ts.unavailable {
+		writeError(w, 503, "ServiceUnavailable", "Try again.")
+		return
+	}
 	var req agentproto.CredentialsRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, 400, "ValidationException", err.Error())

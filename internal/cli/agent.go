@@ -320,9 +320,14 @@ func runAgent(ctx context.Context, a *agent.Agent) error {
 		return fmt.Errorf("agent: detect the Windows service manager: %w", err)
 	}
 	if inService {
-		return agent.RunService(ctx, a.Run)
+		err = agent.RunService(ctx, a.Run)
+	} else {
+		err = a.Run(ctx)
 	}
-	return a.Run(ctx)
+	if errors.Is(err, agent.ErrDeregistered) {
+		return fmt.Errorf("%w; to enrol this server again: kanri agent register --force", err)
+	}
+	return err
 }
 
 // writeAgentStatus prints an agent's status for people.

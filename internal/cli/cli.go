@@ -85,6 +85,7 @@ Start here:  kanri dev`,
 		newWhoamiCmd(env),
 		newIAMCmd(env),
 		newAgentCmd(env),
+		newInstancesCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

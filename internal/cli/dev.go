@@ -4,6 +4,8 @@
 package cli
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kanri-dev/kanri/internal/dev"
@@ -30,6 +32,8 @@ AWS_CONFIG_FILE pointed at them.`,
 	f.String("http-addr", dev.DefaultHTTPAddr, "address of the API listener")
 	f.String("bus-addr", dev.DefaultBusAddr, "address of the embedded agent bus")
 	f.String("region", server.DefaultRegion, "region of every resource")
+	f.Duration("heartbeat", 10*time.Second, "how often agents send heartbeats")
+	f.Bool("no-agent", false, "do not run the local agent")
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -45,6 +49,8 @@ AWS_CONFIG_FILE pointed at them.`,
 		cfg.HTTPAddr, _ = f.GetString("http-addr")
 		cfg.BusAddr, _ = f.GetString("bus-addr")
 		cfg.Region, _ = f.GetString("region")
+		cfg.Heartbeat, _ = f.GetDuration("heartbeat")
+		cfg.NoAgent, _ = f.GetBool("no-agent")
 		cfg.Logger = log
 		cfg.Out = env.Stdout
 		d, err := dev.New(cmd.Context(), cfg)

@@ -116,6 +116,7 @@ environment, and the environment over the file.`,
 	f.String("vend-policy-file", "", "resource policy of the vending endpoint (overrides --vend-allow)")
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
+	cmd.AddCommand(newNATSConfigCmd(env))
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := applySettings(cmd, env); err != nil {
 			return err
@@ -148,6 +149,45 @@ environment, and the environment over the file.`,
 		}
 		defer srv.Close()
 		return srv.Run(cmd.Context())
+	}
+	return cmd
+}
+
+func newNATSConfigCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "nats-config",
+		Short: "Print the configuration an external NATS cluster needs to carry the agent bus",
+		Long: `Print the nats-server configuration (operator, accounts, resolver) that lets an
+external NATS cluster carry kanri's agent bus: include it in every node's
+configuration, start the cluster, then run the servers with --nats-url.
+Run it against the same data dir or database and master key as the servers.`,
+		Example: `  kanri server nats-config --data-dir /var/lib/kanri --resolver-dir /var/lib/nats/kanri > kanri.conf
+  nats-server -c nats.conf   # with "include kanri.conf"`,
+	}
+	f := cmd.Flags()
+	f.String("data-dir", "", "directory for state (required)")
+	f.String("database-url", "", "PostgreSQL URL (postgres://…); default SQLite in the data dir")
+	f.String("master-key-file", "", "master key file (default DATA-DIR/master.key)")
+	f.String("resolver-dir", "", "directory where each NATS node keeps account updates (required)")
+	addConfigFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := applySettings(cmd, env); err != nil {
+			return err
+		}
+		var cfg server.Config
+		cfg.DataDir, _ = f.GetString("data-dir")
+		cfg.DatabaseURL, _ = f.GetString("database-url")
+		cfg.MasterKeyFile, _ = f.GetString("master-key-file")
+		dir, _ := f.GetString("resolver-dir")
+		if cfg.DataDir == "" || dir == "" {
+			return usageError{errors.New("server nats-config: --data-dir and --resolver-dir are required")}
+		}
+		conf, err := server.NATSConfig(cmd.Context(), cfg, dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(env.Stdout, conf)
+		return nil
 	}
 	return cmd
 }

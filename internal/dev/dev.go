@@ -104,6 +104,10 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		srv.Close()
 		return nil, err
 	}
+	if err := d.ensureLocalRole(ctx); err != nil {
+		srv.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -196,9 +200,6 @@ func (d *Dev) runAgent(ctx context.Context) error {
 	a := agent.New(agent.Config{StateDir: d.AgentStateDir(), Logger: d.cfg.Logger.With("component", "agent")})
 	defer a.Close()
 	if st, err := a.Status(); err != nil || !st.Registered {
-		if err := d.ensureLocalRole(ctx); err != nil {
-			return err
-		}
 		v, err := d.Server.Fleet().Vend(ctx, &iam.Caller{SourceIP: "127.0.0.1", Time: time.Now()}, d.Server.IAM)
 		if err != nil {
 			return fmt.Errorf("local agent: vend: %w", err)
@@ -212,7 +213,8 @@ func (d *Dev) runAgent(ctx context.Context) error {
 	return a.Run(ctx)
 }
 
-// ensureLocalRole makes the local instance's role unless it exists.
+// ensureLocalRole makes the role of the local instance (and of instances
+// enrolled through the vending endpoint) unless it exists.
 func (d *Dev) ensureLocalRole(ctx context.Context) error {
 	if _, err := d.Server.IAM.Role(ctx, LocalRole); err == nil {
 		return nil

@@ -18,6 +18,8 @@ import (
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/bus"
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/kms"
+	"github.com/kanri-dev/kanri/internal/store"
 )
 
 // metaBusKeys names the meta row holding the bus's keys, sealed: every
@@ -26,6 +28,12 @@ const metaBusKeys = "bus_keys"
 
 // busKeys returns the bus's keys, made by the first server to start.
 func (s *Server) busKeys(ctx context.Context) (bus.Keys, error) {
+	return loadBusKeys(ctx, s.db, s.keyring)
+}
+
+// loadBusKeys returns the bus's keys from the store, making them if none
+// are there yet.
+func loadBusKeys(ctx context.Context, db *store.DB, keyring *kms.Keyring) (bus.Keys, error) {
 	fresh, err := bus.NewKeys()
 	if err != nil {
 		return bus.Keys{}, err
@@ -34,11 +42,11 @@ func (s *Server) busKeys(ctx context.Context) (bus.Keys, error) {
 	if err != nil {
 		return bus.Keys{}, err
 	}
-	sealed, err := s.keyring.Seal(plain, []byte(metaBusKeys))
+	sealed, err := keyring.Seal(plain, []byte(metaBusKeys))
 	if err != nil {
 		return bus.Keys{}, err
 	}
-	stored, err := s.db.SetMetaIfAbsent(ctx, metaBusKeys, base64.StdEncoding.EncodeToString(sealed))
+	stored, err := db.SetMetaIfAbsent(ctx, metaBusKeys, base64.StdEncoding.EncodeToString(sealed))
 	if err != nil {
 		return bus.Keys{}, err
 	}
@@ -46,7 +54,7 @@ func (s *Server) busKeys(ctx context.Context) (bus.Keys, error) {
 	if err != nil {
 		return bus.Keys{}, fmt.Errorf("bus keys: %w", err)
 	}
-	plain, err = s.keyring.Open(blob, []byte(metaBusKeys))
+	plain, err = keyring.Open(blob, []byte(metaBusKeys))
 	if err != nil {
 		return bus.Keys{}, fmt.Errorf("bus keys: %w (is this the master key the other servers use?)", err)
 	}
@@ -139,9 +147,31 @@ func (s *Server) closeBus() {
 }
 
 // NATSConfig returns the nats-server configuration an external NATS
-// cluster needs to trust this kanri installation.
-func (s *Server) NATSConfig(resolverDir string) (string, error) {
-	return s.busAuth.ServerConfig(resolverDir)
+// cluster needs to trust the kanri installation of cfg's store and master
+// key, with the account resolver keeping its state in resolverDir. It
+// opens the store without starting a server.
+func NATSConfig(ctx context.Context, cfg Config, resolverDir string) (string, error) {
+	if cfg.MasterKeyFile == "" {
+		cfg.MasterKeyFile = filepath.Join(cfg.DataDir, "master.key")
+	}
+	keyring, err := kms.LoadKeyring(cfg.MasterKeyFile)
+	if err != nil {
+		return "", err
+	}
+	db, err := store.Open(ctx, store.Config{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: cfg.Logger})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	keys, err := loadBusKeys(ctx, db, keyring)
+	if err != nil {
+		return "", err
+	}
+	auth, err := bus.NewAuthority(keys)
+	if err != nil {
+		return "", err
+	}
+	return auth.ServerConfig(resolverDir)
 }
 
 // fleetBus gives the fleet domain agents' bus credentials and revocation.
