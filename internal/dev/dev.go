@@ -10,6 +10,7 @@ package dev
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,15 +39,20 @@ const (
 // Config configures a Dev.
 type Config struct {
 	// DataDir keeps all state; empty means a new temp dir.
-	DataDir  string
-	HTTPAddr string // default DefaultHTTPAddr; "127.0.0.1:0" picks a free port
-	BusAddr  string // default DefaultBusAddr
-	Region   string // default us-east-1
+	DataDir string
+	// DatabaseURL selects PostgreSQL instead of SQLite in DataDir.
+	DatabaseURL string
+	HTTPAddr    string // default DefaultHTTPAddr; "127.0.0.1:0" picks a free port
+	BusAddr     string // default DefaultBusAddr
+	Region      string // default us-east-1
 	// Heartbeat is how often agents send heartbeats; zero means 10 s.
 	Heartbeat time.Duration
 	// NoAgent skips the local agent.
 	NoAgent bool
-	Logger  *slog.Logger
+	// VendAllow are the networks (CIDRs) that may ask the vending endpoint
+	// for an activation; nil means loopback only.
+	VendAllow []string
+	Logger    *slog.Logger
 	// Out receives the banner that tells the user how to use the system;
 	// nil means no banner.
 	Out io.Writer
@@ -83,6 +89,7 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 	}
 	srv, err := server.New(ctx, server.Config{
 		DataDir:       cfg.DataDir,
+		DatabaseURL:   cfg.DatabaseURL,
 		HTTPAddr:      cfg.HTTPAddr,
 		BusAddr:       cfg.BusAddr,
 		Region:        cfg.Region,
@@ -92,8 +99,7 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		Vending: &fleet.VendingConfig{
 			Name: "default", IAMRole: LocalRole, RegistrationLimit: 10, Expiry: 24 * time.Hour,
 			Description: "kanri dev: activations for local agents", Tags: map[string]string{"env": "dev"},
-			Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ssm:VendActivation","Resource":"*",` +
-				`"Condition":{"IpAddress":{"aws:SourceIp":["127.0.0.0/8","::1/128"]}}}]}`,
+			Policy: vendPolicy(cfg.VendAllow),
 		},
 	})
 	if err != nil {
@@ -161,6 +167,19 @@ func (d *Dev) AccessKeyID() string { return d.creds.AccessKeyID }
 
 // SecretAccessKey returns the administrator's secret access key.
 func (d *Dev) SecretAccessKey() string { return d.creds.SecretAccessKey }
+
+// vendPolicy returns the vending endpoint's policy: anyone from the
+// networks (loopback when none).
+func vendPolicy(cidrs []string) string {
+	if cidrs == nil {
+		cidrs = []string{"127.0.0.0/8", "::1/128"}
+	}
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []map[string]any{{
+		"Effect": "Allow", "Principal": "*", "Action": fleet.VendAction, "Resource": "*",
+		"Condition": map[string]any{"IpAddress": map[string]any{"aws:SourceIp": cidrs}},
+	}}})
+	return string(b)
+}
 
 // LocalRole is the IAM role of `kanri dev`'s local instance: it trusts
 // Systems Manager and has AmazonSSMManagedInstanceCore.

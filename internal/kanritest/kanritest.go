@@ -40,6 +40,11 @@ type Options struct {
 	Agent bool
 	// Heartbeat is the agents' heartbeat interval; zero means kanri dev's.
 	Heartbeat time.Duration
+	// DatabaseURL runs on PostgreSQL instead of SQLite.
+	DatabaseURL string
+	// VendAllow are the networks allowed to vend activations (kanri dev's
+	// default: loopback).
+	VendAllow []string
 }
 
 // Start runs kanri dev until t ends.
@@ -57,12 +62,14 @@ func Start(t testing.TB, opts Options) *Kanri {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := dev.New(ctx, dev.Config{
-		DataDir:   opts.DataDir,
-		HTTPAddr:  "127.0.0.1:0",
-		BusAddr:   "127.0.0.1:0",
-		NoAgent:   !opts.Agent,
-		Heartbeat: opts.Heartbeat,
-		Logger:    slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		DataDir:     opts.DataDir,
+		HTTPAddr:    "127.0.0.1:0",
+		BusAddr:     "127.0.0.1:0",
+		NoAgent:     !opts.Agent,
+		DatabaseURL: opts.DatabaseURL,
+		VendAllow:   opts.VendAllow,
+		Heartbeat:   opts.Heartbeat,
+		Logger:      slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		cancel()
