@@ -7,18 +7,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/nats-io/nkeys"
 
+	"github.com/kanri-dev/kanri/internal/agent"
 	"github.com/kanri-dev/kanri/internal/agentproto"
 	"github.com/kanri-dev/kanri/internal/kanritest"
 	"github.com/kanri-dev/kanri/internal/store/storetest"
@@ -199,5 +203,51 @@ func TestVendingPolicy(t *testing.T) {
 	acts, err := ssm.NewFromConfig(k.Config()).DescribeActivations(context.Background(), &ssm.DescribeActivationsInput{})
 	if err != nil || len(acts.ActivationList) != 0 {
 		t.Errorf("activations after a refused vend: %v, %v; want none", acts, err)
+	}
+}
+
+// TestAgentRoleCredentials: a registered agent gets temporary credentials
+// of its activation's role and acts as that role, as the instance.
+func TestAgentRoleCredentials(t *testing.T) {
+	k := kanritest.Start(t, kanritest.Options{})
+	client := ssm.NewFromConfig(k.Config())
+	act, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{IamRole: aws.String("kanri-dev-instance")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := agent.New(agent.Config{StateDir: t.TempDir()})
+	defer a.Close()
+	st, err := a.Register(context.Background(), agent.RegisterOptions{URL: k.Endpoint, ActivationID: aws.ToString(act.ActivationId),
+		ActivationCode: aws.ToString(act.ActivationCode), Name: "creds"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := a.Credentials().Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(creds.AccessKeyID, "ASIA") || creds.SessionToken == "" || !creds.CanExpire || time.Until(creds.Expires) < 50*time.Minute {
+		t.Errorf("agent credentials = %s, expires %v", creds.AccessKeyID, creds.Expires)
+	}
+	id, err := sts.NewFromConfig(k.ConfigFor(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken)).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "arn:aws:sts::" + k.Server.Account() + ":assumed-role/kanri-dev-instance/" + st.InstanceID; aws.ToString(id.Arn) != want {
+		t.Errorf("the instance acts as %s, want %s", aws.ToString(id.Arn), want)
+	}
+	// The role allows what an instance needs, and nothing more.
+	roleClient := ssm.NewFromConfig(k.ConfigFor(creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken))
+	if _, err := roleClient.DescribeActivations(context.Background(), &ssm.DescribeActivationsInput{}); err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("the instance role may DescribeActivations: %v; want AccessDenied", err)
+	}
+	// Deregistered: no more credentials.
+	if _, err := client.DeregisterManagedInstance(context.Background(), &ssm.DeregisterManagedInstanceInput{InstanceId: aws.String(st.InstanceID)}); err != nil {
+		t.Fatal(err)
+	}
+	a2 := agent.New(agent.Config{StateDir: a.StateDir()})
+	defer a2.Close()
+	if _, err := a2.Credentials().Retrieve(context.Background()); !errors.Is(err, agent.ErrDeregistered) {
+		t.Errorf("credentials after deregistration: %v, want ErrDeregistered", err)
 	}
 }

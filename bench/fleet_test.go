@@ -1,0 +1,184 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/kanri-dev/kanri/internal/agent"
+	"github.com/kanri-dev/kanri/internal/agentproto"
+	"github.com/kanri-dev/kanri/internal/kanritest"
+	"github.com/kanri-dev/kanri/internal/sdkhttp"
+	"github.com/kanri-dev/kanri/internal/sharedconfig"
+)
+
+// procUsage reads a process's resident memory (bytes) and CPU time.
+func procUsage(tb testing.TB, pid int) (rss int64, cpu time.Duration) {
+	tb.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	pages, _ := strconv.ParseInt(f[21], 10, 64)
+	return pages * int64(os.Getpagesize()), time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// fleetSize is the number of simulated agents; KANRI_BENCH_AGENTS
+// overrides it.
+func fleetSize() int {
+	if n, err := strconv.Atoi(os.Getenv("KANRI_BENCH_AGENTS")); err == nil && n > 0 {
+		return n
+	}
+	return 5000
+}
+
+// BenchmarkFleet is the fleet simulator: it runs N real agents (the agent
+// package's code: registration over HTTP, each with its own key, bus
+// connection and credentials) in this process against the kanri binary,
+// and reports registrations per second, then the server's resident memory
+// and CPU use over a minute of steady heartbeats at the default 30-second
+// interval, then the footprint of one real agent process, idle.
+//
+//	go test -run x -bench Fleet -benchtime 1x ./bench/
+func BenchmarkFleet(b *testing.B) {
+	n := fleetSize()
+	p := kanritest.StartDev(b, "", "--no-agent", "--heartbeat", "30s", "--log-level", "warn")
+	prof, err := sharedconfig.ReadCredentials(p.CredentialsFile(), "default")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(p.Endpoint), HTTPClient: sdkhttp.Client(),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}, nil
+		})}
+	client := ssm.NewFromConfig(cfg)
+	type activation struct{ id, code string }
+	var acts []activation
+	for i := 0; i < n; i += 1000 {
+		out, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{
+			IamRole: aws.String("kanri-dev-instance"), RegistrationLimit: aws.Int32(int32(min(1000, n-i)))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		acts = append(acts, activation{aws.ToString(out.ActivationId), aws.ToString(out.ActivationCode)})
+	}
+	facts := func(context.Context) (agentproto.Facts, error) {
+		return agentproto.Facts{ComputerName: "sim", IPAddress: "10.0.0.1", PlatformType: "Linux", PlatformName: "Debian GNU/Linux",
+			PlatformVersion: "12", Architecture: "x86_64", AgentVersion: "bench"}, nil
+	}
+	dir := b.TempDir()
+	agents := make([]*agent.Agent, n)
+	b.ResetTimer()
+
+	// Registrations, 50 at a time.
+	start := time.Now()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	sem := make(chan struct{}, 50)
+	for i := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			a := agent.New(agent.Config{StateDir: filepath.Join(dir, strconv.Itoa(i)), Facts: facts})
+			act := acts[i/1000]
+			if _, err := a.Register(context.Background(), agent.RegisterOptions{URL: p.Endpoint, ActivationID: act.id, ActivationCode: act.code}); err != nil {
+				failed.Add(1)
+				b.Error(err)
+				return
+			}
+			agents[i] = a
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		b.Fatalf("%d registrations failed", failed.Load())
+	}
+	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "registrations/s")
+
+	// Every agent runs: connects and heartbeats.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var running sync.WaitGroup
+	for _, a := range agents {
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			if err := a.Run(ctx); err != nil && ctx.Err() == nil {
+				b.Error(err)
+			}
+		}()
+	}
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		out, err := client.DescribeInstanceInformation(context.Background(), &ssm.DescribeInstanceInformationInput{
+			Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("PingStatus"), Values: []string{"ConnectionLost"}}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.InstanceInformationList) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("instances still ConnectionLost after 3 minutes")
+		}
+		time.Sleep(time.Second)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "s-to-all-online")
+
+	// A minute of steady state.
+	pid := p.Cmd.Process.Pid
+	_, cpu0 := procUsage(b, pid)
+	t0 := time.Now()
+	time.Sleep(time.Minute)
+	rss, cpu1 := procUsage(b, pid)
+	b.ReportMetric(float64(rss)/(1<<20), "server-RSS-MiB")
+	b.ReportMetric(100*(cpu1-cpu0).Seconds()/time.Since(t0).Seconds(), "server-CPU-%")
+	cancel()
+	running.Wait()
+
+	// One real agent process, idle and connected.
+	act, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{IamRole: aws.String("kanri-dev-instance")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := filepath.Join(dir, "real")
+	bin := kanritest.Binary(b)
+	if out, err := exec.Command(bin, "agent", "register", "--url", p.Endpoint, "--id", aws.ToString(act.ActivationId),
+		"--code", aws.ToString(act.ActivationCode), "--state-dir", state).CombinedOutput(); err != nil {
+		b.Fatalf("agent register: %v\n%s", err, out)
+	}
+	ag := exec.Command(bin, "agent", "run", "--state-dir", state)
+	if err := ag.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { ag.Process.Kill(); ag.Wait() }()
+	time.Sleep(5 * time.Second)
+	_, c0 := procUsage(b, ag.Process.Pid)
+	t1 := time.Now()
+	time.Sleep(30 * time.Second)
+	arss, c1 := procUsage(b, ag.Process.Pid)
+	b.ReportMetric(float64(arss)/(1<<20), "agent-RSS-MiB")
+	b.ReportMetric(100*(c1-c0).Seconds()/time.Since(t1).Seconds(), "agent-CPU-%")
+	b.ReportMetric(0, "ns/op")
+}
