@@ -77,6 +77,9 @@ type Config struct {
 	// Facts describes the server the agent runs on; nil means this
 	// machine's facts (see DefaultFacts).
 	Facts func(ctx context.Context) (agentproto.Facts, error)
+	// TrimMemory makes Run give back, once connected, the memory only
+	// start-up used (for an agent that is the only thing its process runs).
+	TrimMemory bool
 }
 
 // Agent is the kanri agent of one state dir. Its methods are safe for
@@ -88,8 +91,10 @@ type Agent struct {
 	log   *slog.Logger
 	now   func() time.Time
 	facts func(ctx context.Context) (agentproto.Facts, error)
+	trim  bool
 
-	running atomic.Bool
+	trimOnce sync.Once
+	running  atomic.Bool
 	// credSem serializes fetching credentials (a lock that honors ctx).
 	credSem chan struct{}
 
@@ -114,6 +119,7 @@ func New(cfg Config) *Agent {
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		facts:   cfg.Facts,
+		trim:    cfg.TrimMemory,
 		credSem: make(chan struct{}, 1),
 	}
 	if a.dir == "" {

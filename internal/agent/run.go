@@ -286,6 +286,9 @@ func (r *runner) serve(ctx context.Context, nc *nats.Conn) error {
 	}
 	r.log.Info("connected to the bus", "url", nc.ConnectedUrlRedacted())
 	r.connected(ctx, nc)
+	if r.a.trim {
+		r.a.trimOnce.Do(trimMemory)
+	}
 	tick := time.NewTicker(heartbeatInterval(r.st))
 	defer tick.Stop()
 	for {

@@ -299,7 +299,8 @@ func newAgent(cmd *cobra.Command, env *Env) (a *agent.Agent, closeLog func(), er
 		closeLog()
 		return nil, nil, err
 	}
-	return agent.New(agent.Config{StateDir: dir, Logger: log}), closeLog, nil
+	// The process runs only the agent: give back what start-up touched.
+	return agent.New(agent.Config{StateDir: dir, Logger: log, TrimMemory: true}), closeLog, nil
 }
 
 // register registers the agent and says so.
