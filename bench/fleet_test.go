@@ -56,7 +56,8 @@ func fleetSize() int {
 // connection and credentials) in this process against the kanri binary,
 // and reports registrations per second, then the server's resident memory
 // and CPU use over a minute of steady heartbeats at the default 30-second
-// interval, then the footprint of one real agent process, idle.
+// interval. First it measures the footprint of one real agent process,
+// idle and connected.
 //
 //	go test -run x -bench Fleet -benchtime 1x ./bench/
 func BenchmarkFleet(b *testing.B) {
@@ -81,6 +82,54 @@ func BenchmarkFleet(b *testing.B) {
 		}
 		acts = append(acts, activation{aws.ToString(out.ActivationId), aws.ToString(out.ActivationCode)})
 	}
+	// One real agent process, idle and connected.
+	act, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{IamRole: aws.String("kanri-dev-instance")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := filepath.Join(b.TempDir(), "real")
+	bin := kanritest.Binary(b)
+	if out, err := exec.Command(bin, "agent", "register", "--url", p.Endpoint, "--id", aws.ToString(act.ActivationId),
+		"--code", aws.ToString(act.ActivationCode), "--state-dir", state).CombinedOutput(); err != nil {
+		b.Fatalf("agent register: %v\n%s", err, out)
+	}
+	ag := exec.Command(bin, "agent", "run", "--state-dir", state)
+	if err := ag.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { ag.Process.Kill(); ag.Wait() }()
+	waitOnline := time.Now().Add(time.Minute)
+	for {
+		out, err := client.DescribeInstanceInformation(context.Background(), &ssm.DescribeInstanceInformationInput{
+			Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("PingStatus"), Values: []string{"Online"}}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.InstanceInformationList) == 1 {
+			break
+		}
+		if time.Now().After(waitOnline) {
+			b.Fatal("the real agent is not Online after a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(5 * time.Second)
+	_, c0 := procUsage(b, ag.Process.Pid)
+	t1 := time.Now()
+	time.Sleep(30 * time.Second)
+	arss, c1 := procUsage(b, ag.Process.Pid)
+	// Reported at the end: ResetTimer drops metrics reported before it.
+	agentRSS, agentCPU := float64(arss)/(1<<20), 100*(c1-c0).Seconds()/time.Since(t1).Seconds()
+	ag.Process.Kill()
+	ag.Wait()
+	real, err := client.DescribeInstanceInformation(context.Background(), &ssm.DescribeInstanceInformationInput{})
+	if err != nil || len(real.InstanceInformationList) != 1 {
+		b.Fatalf("the real agent's instance: %v", err)
+	}
+	if _, err := client.DeregisterManagedInstance(context.Background(), &ssm.DeregisterManagedInstanceInput{InstanceId: real.InstanceInformationList[0].InstanceId}); err != nil {
+		b.Fatal(err)
+	}
+
 	facts := func(context.Context) (agentproto.Facts, error) {
 		return agentproto.Facts{ComputerName: "sim", IPAddress: "10.0.0.1", PlatformType: "Linux", PlatformName: "Debian GNU/Linux",
 			PlatformVersion: "12", Architecture: "x86_64", AgentVersion: "bench"}, nil
@@ -157,28 +206,7 @@ func BenchmarkFleet(b *testing.B) {
 	cancel()
 	running.Wait()
 
-	// One real agent process, idle and connected.
-	act, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{IamRole: aws.String("kanri-dev-instance")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	state := filepath.Join(dir, "real")
-	bin := kanritest.Binary(b)
-	if out, err := exec.Command(bin, "agent", "register", "--url", p.Endpoint, "--id", aws.ToString(act.ActivationId),
-		"--code", aws.ToString(act.ActivationCode), "--state-dir", state).CombinedOutput(); err != nil {
-		b.Fatalf("agent register: %v\n%s", err, out)
-	}
-	ag := exec.Command(bin, "agent", "run", "--state-dir", state)
-	if err := ag.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { ag.Process.Kill(); ag.Wait() }()
-	time.Sleep(5 * time.Second)
-	_, c0 := procUsage(b, ag.Process.Pid)
-	t1 := time.Now()
-	time.Sleep(30 * time.Second)
-	arss, c1 := procUsage(b, ag.Process.Pid)
-	b.ReportMetric(float64(arss)/(1<<20), "agent-RSS-MiB")
-	b.ReportMetric(100*(c1-c0).Seconds()/time.Since(t1).Seconds(), "agent-CPU-%")
+	b.ReportMetric(agentRSS, "agent-RSS-MiB")
+	b.ReportMetric(agentCPU, "agent-CPU-%")
 	b.ReportMetric(0, "ns/op")
 }
