@@ -30,6 +30,12 @@ func trimMemory() {
 	if p, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = p
 	}
+	// Pages of a binary written moments ago are still dirty in the page
+	// cache and cannot be paged out until written back: write them now.
+	if bin, err := os.Open(exe); err == nil {
+		bin.Sync()
+		bin.Close()
+	}
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
 		return
