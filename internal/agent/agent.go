@@ -7,7 +7,8 @@
 // state dir, stays connected to the agent bus with heartbeats, and hands out
 // the instance role's temporary credentials. The agent only ever dials out:
 // HTTPS to a kanri server (agentproto.PathRegister, PathCredentials) and NATS
-// to the agent bus.
+// to the agent bus. It runs the commands the servers send over the bus
+// (Run Command), each at most once, as SSM's agent runs them.
 //
 // It also owns how the agent is installed: the systemd unit and Windows
 // service (InstallService, RunService) and the install scripts a kanri
@@ -80,6 +81,14 @@ type Config struct {
 	// TrimMemory makes Run give back, once connected, the memory only
 	// start-up used (for an agent that is the only thing its process runs).
 	TrimMemory bool
+	// MaxConcurrentCommands is how many command invocations run at once;
+	// the agent queues the others. 0 means 4.
+	MaxConcurrentCommands int
+	// Executor runs the steps of commands; nil means running each step as
+	// a script, as SSM's agent does (aws:runShellScript with /bin/sh,
+	// aws:runPowerShellScript with PowerShell), in a process group of its
+	// own.
+	Executor Executor
 }
 
 // Agent is the kanri agent of one state dir. Its methods are safe for
@@ -92,6 +101,9 @@ type Agent struct {
 	now   func() time.Time
 	facts func(ctx context.Context) (agentproto.Facts, error)
 	trim  bool
+	// exec runs command steps, at most maxCommands invocations at once.
+	exec        Executor
+	maxCommands int
 
 	trimOnce sync.Once
 	running  atomic.Bool
@@ -114,13 +126,15 @@ type Agent struct {
 // New returns an agent configured by cfg. It does no I/O.
 func New(cfg Config) *Agent {
 	a := &Agent{
-		dir:     cfg.StateDir,
-		http:    cfg.HTTPClient,
-		log:     cfg.Logger,
-		now:     cfg.Now,
-		facts:   cfg.Facts,
-		trim:    cfg.TrimMemory,
-		credSem: make(chan struct{}, 1),
+		dir:         cfg.StateDir,
+		http:        cfg.HTTPClient,
+		log:         cfg.Logger,
+		now:         cfg.Now,
+		facts:       cfg.Facts,
+		trim:        cfg.TrimMemory,
+		exec:        cfg.Executor,
+		maxCommands: cfg.MaxConcurrentCommands,
+		credSem:     make(chan struct{}, 1),
 	}
 	if a.dir == "" {
 		a.dir = DefaultStateDir()
@@ -136,6 +150,12 @@ func New(cfg Config) *Agent {
 	}
 	if a.facts == nil {
 		a.facts = DefaultFacts
+	}
+	if a.exec == nil {
+		a.exec = processExecutor{dir: filepath.Join(a.dir, scriptDir)}
+	}
+	if a.maxCommands <= 0 {
+		a.maxCommands = defaultMaxConcurrentCommands
 	}
 	return a
 }

@@ -82,6 +82,8 @@ type runner struct {
 	st  *State // as loaded when Run started; the bus JWT is read afresh
 	log *slog.Logger
 
+	cmd *commander // runs the commands the servers send
+
 	events  chan event
 	fatal   chan error    // the first error that ends Run
 	refresh chan struct{} // asks the credentials loop to refresh now
@@ -101,7 +103,16 @@ type runner struct {
 // the role credentials fresh (which also renews the bus JWT), refreshing
 // them at once on a control message {"Type":"refresh"}.
 //
-// Run returns nil when ctx ends, after draining the bus connection. It
+// Run also runs the commands the servers send (Run Command, see
+// agentproto.Command): at most Config.MaxConcurrentCommands at once, each
+// at most once even across restarts (the state dir keeps a ledger of the
+// invocations received in the last 14 days), with their output and
+// results published as they come. A result that cannot be published waits
+// for the bus, in the ledger if Run ends first.
+//
+// Run returns nil when ctx ends, after killing the running commands (they
+// end Failed; the queued ones run at the next Run), publishing their
+// results and draining the bus connection. It
 // returns an error wrapping ErrDeregistered when the bus revokes the
 // agent's key, or when the bus refuses it ("Authorization Violation") and
 // the credentials endpoint confirms that the instance is not registered;
@@ -128,11 +139,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	a.setStatus(func(s *Status) { *s = Status{InstanceID: st.InstanceID, Registered: true} })
 	r.log.Info("agent starting", "bus_urls", st.BusURLs, "heartbeat", heartbeatInterval(st))
+	if r.cmd, err = newCommander(a, st, r.log); err != nil {
+		return fmt.Errorf("agent %s: %w", st.InstanceID, err)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { r.keepCredentials(ctx) })
 	err = r.run(ctx)
+	r.cmd.shutdown()
 	cancel()
 	wg.Wait()
 	close(r.stop)
@@ -278,11 +293,23 @@ func (r *runner) authError(err error) error {
 // serve runs the connected agent until ctx ends (nil), Run must end (the
 // error) or the connection closes by itself (errClosed).
 func (r *runner) serve(ctx context.Context, nc *nats.Conn) error {
+	defer r.cmd.connected(nil)
 	ctl := make(chan *nats.Msg, 16)
-	if _, err := nc.ChanSubscribe(agentproto.Subject(r.id, agentproto.SubjectControl), ctl); err != nil {
-		nc.Close()
-		r.awaitClosed()
-		return fmt.Errorf("subscribe to control messages: %w", err)
+	cmds := make(chan *nats.Msg, 64)
+	cancels := make(chan *nats.Msg, 64)
+	for _, sub := range []struct {
+		kind string
+		ch   chan *nats.Msg
+	}{
+		{agentproto.SubjectControl, ctl},
+		{agentproto.SubjectCommand, cmds},
+		{agentproto.SubjectCancel, cancels},
+	} {
+		if _, err := nc.ChanSubscribe(agentproto.Subject(r.id, sub.kind), sub.ch); err != nil {
+			nc.Close()
+			r.awaitClosed()
+			return fmt.Errorf("subscribe to %s: %w", agentproto.Subject(r.id, sub.kind), err)
+		}
 	}
 	r.log.Info("connected to the bus", "url", nc.ConnectedUrlRedacted())
 	r.connected(ctx, nc)
@@ -294,6 +321,9 @@ func (r *runner) serve(ctx context.Context, nc *nats.Conn) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// The running commands end first, so that their results go
+			// out on this connection.
+			r.cmd.shutdown()
 			if err := nc.Drain(); err != nil {
 				nc.Close()
 			}
@@ -332,9 +362,14 @@ func (r *runner) serve(ctx context.Context, nc *nats.Conn) error {
 			}
 		case m := <-ctl:
 			r.control(m)
+		case m := <-cmds:
+			r.cmd.receive(m)
+		case m := <-cancels:
+			r.cmd.cancel(m)
 		case <-tick.C:
 			if nc.IsConnected() {
 				r.heartbeat(ctx, nc)
+				r.cmd.retry()
 			}
 		}
 	}
@@ -358,11 +393,13 @@ func (r *runner) awaitClosed() {
 	}
 }
 
-// connected marks the agent connected and sends a heartbeat with facts.
+// connected marks the agent connected, sends a heartbeat with facts and
+// the command results that wait for the bus.
 func (r *runner) connected(ctx context.Context, nc *nats.Conn) {
 	r.a.setStatus(func(s *Status) { s.Connected = true })
 	r.sendFacts = true
 	r.heartbeat(ctx, nc)
+	r.cmd.connected(nc)
 }
 
 // heartbeat publishes a heartbeat, with the facts if they are due or

@@ -23,6 +23,7 @@ const (
 	keyFile          = "agent.key"         // the agent's NKEY seed
 	registrationFile = "registration.json" // State
 	statusFile       = "status.json"       // runStatus, written by Run
+	scriptDir        = "scripts"           // the scripts of running command steps
 )
 
 // State is the registration the state dir holds: who the agent is and

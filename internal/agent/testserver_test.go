@@ -125,7 +125,8 @@ func (b *testBus) server() *server.Server {
 func (b *testBus) url() string { return "nats://127.0.0.1:" + strconv.Itoa(b.port) }
 
 // userJWT signs a user JWT named name for pub allowed to publish and
-// subscribe on subject only (all subjects when it is "").
+// subscribe on subject only, and to answer requests as the kanri server
+// lets agents (all subjects when it is "").
 func (b *testBus) userJWT(name, pub, subject string) string {
 	b.t.Helper()
 	uc := jwt.NewUserClaims(pub)
@@ -133,6 +134,7 @@ func (b *testBus) userJWT(name, pub, subject string) string {
 	if subject != "" {
 		uc.Pub.Allow.Add(subject)
 		uc.Sub.Allow.Add(subject)
+		uc.Resp = &jwt.ResponsePermission{MaxMsgs: -1, Expires: time.Minute}
 	}
 	return must(uc.Encode(b.account))(b.t)
 }
@@ -170,16 +172,24 @@ func (b *testBus) kick(name string) int {
 	return n
 }
 
-// observer connects to the bus with every permission, reconnecting
-// quickly, and delivers the heartbeats of every agent.
-func (b *testBus) observer() (*nats.Conn, <-chan agentproto.Heartbeat) {
+// connect connects to the bus as a user named name with every
+// permission, as a kanri server does, reconnecting quickly.
+func (b *testBus) connect(name string) *nats.Conn {
 	b.t.Helper()
 	kp := must(nkeys.CreateUser())(b.t)
 	seed := must(kp.Seed())(b.t)
 	nc := must(nats.Connect(b.url(),
-		nats.UserJWTAndSeed(b.userJWT("observer", must(kp.PublicKey())(b.t), ""), string(seed)),
+		nats.UserJWTAndSeed(b.userJWT(name, must(kp.PublicKey())(b.t), ""), string(seed)),
 		nats.MaxReconnects(-1), nats.ReconnectWait(10*time.Millisecond), nats.IgnoreAuthErrorAbort()))(b.t)
 	b.t.Cleanup(nc.Close)
+	return nc
+}
+
+// observer connects to the bus with every permission, reconnecting
+// quickly, and delivers the heartbeats of every agent.
+func (b *testBus) observer() (*nats.Conn, <-chan agentproto.Heartbeat) {
+	b.t.Helper()
+	nc := b.connect("observer")
 	ch := make(chan agentproto.Heartbeat, 1000)
 	_, err := nc.Subscribe(agentproto.SubjectPrefix+"*."+agentproto.SubjectHeartbeat, func(m *nats.Msg) {
 		var hb agentproto.Heartbeat

@@ -169,3 +169,182 @@ const (
 	// far from the server's clock.
 	CodeRequestExpired = "RequestExpired"
 )
+
+// Subjects of Run Command, after SubjectPrefix + "<instance-id>.". The
+// servers send a Command as a request on SubjectCommand and the agent
+// answers it with a CommandAck; results and output come back on
+// SubjectResult and SubjectOutput, which every server listens to (a queue
+// group), so any server records them.
+const (
+	SubjectResult = "res" // agent → servers: InvocationResult
+	SubjectOutput = "out" // agent → servers: OutputChunk
+	SubjectCancel = "can" // servers → agent: Cancel
+)
+
+// Command asks an agent to run one invocation of a command: the document
+// already rendered into steps (parameters substituted, Parameter Store
+// references resolved).
+type Command struct {
+	CommandID    string `json:"CommandId"`
+	InvocationID string `json:"InvocationId"` // unique per command and instance
+	DocumentName string `json:"DocumentName"`
+	Steps        []Step `json:"Steps"`
+	// Deadline is the delivery deadline: an agent that gets the command
+	// after it does not run it (DeliveryTimedOut).
+	Deadline time.Time `json:"Deadline"`
+	// OutputS3BucketName/KeyPrefix say where the full output goes; the
+	// agent streams it as OutputChunks and the servers store it.
+	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3KeyPrefix  string `json:"OutputS3KeyPrefix,omitempty"`
+}
+
+// Step is one step of a command: a script run by a shell.
+type Step struct {
+	Name   string `json:"Name"`
+	Action string `json:"Action"` // ActionRunShellScript, ActionRunPowerShellScript, …
+	// Platform is the step's precondition: "" (any), Linux, Windows,
+	// MacOS. A step for another platform is skipped.
+	Platform         string   `json:"Platform,omitempty"`
+	Commands         []string `json:"Commands"`
+	WorkingDirectory string   `json:"WorkingDirectory,omitempty"`
+	TimeoutSeconds   int      `json:"TimeoutSeconds"`
+	// OnFailure, OnSuccess and FinallyStep are the step's SSM control
+	// flow inputs (schema 2.2). By default a failed step does not stop the
+	// next ones. OnFailure StepExit or StepSuccessAndExit, and OnSuccess
+	// StepExit, skip the remaining steps after this one, except a last
+	// step that is a FinallyStep; so does a step exiting with
+	// ExitCodeSuccessAndExit or ExitCodeFailAndExit.
+	OnFailure   string `json:"OnFailure,omitempty"`
+	OnSuccess   string `json:"OnSuccess,omitempty"`
+	FinallyStep bool   `json:"FinallyStep,omitempty"`
+	// Env holds environment variables for the step's process, such as
+	// the SSM_<name> variables of ENV_VAR parameters.
+	Env map[string]string `json:"Env,omitempty"`
+}
+
+// Step actions the agent runs, as SSM names its plugins.
+const (
+	ActionRunShellScript      = "aws:runShellScript"
+	ActionRunPowerShellScript = "aws:runPowerShellScript"
+)
+
+// Step control flow values (Step.OnFailure, Step.OnSuccess), as SSM spells
+// them.
+const (
+	StepExit           = "exit"
+	StepSuccessAndExit = "successAndExit"
+)
+
+// Exit codes with a meaning for the steps after, as SSM's: a step that
+// exits with ExitCodeSuccessAndExit succeeds, one that exits with
+// ExitCodeFailAndExit fails, and either way the remaining steps are
+// skipped.
+const (
+	ExitCodeSuccessAndExit = 168
+	ExitCodeFailAndExit    = 169
+)
+
+// CommandAck answers a Command: whether the agent took it.
+type CommandAck struct {
+	InvocationID string `json:"InvocationId"`
+	// Status is AckAccepted, AckDuplicate (already received: not run
+	// again) or AckRejected (with Reason).
+	Status string `json:"Status"`
+	Reason string `json:"Reason,omitempty"`
+}
+
+// CommandAck statuses.
+const (
+	AckAccepted  = "Accepted"
+	AckDuplicate = "Duplicate"
+	AckRejected  = "Rejected"
+)
+
+// Cancel asks an agent to stop an invocation: its process group is
+// killed and it ends Cancelled.
+type Cancel struct {
+	InvocationID string `json:"InvocationId"`
+}
+
+// Invocation and step statuses the agent reports, as SSM spells them.
+const (
+	StatusInProgress = "InProgress"
+	StatusSuccess    = "Success"
+	StatusFailed     = "Failed"
+	StatusTimedOut   = "TimedOut"
+	StatusCancelled  = "Cancelled"
+	StatusSkipped    = "Skipped"
+)
+
+// Status details the agent reports besides the statuses themselves (a
+// Success, Failed, Cancelled or Skipped status has details of the same
+// spelling), as SSM spells them.
+const (
+	// DetailsExecutionTimedOut details a TimedOut step or invocation that
+	// ran longer than its TimeoutSeconds and was killed.
+	DetailsExecutionTimedOut = "ExecutionTimedOut"
+	// DetailsDeliveryTimedOut details a TimedOut invocation that reached
+	// the agent after its Deadline and did not run.
+	DetailsDeliveryTimedOut = "DeliveryTimedOut"
+)
+
+// Inline output limits, as SSM's: the result carries at most this much of
+// each step's output; the whole output goes to the blob store.
+const (
+	MaxInlineStdout = 24000
+	MaxInlineStderr = 8000
+)
+
+// InvocationResult is what an agent reports when an invocation starts
+// (Status InProgress) and when it ends.
+type InvocationResult struct {
+	CommandID    string `json:"CommandId"`
+	InvocationID string `json:"InvocationId"`
+	Status       string `json:"Status"`
+	// StatusDetails refines Status, as SSM's: Success, Failed,
+	// ExecutionTimedOut, Cancelled, DeliveryTimedOut, …
+	StatusDetails string       `json:"StatusDetails"`
+	StartedAt     time.Time    `json:"StartedAt"`
+	EndedAt       time.Time    `json:"EndedAt,omitempty"`
+	ResponseCode  int          `json:"ResponseCode"`
+	Steps         []StepResult `json:"Steps,omitempty"`
+}
+
+// StepResult is how one step ended.
+type StepResult struct {
+	Name          string    `json:"Name"`
+	Action        string    `json:"Action"`
+	Status        string    `json:"Status"`
+	StatusDetails string    `json:"StatusDetails"`
+	ResponseCode  int       `json:"ResponseCode"`
+	StartedAt     time.Time `json:"StartedAt"`
+	EndedAt       time.Time `json:"EndedAt"`
+	// Stdout and Stderr are the first MaxInlineStdout/MaxInlineStderr
+	// bytes of the output; the rest is in the OutputChunks.
+	Stdout string `json:"Stdout"`
+	Stderr string `json:"Stderr"`
+	// StdoutBytes and StderrBytes are the whole output's sizes.
+	StdoutBytes int64 `json:"StdoutBytes"`
+	StderrBytes int64 `json:"StderrBytes"`
+}
+
+// OutputChunk carries part of a step's full output. Chunks of one stream
+// are numbered from 0; the last has Final set (and may be empty).
+type OutputChunk struct {
+	InvocationID string `json:"InvocationId"`
+	Step         string `json:"Step"`
+	Stream       string `json:"Stream"` // StreamStdout or StreamStderr
+	Seq          int    `json:"Seq"`
+	Data         []byte `json:"Data"`
+	Final        bool   `json:"Final,omitempty"`
+}
+
+// MaxChunk is the largest OutputChunk.Data, well under NATS's 1 MiB
+// message limit.
+const MaxChunk = 256 << 10
+
+// OutputChunk streams.
+const (
+	StreamStdout = "stdout"
+	StreamStderr = "stderr"
+)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/api/awsjson"
 	"github.com/kanri-dev/kanri/internal/api/awsquery"
+	"github.com/kanri-dev/kanri/internal/api/awsrest"
 	"github.com/kanri-dev/kanri/internal/api/sigv4"
 	"github.com/kanri-dev/kanri/internal/arn"
 	"github.com/kanri-dev/kanri/internal/audit"
@@ -72,11 +73,13 @@ type Handler struct {
 	byTarget map[string]route // "AmazonSSM.SendCommand" → route
 	byQuery  map[string]route // "2011-06-15/GetCallerIdentity" → route
 	byName   map[string]*Service
+	rest     awsrest.Router[route] // REST services' operations by method and path
 }
 
 type route struct {
-	svc *Service
-	op  *Operation
+	svc    *Service
+	op     *Operation
+	status int // REST: the status of a successful answer (0: 200)
 }
 
 // New returns a Handler for cfg.
@@ -103,19 +106,45 @@ func New(cfg Config) *Handler {
 		for _, op := range s.Operations {
 			switch s.Protocol {
 			case JSON:
-				h.byTarget[s.TargetPrefix+"."+op.Name] = route{s, op}
+				h.byTarget[s.TargetPrefix+"."+op.Name] = route{svc: s, op: op}
 				// botocore sends the model's whole prefix
 				// ("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"),
 				// the Go SDK only its last part.
 				if i := strings.LastIndexByte(s.TargetPrefix, '.'); i >= 0 {
-					h.byTarget[s.TargetPrefix[i+1:]+"."+op.Name] = route{s, op}
+					h.byTarget[s.TargetPrefix[i+1:]+"."+op.Name] = route{svc: s, op: op}
 				}
 			case Query:
-				h.byQuery[s.Version+"/"+op.Name] = route{s, op}
+				h.byQuery[s.Version+"/"+op.Name] = route{svc: s, op: op}
+			case REST:
+				b, ok := s.Bindings[op.Name]
+				if !ok {
+					h.log.Error("REST operation has no HTTP binding; it is not served", "service", s.Name, "operation", op.Name)
+					continue
+				}
+				if err := h.rest.Add(b.HTTPMethod, b.RequestURI, route{svc: s, op: op, status: b.ResponseCode}); err != nil {
+					h.log.Error("REST operation has a malformed HTTP binding; it is not served", "service", s.Name, "operation", op.Name, "err", err)
+				}
 			}
 		}
 	}
 	return h
+}
+
+// protocolOf recognizes the protocol of a request: JSON 1.1 by its
+// X-Amz-Target header; Query by a form-encoded body or an Action
+// parameter, or a request to "/" (where Query services live, and which no
+// REST operation kanri serves uses); REST-JSON, when a REST service is
+// served, for the rest.
+func (h *Handler) protocolOf(r *http.Request) Protocol {
+	switch {
+	case r.Header.Get("X-Amz-Target") != "":
+		return JSON
+	case h.rest.Len() == 0 || r.URL.Path == "/" ||
+		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") ||
+		r.URL.Query().Has("Action"):
+		return Query
+	}
+	return REST
 }
 
 // call is the state of one request as it moves through the handler.
@@ -125,7 +154,9 @@ type call struct {
 	protocol  Protocol
 	svc       *Service
 	op        *Operation
-	form      url.Values // Query requests
+	form      url.Values        // Query requests
+	params    map[string]string // REST requests: the path's labels
+	status    int               // REST requests: the status of success
 	body      []byte
 	caller    *iam.Caller
 	resources []string
@@ -134,10 +165,7 @@ type call struct {
 
 // ServeHTTP answers one API request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{start: h.cfg.Now(), requestID: uuid.NewString(), protocol: Query}
-	if r.Header.Get("X-Amz-Target") != "" {
-		c.protocol = JSON
-	}
+	c := &call{start: h.cfg.Now(), requestID: uuid.NewString(), protocol: h.protocolOf(r)}
 	w.Header().Set("x-amzn-RequestId", c.requestID)
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
@@ -174,7 +202,14 @@ func (h *Handler) route(r *http.Request, c *call) error {
 		c.svc, c.op = rt.svc, rt.op
 		return nil
 	}
-	c.protocol = Query
+	if c.protocol == REST {
+		rt, params, err := h.rest.Match(r)
+		if err != nil {
+			return err
+		}
+		c.svc, c.op, c.params, c.status = rt.svc, rt.op, params, rt.status
+		return nil
+	}
 	form := r.URL.Query()
 	if r.Method == http.MethodPost {
 		ct := r.Header.Get("Content-Type")
@@ -233,6 +268,8 @@ func (h *Handler) serve(r *http.Request, c *call) (any, error) {
 		if err = awsquery.CheckXMLSafe(c.form); err == nil {
 			err = awsquery.Decode(c.form, in)
 		}
+	case REST:
+		err = awsrest.Decode(r, c.params, c.body, in)
 	}
 	if err != nil {
 		return nil, err
@@ -307,6 +344,8 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, c *call, out an
 		werr = awsjson.WriteResponse(w, out)
 	case Query:
 		werr = awsquery.WriteResponse(w, c.svc.XMLNamespace, c.op.Name, c.requestID, out)
+	case REST:
+		werr = awsrest.WriteResponse(w, c.status, out)
 	}
 	if werr != nil {
 		h.log.Warn("write response", "request_id", c.requestID, "err", werr)
@@ -347,10 +386,7 @@ func (h *Handler) event(c *call, err error) audit.Event {
 		if e.Kind == awserr.Denied {
 			ev.Outcome = audit.Denied
 		}
-		ev.ErrorCode = e.Code
-		if c.protocol == JSON {
-			ev.ErrorCode = awsjson.Code(e.Code)
-		}
+		ev.ErrorCode = c.code(e.Code)
 		ev.ErrorMessage = truncate(e.Message, 1024)
 	}
 	return ev
@@ -365,9 +401,12 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 		e = awserr.InternalFailure()
 	}
 	var werr error
-	if c.protocol == JSON {
+	switch c.protocol {
+	case JSON:
 		werr = awsjson.WriteError(w, e)
-	} else {
+	case REST:
+		werr = awsrest.WriteError(w, e)
+	default:
 		ns := ""
 		if c.svc != nil {
 			ns = c.svc.XMLNamespace
@@ -377,11 +416,18 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 	if werr != nil {
 		h.log.Warn("write error response", "request_id", c.requestID, "err", werr)
 	}
-	code := e.Code
-	if c.protocol == JSON {
-		code = awsjson.Code(code)
+	h.observe(c, c.code(e.Code))
+}
+
+// code returns the request's protocol's spelling of an error code.
+func (c *call) code(code string) string {
+	switch c.protocol {
+	case JSON:
+		return awsjson.Code(code)
+	case REST:
+		return awsrest.Code(code)
 	}
-	h.observe(c, code)
+	return code
 }
 
 func (h *Handler) observe(c *call, code string) {
@@ -415,7 +461,8 @@ func truncate(s string, n int) string {
 }
 
 // resourceType names the CloudFormation-style type of an ARN's resource,
-// e.g. "AWS::IAM::User" for arn:aws:iam::123456789012:user/alice.
+// e.g. "AWS::IAM::User" for arn:aws:iam::123456789012:user/alice and
+// "AWS::ResourceGroups::Group" for a resource-groups group.
 func resourceType(s string) string {
 	a, err := arn.Parse(s)
 	if err != nil {
@@ -424,11 +471,22 @@ func resourceType(s string) string {
 	kind, _, _ := strings.Cut(a.Resource, "/")
 	kind, _, _ = strings.Cut(kind, ":")
 	var b strings.Builder
-	b.WriteString("AWS::" + strings.ToUpper(a.Service) + "::")
-	for _, part := range strings.Split(kind, "-") {
+	b.WriteString("AWS::")
+	if strings.Contains(a.Service, "-") {
+		writeTitle(&b, a.Service)
+	} else {
+		b.WriteString(strings.ToUpper(a.Service))
+	}
+	b.WriteString("::")
+	writeTitle(&b, kind)
+	return b.String()
+}
+
+// writeTitle writes the dash-separated words of s, each capitalized.
+func writeTitle(b *strings.Builder, s string) {
+	for _, part := range strings.Split(s, "-") {
 		if part != "" {
 			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
 		}
 	}
-	return b.String()
 }

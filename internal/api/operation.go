@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package api is kanri's front door: one HTTP handler that recognizes the
-// AWS protocol of a request (JSON 1.1 or Query), finds the operation,
+// AWS protocol of a request (JSON 1.1, Query or REST-JSON), finds the operation,
 // authenticates the SigV4 signature, decodes and validates the input,
 // authorizes the IAM action on the operation's resources, calls the
 // domain, and records the outcome in the audit trail.
@@ -10,6 +10,8 @@ package api
 
 import (
 	"context"
+
+	"github.com/kanri-dev/kanri/internal/wire"
 )
 
 // Protocol is an AWS wire protocol.
@@ -19,6 +21,7 @@ type Protocol int
 const (
 	JSON  Protocol = iota + 1 // JSON 1.1: POST /, X-Amz-Target
 	Query                     // Query: Action=…&Version=…, XML answers
+	REST                      // REST-JSON: method and path, JSON answers
 )
 
 // Service is an AWS-shaped service: its protocol identity and operations.
@@ -33,6 +36,11 @@ type Service struct {
 	Version string
 	// XMLNamespace is the namespace of Query answers.
 	XMLNamespace string
+	// Bindings are the HTTP bindings of a REST service's operations by
+	// name: the generated package's Operations, whose HTTPMethod and
+	// RequestURI route requests and whose ResponseCode is the status of
+	// a successful answer.
+	Bindings map[string]wire.OperationInfo
 	// Operations are the operations the service implements.
 	Operations []*Operation
 }

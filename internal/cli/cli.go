@@ -86,6 +86,8 @@ Start here:  kanri dev`,
 		newIAMCmd(env),
 		newAgentCmd(env),
 		newInstancesCmd(env),
+		newRunCmd(env),
+		newCommandsCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

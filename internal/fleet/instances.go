@@ -28,6 +28,16 @@ const ResourceTypeManagedInstance = "ManagedInstance"
 // heartbeat intervals ago.
 func (s *Service) onlineSince() time.Time { return s.now().Add(-2 * s.heartbeat) }
 
+// OnlineSince returns the time after which an instance's last ping means
+// it is Online now.
+func (s *Service) OnlineSince() time.Time { return s.onlineSince() }
+
+// ListInstances returns the account's instances that f selects, ordered
+// by ID.
+func (s *Service) ListInstances(ctx context.Context, f InstanceFilter) ([]*Instance, error) {
+	return s.store.ListInstances(ctx, s.account, f)
+}
+
 // PingStatus returns an instance's ping status now.
 func (s *Service) PingStatus(inst *Instance) string {
 	if !inst.LastPing.IsZero() && !inst.LastPing.Before(s.onlineSince()) {

@@ -1384,8 +1384,10 @@ func TestIAMListPolicies(t *testing.T) {
 		{name: "All", in: &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAll}, contains: append(slices.Clone(provider), localARNs...)},
 		{name: "no scope", in: &iam.ListPoliciesInput{}, sameAsAll: true},
 		{name: "Local attached", in: &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal, OnlyAttached: true}, want: []string{k.arn("policy/team/Beta")}, exact: true},
+		// The administrator's, kanri dev's instance role's and pat's.
 		{name: "AWS attached", in: &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, OnlyAttached: true},
-			want: []string{"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}, exact: true},
+			want: []string{"arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+				"arn:aws:iam::aws:policy/ReadOnlyAccess"}, exact: true},
 		{name: "path /team/", in: &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal, PathPrefix: ptr("/team/")},
 			want: []string{k.arn("policy/team/Beta"), k.arn("policy/team/sub/Gamma")}, exact: true},
 		{name: "path /team/sub/", in: &iam.ListPoliciesInput{PathPrefix: ptr("/team/sub/")}, want: []string{k.arn("policy/team/sub/Gamma")}, exact: true},

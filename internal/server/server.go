@@ -32,9 +32,12 @@ import (
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/arn"
 	"github.com/kanri-dev/kanri/internal/audit"
+	"github.com/kanri-dev/kanri/internal/blob"
 	"github.com/kanri-dev/kanri/internal/buildinfo"
 	"github.com/kanri-dev/kanri/internal/bus"
+	"github.com/kanri-dev/kanri/internal/command"
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/groups"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/kms"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
@@ -89,6 +92,12 @@ type Config struct {
 	// Vending is the template of the activation vending endpoint; nil
 	// disables it.
 	Vending *fleet.VendingConfig
+	// Blobs configures the object store, where the whole output of
+	// commands is kept; zero means the directory DataDir/blobs.
+	Blobs blob.Config
+	// CommandOutputBucket holds the output of commands sent without an
+	// output bucket; empty means command.DefaultOutputBucket.
+	CommandOutputBucket string
 	// DownloadsDir holds agent binaries for other platforms
 	// (kanri-<os>-<arch>[.exe]); the server's own platform is served from
 	// its own binary.
@@ -101,15 +110,18 @@ const DefaultRegion = "us-east-1"
 // Server is a running control plane. New binds its listener; Run serves;
 // Close releases what New opened.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	db      *store.DB
-	keyring *kms.Keyring
-	account string
-	IAM     *iam.Service
-	sts     *sts.Service
-	fleet   *fleet.Service
-	trail   *audit.Trail
+	cfg      Config
+	log      *slog.Logger
+	db       *store.DB
+	keyring  *kms.Keyring
+	account  string
+	IAM      *iam.Service
+	sts      *sts.Service
+	fleet    *fleet.Service
+	groups   *groups.Service
+	blobs    blob.Store
+	commands *command.Service
+	trail    *audit.Trail
 
 	busAuth  *bus.Authority
 	embedded *bus.Embedded // nil with an external NATS
@@ -174,6 +186,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Store: s.db, Roles: s.IAM, Creds: s.sts, Sealer: s.keyring, Bus: fleetBus{s}, Account: s.account, Region: cfg.Region,
 		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Logger: s.log,
 	})
+	s.groups = s.newGroups()
+	if err := s.openCommands(ctx); err != nil {
+		s.closeBus()
+		s.db.Close()
+		return nil, err
+	}
 	if err := s.fleet.PushRevocations(ctx); err != nil {
 		s.closeBus()
 		s.db.Close()
@@ -253,7 +271,8 @@ func (s *Server) services() []*api.Service {
 	return []*api.Service{
 		stsService(s.sts),
 		iamService(s.IAM),
-		ssmService(s.fleet),
+		ssmService(s.fleet, s.commands),
+		groupsService(s.groups),
 		cloudTrailService(s.trail),
 	}
 }
@@ -342,6 +361,13 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(presenceDone)
 		s.fleet.RunPresence(ctx, time.Second)
 	}()
+	commandsDone := make(chan struct{})
+	go func() {
+		defer close(commandsDone)
+		if err := s.commands.Run(ctx, s.nc); err != nil {
+			s.log.Error("command dispatcher stopped", "err", err)
+		}
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	s.ready.Store(true)
@@ -362,6 +388,7 @@ func (s *Server) Run(ctx context.Context) error {
 		err = fmt.Errorf("shutdown: %w", serr)
 	}
 	<-presenceDone
+	<-commandsDone
 	s.trail.Close()
 	<-trailDone
 	s.log.Info("server stopped")

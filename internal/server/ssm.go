@@ -7,9 +7,14 @@ import (
 	"context"
 
 	"github.com/kanri-dev/kanri/internal/api"
+	"github.com/kanri-dev/kanri/internal/command"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
+
+// resourceTypeDocument is the ResourceType of SSM documents in tagging
+// operations.
+const resourceTypeDocument = "Document"
 
 // tagger is a kind of SSM resource that can be tagged.
 type tagger interface {
@@ -84,8 +89,11 @@ func (i instanceTagger) RemoveTags(ctx context.Context, id string, keys []string
 func (i instanceTagger) ARN(id string) string { return i.f.ARN(fleet.InstanceID(id)) }
 
 // ssmService binds the Systems Manager operations.
-func ssmService(f *fleet.Service) *api.Service {
-	tags := &ssmTagging{byType: map[string]tagger{fleet.ResourceTypeManagedInstance: instanceTagger{f}}}
+func ssmService(f *fleet.Service, c *command.Service) *api.Service {
+	tags := &ssmTagging{byType: map[string]tagger{
+		fleet.ResourceTypeManagedInstance: instanceTagger{f},
+		resourceTypeDocument:              documentTagger{c},
+	}}
 	ops := []*api.Operation{
 		api.Context(api.Op("CreateActivation", f.CreateActivation), func(ctx context.Context, in *ssm.CreateActivationInput) map[string][]string {
 			return ssmTagContext(in.Tags)
@@ -108,6 +116,7 @@ func ssmService(f *fleet.Service) *api.Service {
 			return tags.arn(in.ResourceType, in.ResourceId)
 		}),
 	}
+	ops = append(ops, commandOperations(c, func(id string) string { return f.ARN(fleet.InstanceID(id)) })...)
 	return &api.Service{Name: "ssm", Protocol: api.JSON, TargetPrefix: ssm.TargetPrefix, Operations: ops}
 }
 

@@ -28,6 +28,7 @@ var services = []struct{ pkg, service, version string }{
 	{"cloudtrail", "cloudtrail", "2013-11-01"},
 	{"ssm", "ssm", "2014-11-06"},
 	{"kms", "kms", "2014-11-01"},
+	{"resourcegroups", "resource-groups", "2017-11-27"},
 }
 
 const module = "github.com/kanri-dev/kanri"

@@ -15,6 +15,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/wire/cloudtrail"
 	"github.com/kanri-dev/kanri/internal/wire/iam"
 	"github.com/kanri-dev/kanri/internal/wire/kms"
+	"github.com/kanri-dev/kanri/internal/wire/resourcegroups"
 	"github.com/kanri-dev/kanri/internal/wire/ssm"
 	"github.com/kanri-dev/kanri/internal/wire/sts"
 )
@@ -35,6 +36,8 @@ func TestMetadata(t *testing.T) {
 			[5]string{kms.Protocol, kms.TargetPrefix, kms.JSONVersion, kms.XMLNamespace, kms.SigningName}},
 		{"cloudtrail", "json", "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101", "1.1", "", "cloudtrail",
 			[5]string{cloudtrail.Protocol, cloudtrail.TargetPrefix, cloudtrail.JSONVersion, cloudtrail.XMLNamespace, cloudtrail.SigningName}},
+		{"resourcegroups", "rest-json", "", "", "", "resource-groups",
+			[5]string{resourcegroups.Protocol, resourcegroups.TargetPrefix, resourcegroups.JSONVersion, resourcegroups.XMLNamespace, resourcegroups.SigningName}},
 	}
 	for _, tt := range tests {
 		want := [5]string{tt.protocol, tt.target, tt.jsonVersion, tt.ns, tt.signing}
@@ -61,6 +64,8 @@ func TestOperations(t *testing.T) {
 		{ssm.Operations, "SendCommand", "", true, true, &ssm.SendCommandInput{}, &ssm.SendCommandOutput{}, ssm.ErrCodeInvalidInstanceId},
 		{kms.Operations, "ListRetirableGrants", "", true, true, &kms.ListRetirableGrantsInput{}, &kms.ListRetirableGrantsOutput{}, kms.ErrCodeNotFoundException},
 		{cloudtrail.Operations, "LookupEvents", "", true, true, &cloudtrail.LookupEventsInput{}, &cloudtrail.LookupEventsOutput{}, cloudtrail.ErrCodeInvalidLookupAttributesException},
+		{resourcegroups.Operations, "GetGroup", "", true, true, &resourcegroups.GetGroupInput{}, &resourcegroups.GetGroupOutput{}, resourcegroups.ErrCodeNotFoundException},
+		{resourcegroups.Operations, "GetAccountSettings", "", false, true, &resourcegroups.GetAccountSettingsInput{}, &resourcegroups.GetAccountSettingsOutput{}, ""},
 	}
 	for _, tt := range tests {
 		op, ok := tt.ops[tt.name]
@@ -87,6 +92,31 @@ func TestOperations(t *testing.T) {
 	}
 }
 
+func TestHTTPBindings(t *testing.T) {
+	tests := []struct {
+		ops            map[string]wire.OperationInfo
+		name           string
+		method, uri    string
+		responseStatus int
+	}{
+		{resourcegroups.Operations, "CreateGroup", "POST", "/groups", 0},
+		{resourcegroups.Operations, "ListGroups", "POST", "/groups-list", 0},
+		{resourcegroups.Operations, "GetTags", "GET", "/resources/{Arn}/tags", 0},
+		{resourcegroups.Operations, "Untag", "PATCH", "/resources/{Arn}/tags", 0},
+		{resourcegroups.Operations, "PutGroupConfiguration", "POST", "/put-group-configuration", 202},
+		// JSON and Query operations have none.
+		{ssm.Operations, "SendCommand", "", "", 0},
+		{iam.Operations, "GetRole", "", "", 0},
+	}
+	for _, tt := range tests {
+		op := tt.ops[tt.name]
+		if op.HTTPMethod != tt.method || op.RequestURI != tt.uri || op.ResponseCode != tt.responseStatus {
+			t.Errorf("Operations[%q] binding = %s %s %d, want %s %s %d", tt.name,
+				op.HTTPMethod, op.RequestURI, op.ResponseCode, tt.method, tt.uri, tt.responseStatus)
+		}
+	}
+}
+
 // sameType reports whether a and b have the same dynamic type.
 func sameType(a, b any) bool { return reflect.TypeOf(a) == reflect.TypeOf(b) }
 
@@ -109,6 +139,10 @@ func TestErrors(t *testing.T) {
 		{ssm.NewInternalServerError(""), "InternalServerError", awserr.Internal, http.StatusInternalServerError},
 		{kms.NewKMSInternalException(""), "KMSInternalException", awserr.Internal, http.StatusInternalServerError},
 		{cloudtrail.NewInvalidNextTokenException(""), "InvalidNextTokenException", awserr.Invalid, http.StatusBadRequest},
+		{resourcegroups.NewNotFoundException(""), "NotFoundException", awserr.NotFound, http.StatusNotFound},
+		{resourcegroups.NewTooManyRequestsException(""), "TooManyRequestsException", awserr.Throttled, http.StatusTooManyRequests},
+		{resourcegroups.NewForbiddenException(""), "ForbiddenException", awserr.Denied, http.StatusForbidden},
+		{resourcegroups.NewMethodNotAllowedException(""), "MethodNotAllowedException", awserr.Invalid, http.StatusMethodNotAllowed},
 	}
 	for _, tt := range tests {
 		e := tt.err

@@ -29,6 +29,8 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("AuditEvents", func(t *testing.T) { testAuditEvents(t, Open(t, fresh(t))) })
 	t.Run("IAM", func(t *testing.T) { testIAM(t, fresh) })
 	t.Run("Fleet", func(t *testing.T) { testFleet(t, fresh) })
+	t.Run("Commands", func(t *testing.T) { testCommands(t, fresh) })
+	t.Run("Groups", func(t *testing.T) { testGroups(t, fresh) })
 }
 
 func testMigrations(t *testing.T, fresh func(t testing.TB) store.Config) {

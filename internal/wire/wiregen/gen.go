@@ -61,6 +61,7 @@ func Generate(m *Model, cfg Config) (*Result, error) {
 		m:        m,
 		cfg:      cfg,
 		query:    m.Metadata.Protocol == "query",
+		rest:     m.Metadata.Protocol == "rest-json",
 		typeOf:   map[string]string{},
 		refName:  map[string]string{},
 		aliases:  map[string][]string{},
@@ -73,7 +74,7 @@ func Generate(m *Model, cfg Config) (*Result, error) {
 		outputOf: map[string]string{},
 	}
 	switch m.Metadata.Protocol {
-	case "json", "query":
+	case "json", "query", "rest-json":
 	default:
 		return nil, fmt.Errorf("generate %s: protocol %q is not supported", cfg.Package, m.Metadata.Protocol)
 	}
@@ -124,6 +125,7 @@ type gen struct {
 	m     *Model
 	cfg   Config
 	query bool
+	rest  bool // rest-json: operations have HTTP bindings, members locations
 
 	shapes []string // shape names, sorted
 	ops    []string // operation names, sorted
@@ -170,6 +172,14 @@ func (g *gen) check() error {
 				return fmt.Errorf("shape %s refers to unknown shape %s", name, r.Shape)
 			}
 		}
+		if s.Payload != "" {
+			return fmt.Errorf("structure %s has a payload member (%s), which is not supported", name, s.Payload)
+		}
+		for _, m := range s.Members {
+			if err := g.checkLocation(name, m); err != nil {
+				return err
+			}
+		}
 		switch s.Type {
 		case "string", "integer", "long", "boolean", "double", "float", "timestamp", "blob", "structure":
 		case "list":
@@ -194,6 +204,53 @@ func (g *gen) check() error {
 				return fmt.Errorf("operation %s refers to unknown shape %s", op, r.Shape)
 			}
 		}
+		if g.rest && (o.HTTP.Method == "" || !strings.HasPrefix(o.HTTP.RequestURI, "/")) {
+			return fmt.Errorf("operation %s has no HTTP method and request URI", op)
+		}
+	}
+	return nil
+}
+
+// checkLocation verifies that a member's location, if any, is one a REST
+// protocol defines and fits the member's type.
+func (g *gen) checkLocation(shape string, m Member) error {
+	if m.Location == "" {
+		return nil
+	}
+	if !g.rest {
+		return fmt.Errorf("member %s.%s has location %q in a %s model", shape, m.Name, m.Location, g.m.Metadata.Protocol)
+	}
+	t := g.shape(m.Shape)
+	if t == nil {
+		return nil // reported as an unknown shape
+	}
+	scalar := t.Type != "structure" && t.Type != "list" && t.Type != "map"
+	var ok bool
+	switch m.Location {
+	case "uri":
+		ok = scalar && m.LocationName != ""
+	case "querystring":
+		switch t.Type {
+		case "list":
+			ok = g.shape(t.Member.Shape) != nil && g.shape(t.Member.Shape).Type == "string"
+		case "map":
+			v := g.shape(t.Value.Shape)
+			ok = v != nil && (v.Type == "string" || v.Type == "list" && g.shape(v.Member.Shape) != nil && g.shape(v.Member.Shape).Type == "string")
+		default:
+			ok = scalar
+		}
+		ok = ok && (m.LocationName != "" || t.Type == "map")
+	case "header":
+		ok = m.LocationName != "" && (scalar || t.Type == "list" && g.shape(t.Member.Shape) != nil && g.shape(t.Member.Shape).Type == "string")
+	case "headers":
+		ok = t.Type == "map" && g.shape(t.Value.Shape) != nil && g.shape(t.Value.Shape).Type == "string"
+	case "statusCode":
+		ok = t.Type == "integer"
+	default:
+		return fmt.Errorf("member %s.%s has unsupported location %q", shape, m.Name, m.Location)
+	}
+	if !ok {
+		return fmt.Errorf("member %s.%s of type %s cannot have location %q", shape, m.Name, t.Type, m.Location)
 	}
 	return nil
 }
@@ -483,7 +540,11 @@ func (g *gen) emitAPI(f *file) {
 	f.printf("// The service's identity, as its model declares it.\nconst (\n")
 	f.printf("// ServiceID is the service's ID in the AWS SDKs.\nServiceID = %q\n", md.ServiceID)
 	f.printf("// APIVersion is the model's API version, the Version parameter of Query requests.\nAPIVersion = %q\n", md.APIVersion)
-	f.printf("// Protocol is the service's wire protocol: \"json\" (JSON 1.1) or \"query\".\nProtocol = %q\n", md.Protocol)
+	if g.rest {
+		f.printf("// Protocol is the service's wire protocol: \"rest-json\" (REST with JSON bodies).\nProtocol = %q\n", md.Protocol)
+	} else {
+		f.printf("// Protocol is the service's wire protocol: \"json\" (JSON 1.1) or \"query\".\nProtocol = %q\n", md.Protocol)
+	}
 	f.printf("// TargetPrefix precedes the operation name in the X-Amz-Target header of JSON requests (empty for Query services).\nTargetPrefix = %q\n", targetPrefix)
 	f.printf("// JSONVersion is the JSON protocol version of the Content-Type application/x-amz-json-<version> (empty for Query services).\nJSONVersion = %q\n", jsonVersion)
 	f.printf("// SigningName is the service name in SigV4 credential scopes.\nSigningName = %q\n", signing)
@@ -491,11 +552,7 @@ func (g *gen) emitAPI(f *file) {
 	f.printf("// XMLNamespace is the namespace of Query answers (empty for JSON services).\nXMLNamespace = %q\n", ns)
 	f.printf(")\n\n")
 
-	code := "ValidationException"
-	if g.query {
-		code = "ValidationError"
-	}
-	f.printf("// validationCode is the error code of input validation failures.\nconst validationCode = %q\n\n", code)
+	f.printf("// validationCode is the error code of input validation failures.\nconst validationCode = %q\n\n", g.validationCode())
 
 	f.printf("// Operations describes the service's operations by name.\nvar Operations = map[string]wire.OperationInfo{\n")
 	for _, op := range g.ops {
@@ -503,6 +560,12 @@ func (g *gen) emitAPI(f *file) {
 		f.printf("%q: {\nName: %q,\n", op, op)
 		if o.Output != nil && o.Output.ResultWrapper != "" {
 			f.printf("ResultWrapper: %q,\n", o.Output.ResultWrapper)
+		}
+		if g.rest {
+			f.printf("HTTPMethod: %q,\nRequestURI: %q,\n", o.HTTP.Method, o.HTTP.RequestURI)
+			if o.HTTP.ResponseCode != 0 {
+				f.printf("ResponseCode: %d,\n", o.HTTP.ResponseCode)
+			}
 		}
 		if o.Input != nil {
 			f.printf("HasInput: true,\n")
@@ -613,6 +676,14 @@ func (g *gen) emitStruct(f *file, name, doc string) {
 			wireName = m.LocationName
 		}
 		tag := fmt.Sprintf(`json:"%s,omitempty"`, wireName)
+		if m.Location != "" {
+			// A REST member bound to the URI, the query string, headers
+			// or the status is not part of the JSON body.
+			tag = fmt.Sprintf(`json:"-" location:"%s"`, m.Location)
+			if m.LocationName != "" {
+				tag += fmt.Sprintf(` locationName:"%s"`, m.LocationName)
+			}
+		}
 		if q := g.queryTag(m.Shape, m.Ref); q != "" {
 			tag += fmt.Sprintf(` query:"%s"`, q)
 			g.queryEncodings = append(g.queryEncodings, fmt.Sprintf("%s.%s: %s", name, m.Name, q))
@@ -717,16 +788,18 @@ func errorKind(name string, s *Shape) string {
 		return "NotFound"
 	case has("AlreadyExists", "Duplicate"):
 		return "Exists"
+	case has("TooManyRequests", "Throttl") || status == 429:
+		return "Throttled"
 	case has("LimitExceeded", "QuotaExceeded", "TooMany"):
 		return "LimitExceeded"
-	case has("Throttl"):
-		return "Throttled"
 	case has("ServiceUnavailable") || status == 503:
 		return "Unavailable"
 	case has("InternalServerError", "InternalFailure") || s.Fault || status >= 500:
 		return "Internal"
-	case has("AccessDenied"):
+	case has("AccessDenied", "Forbidden"):
 		return "Denied"
+	case has("Unauthorized") || status == 401:
+		return "Unauthenticated"
 	case has("Conflict", "ConcurrentModification"):
 		return "Conflict"
 	}
@@ -925,10 +998,7 @@ func (g *gen) emitValidate(f *file) {
 		if o.Input != nil {
 			shape = o.Input.Shape
 		}
-		code := "ValidationException"
-		if g.query {
-			code = "ValidationError"
-		}
+		code := g.validationCode()
 		body.printf("%s", wrap("", fmt.Sprintf("Validate checks s against the constraints of the %s shape, returning an *awserr.Error with code %s "+
 			"and kind awserr.Invalid that lists every violation in AWS's words, or nil if there is none.", orDefault(shape, name), code)))
 		if shape == "" || !g.reach[shape] {
@@ -976,6 +1046,20 @@ func (g *gen) emitValidate(f *file) {
 		f.printf(")\n\n")
 	}
 	f.body.Write(body.body.Bytes())
+}
+
+// validationCode returns the error code of input validation failures:
+// ValidationError for Query services, ValidationException for JSON ones;
+// a REST service answers them with the BadRequestException its model
+// declares, unless it declares a ValidationException.
+func (g *gen) validationCode() string {
+	switch {
+	case g.query:
+		return "ValidationError"
+	case g.rest && g.shape("ValidationException") == nil && g.shape("BadRequestException") != nil:
+		return "BadRequestException"
+	}
+	return "ValidationException"
 }
 
 func orDefault(s, def string) string {

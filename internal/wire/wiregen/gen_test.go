@@ -89,3 +89,85 @@ func TestGenerateCollision(t *testing.T) {
 		t.Errorf("Generate with colliding names = %v, want an error naming ColorRed", err)
 	}
 }
+
+const restModel = `{
+	"metadata": {"protocol": "rest-json", "apiVersion": "2020-01-01", "endpointPrefix": "demo", "serviceId": "Demo"},
+	"operations": {
+		"GetThing": {"name": "GetThing", "http": {"method": "GET", "requestUri": "/things/{Id}"},
+			"input": {"shape": "GetThingRequest"}, "output": {"shape": "GetThingResponse"}, "errors": [{"shape": "BadRequestException"}]},
+		"PutThing": {"name": "PutThing", "http": {"method": "PUT", "requestUri": "/things/{Id+}", "responseCode": 202},
+			"input": {"shape": "PutThingRequest"}}
+	},
+	"shapes": {
+		"GetThingRequest": {"type": "structure", "required": ["Id"], "members": {
+			"Id": {"shape": "Name", "location": "uri", "locationName": "Id"},
+			"Max": {"shape": "Count", "location": "querystring", "locationName": "max"},
+			"Only": {"shape": "Names", "location": "querystring", "locationName": "only"},
+			"Trace": {"shape": "Name", "location": "header", "locationName": "X-Trace"},
+			"Filter": {"shape": "Name"}
+		}},
+		"GetThingResponse": {"type": "structure", "members": {
+			"Status": {"shape": "Count", "location": "statusCode"},
+			"Meta": {"shape": "Attrs", "location": "headers", "locationName": "x-meta-"},
+			"Name": {"shape": "Name"}
+		}},
+		"PutThingRequest": {"type": "structure", "members": {"Id": {"shape": "Name", "location": "uri", "locationName": "Id"}}},
+		"Name": {"type": "string", "min": 1, "max": 8},
+		"Names": {"type": "list", "member": {"shape": "Name"}},
+		"Count": {"type": "integer"},
+		"Attrs": {"type": "map", "key": {"shape": "Name"}, "value": {"shape": "Name"}},
+		"BadRequestException": {"type": "structure", "members": {"Message": {"shape": "Name"}}, "exception": true,
+			"error": {"httpStatusCode": 400, "senderFault": true}}
+	}
+}`
+
+func TestGenerateREST(t *testing.T) {
+	_, src := generateString(t, restModel)
+	for _, want := range []string{
+		`Id string ` + "`" + `json:"-" location:"uri" locationName:"Id"` + "`",
+		`Max *int32 ` + "`" + `json:"-" location:"querystring" locationName:"max"` + "`",
+		`Only []string ` + "`" + `json:"-" location:"querystring" locationName:"only"` + "`",
+		`Trace string ` + "`" + `json:"-" location:"header" locationName:"X-Trace"` + "`",
+		`Filter string ` + "`" + `json:"Filter,omitempty"` + "`",
+		`Status *int32 ` + "`" + `json:"-" location:"statusCode"` + "`",
+		`Meta map[string]string ` + "`" + `json:"-" location:"headers" locationName:"x-meta-"` + "`",
+		`HTTPMethod: "GET",`,
+		`RequestURI: "/things/{Id}",`,
+		`"/things/{Id+}",`,
+		`ResponseCode: 202,`,
+		`Protocol = "rest-json"`,
+		`const validationCode = "BadRequestException"`,
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("generated code lacks %s", want)
+		}
+	}
+	// JSON and Query services have no HTTP bindings.
+	if _, src := generateString(t, queryModel); strings.Contains(src, "HTTPMethod") {
+		t.Errorf("Query service has HTTP bindings")
+	}
+}
+
+func TestGenerateRESTRefused(t *testing.T) {
+	tests := []struct{ name, from, to, want string }{
+		{"location in a JSON model", `"protocol": "rest-json"`, `"protocol": "json"`, `location "uri" in a json model`},
+		{"list in the URI", `"Id": {"shape": "Name", "location": "uri", "locationName": "Id"},`,
+			`"Id": {"shape": "Names", "location": "uri", "locationName": "Id"},`, "cannot have location"},
+		{"unknown location", `"location": "header"`, `"location": "cookie"`, `unsupported location "cookie"`},
+		{"payload", `"PutThingRequest": {"type": "structure", `, `"PutThingRequest": {"type": "structure", "payload": "Id", `, "payload"},
+		{"no binding", `"http": {"method": "GET", "requestUri": "/things/{Id}"},`, ``, "no HTTP method"},
+	}
+	for _, tt := range tests {
+		model := strings.Replace(restModel, tt.from, tt.to, 1)
+		if model == restModel {
+			t.Fatalf("%s: the model does not contain %s", tt.name, tt.from)
+		}
+		m, err := Load(strings.NewReader(model))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Generate(m, Config{Package: "demo", Module: "example.com/m"}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Generate = %v, want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -55,17 +55,31 @@ func (md *Metadata) Namespace() string {
 // Operation is one operation of a model.
 type Operation struct {
 	Name          string `json:"name"`
+	HTTP          HTTP   `json:"http"`
 	Input         *Ref   `json:"input"`
 	Output        *Ref   `json:"output"`
 	Errors        []*Ref `json:"errors"`
 	Documentation string `json:"documentation"`
 }
 
+// HTTP is an operation's HTTP binding, which REST protocols route by: the
+// method, the request URI with {Label} (or greedy {Label+}) path segments,
+// and the status of a successful answer (0: 200).
+type HTTP struct {
+	Method       string `json:"method"`
+	RequestURI   string `json:"requestUri"`
+	ResponseCode int    `json:"responseCode"`
+}
+
 // Ref is a reference to a shape, with the traits the reference adds: an
 // operation's input or output, a structure member, a list member, a map
 // key or value.
 type Ref struct {
-	Shape            string `json:"shape"`
+	Shape string `json:"shape"`
+	// Location is where a REST protocol carries a member outside the
+	// body: "uri", "querystring", "header", "headers" (a map of headers
+	// sharing the prefix LocationName) or "statusCode".
+	Location         string `json:"location"`
 	LocationName     string `json:"locationName"`
 	Flattened        bool   `json:"flattened"`
 	ResultWrapper    string `json:"resultWrapper"`
@@ -131,6 +145,7 @@ type Shape struct {
 	Fault         bool        `json:"fault"`
 	Error         *ErrorInfo  `json:"error"`
 	Union         bool        `json:"union"`
+	Payload       string      `json:"payload"`
 	Documentation string      `json:"documentation"`
 }
 

@@ -1,0 +1,271 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package blob_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/blob"
+	"github.com/kanri-dev/kanri/internal/store/storetest"
+)
+
+// startMoto starts moto_server, an S3 emulator, on a port of its choosing
+// and returns its endpoint; it stops the server when t ends. It skips t
+// when moto_server is not installed.
+func startMoto(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("moto_server")
+	storetest.SkipUnlessAvailable(t, err == nil, "moto_server")
+
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
+	out, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start moto_server: %v", err)
+	}
+	// The server prints its address once it listens; the scanner keeps
+	// draining its output until it exits, so it never blocks on a pipe.
+	endpoint := make(chan string, 1)
+	drained := make(chan struct{})
+	var log strings.Builder
+	go func() {
+		defer close(drained)
+		defer close(endpoint)
+		running := regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := running.FindStringSubmatch(sc.Text()); m != nil {
+				endpoint <- m[1]
+				continue
+			}
+			if len(endpoint) == 0 && log.Len() < 4096 {
+				log.WriteString(sc.Text() + "\n")
+			}
+		}
+		io.Copy(io.Discard, out)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		w.Close()
+		<-drained
+	})
+	timeout := time.NewTimer(30 * time.Second)
+	defer timeout.Stop()
+	select {
+	case ep, ok := <-endpoint:
+		if !ok {
+			t.Fatalf("moto_server exited before listening: %v\n%s", cmd.Wait(), log.String())
+		}
+		return ep
+	case <-timeout.C:
+		t.Fatalf("moto_server did not listen within 30s")
+	}
+	return ""
+}
+
+// motoConfig returns the blob.S3Config of the moto server at endpoint.
+func motoConfig(endpoint string) blob.S3Config {
+	return blob.S3Config{Endpoint: endpoint, Region: "us-east-1", AccessKeyID: "test", SecretAccessKey: "test", PathStyle: true}
+}
+
+// motoClient returns an SDK client of the moto server at endpoint, for
+// what the tests check behind the Store's back.
+func motoClient(endpoint string) *s3.Client {
+	return s3.New(s3.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+}
+
+func TestS3(t *testing.T) {
+	endpoint := startMoto(t)
+	client := motoClient(endpoint)
+	const bucket = "kanri-test"
+	if _, err := client.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	cfg := motoConfig(endpoint)
+	s, err := blob.Open(t.Context(), blob.Config{Dir: "ignored", S3: &cfg})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+
+	t.Run("Contract", func(t *testing.T) { testStore(t, s, bucket) })
+
+	t.Run("NoUploadsLeft", func(t *testing.T) {
+		// The contract's failed Puts of several parts aborted their
+		// uploads.
+		out, err := client.ListMultipartUploads(t.Context(), &s3.ListMultipartUploadsInput{Bucket: aws.String(bucket)})
+		if err != nil {
+			t.Fatalf("ListMultipartUploads: %v", err)
+		}
+		if len(out.Uploads) != 0 {
+			var keys []string
+			for _, u := range out.Uploads {
+				keys = append(keys, aws.ToString(u.Key))
+			}
+			t.Errorf("multipart uploads left: %q", keys)
+		}
+	})
+
+	t.Run("ContentType", func(t *testing.T) {
+		for _, size := range []int64{5, blob.MinPartSize + 5} {
+			key := fmt.Sprint("ct/", size)
+			err := s.Put(t.Context(), bucket, key, io.LimitReader(generator(5), size), -1, "text/x-kanri")
+			if err != nil {
+				t.Fatalf("Put = %v", err)
+			}
+			out, err := client.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+			if err != nil {
+				t.Fatalf("HeadObject: %v", err)
+			}
+			if got := aws.ToString(out.ContentType); got != "text/x-kanri" {
+				t.Errorf("content type of %d bytes = %q, want %q", size, got, "text/x-kanri")
+			}
+		}
+	})
+
+	t.Run("URL", func(t *testing.T) {
+		// The URL is where the object is: moto serves it there.
+		key := "url/dir/ファイル name+x=y&z?#%.txt"
+		put(t, s, bucket, key, "found")
+		u := s.URL(bucket, key)
+		want := endpoint + "/kanri-test/url/dir/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20name+x=y&z%3F%23%25.txt"
+		if u != want {
+			t.Errorf("URL = %s, want %s", u, want)
+		}
+		// A user with credentials fetches it as the SDK would.
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+		req.Header.Set("X-Amz-Content-Sha256", emptySHA256)
+		creds := aws.Credentials{AccessKeyID: cfg.AccessKeyID, SecretAccessKey: cfg.SecretAccessKey}
+		signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+		if err := signer.SignHTTP(t.Context(), creds, req, emptySHA256, "s3", cfg.Region, time.Now()); err != nil {
+			t.Fatalf("sign: %v", err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK || string(b) != "found" {
+			t.Errorf("GET %s = %s %q, want 200 %q", u, resp.Status, b, "found")
+		}
+	})
+
+	t.Run("MissingBucket", func(t *testing.T) {
+		const missing = "kanri-no-such-bucket"
+		checkNoSuchBucket := func(op string, err error) {
+			t.Helper()
+			if e := awserr.As(err); !errors.Is(err, awserr.NotFound) || e == nil || e.Code != "NoSuchBucket" {
+				t.Errorf("%s in a missing bucket = %v, want kind NotFound, code NoSuchBucket", op, err)
+			}
+		}
+		checkNoSuchBucket("Put", s.Put(t.Context(), missing, "k", strings.NewReader("x"), 1, ""))
+		_, err := s.List(t.Context(), missing, "")
+		checkNoSuchBucket("List", err)
+		checkNoSuchBucket("Delete", s.Delete(t.Context(), missing, "k"))
+	})
+}
+
+// TestS3Unreachable checks that an error with no S3 meaning is wrapped,
+// of no kind.
+func TestS3Unreachable(t *testing.T) {
+	cfg := motoConfig("http://127.0.0.1:1") // nothing listens on port 1
+	s, err := blob.Open(t.Context(), blob.Config{S3: &cfg})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	err = s.Put(t.Context(), "kanri-test", "k", strings.NewReader("x"), 1, "")
+	if err == nil || awserr.As(err) != nil || !strings.Contains(err.Error(), "put kanri-test/k: ") {
+		t.Errorf("Put to a closed port = %v, want a wrapped error", err)
+	}
+}
+
+func TestS3URL(t *testing.T) {
+	tests := []struct {
+		name   string
+		cfg    blob.S3Config
+		bucket string
+		want   string
+	}{
+		{"AWSVirtualHosted", blob.S3Config{Region: "eu-west-1"}, "kanri-out", "https://kanri-out.s3.eu-west-1.amazonaws.com/a%20b/c"},
+		{"AWSPathStyle", blob.S3Config{Region: "eu-west-1", PathStyle: true}, "kanri-out", "https://s3.eu-west-1.amazonaws.com/kanri-out/a%20b/c"},
+		{"AWSDottedBucket", blob.S3Config{Region: "eu-west-1"}, "kanri.out", "https://s3.eu-west-1.amazonaws.com/kanri.out/a%20b/c"},
+		{"EndpointPathStyle", blob.S3Config{Endpoint: "https://minio.example.com:9000", PathStyle: true}, "kanri-out", "https://minio.example.com:9000/kanri-out/a%20b/c"},
+		{"EndpointVirtualHosted", blob.S3Config{Endpoint: "https://storage.example.com"}, "kanri-out", "https://kanri-out.storage.example.com/a%20b/c"},
+		{"EndpointHTTP", blob.S3Config{Endpoint: "http://10.0.0.5:9000", PathStyle: true}, "kanri-out", "http://10.0.0.5:9000/kanri-out/a%20b/c"},
+		{"EndpointIP", blob.S3Config{Endpoint: "http://10.0.0.5:9000"}, "kanri-out", "http://10.0.0.5:9000/kanri-out/a%20b/c"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.cfg.AccessKeyID, tt.cfg.SecretAccessKey = "AKIDEXAMPLE", "secret"
+			s, err := blob.Open(t.Context(), blob.Config{S3: &tt.cfg})
+			if err != nil {
+				t.Fatalf("Open = %v", err)
+			}
+			if got := s.URL(tt.bucket, "a b/c"); got != tt.want {
+				t.Errorf("URL(%s, %q) = %s, want %s", tt.bucket, "a b/c", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOpenS3Errors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  blob.S3Config
+	}{
+		{"EndpointNoScheme", blob.S3Config{Endpoint: "minio:9000"}},
+		{"EndpointFTP", blob.S3Config{Endpoint: "ftp://minio"}},
+		{"EndpointNoHost", blob.S3Config{Endpoint: "http://"}},
+		{"KeyIDOnly", blob.S3Config{AccessKeyID: "AKID"}},
+		{"SecretOnly", blob.S3Config{SecretAccessKey: "secret"}},
+		{"TokenOnly", blob.S3Config{SessionToken: "token"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := blob.Open(t.Context(), blob.Config{S3: &tt.cfg}); !errors.Is(err, awserr.Invalid) {
+				t.Errorf("Open(%+v) = %v, want kind Invalid", tt.cfg, err)
+			}
+		})
+	}
+}
+
+func TestS3ConfigLogValue(t *testing.T) {
+	var b strings.Builder
+	cfg := blob.S3Config{Endpoint: "http://minio:9000", AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI", SessionToken: "FwoGZXIvYXdzE"}
+	slog.New(slog.NewTextHandler(&b, nil)).Info("blob", "s3", cfg)
+	for _, secret := range []string{cfg.SecretAccessKey, cfg.SessionToken} {
+		if strings.Contains(b.String(), secret) {
+			t.Errorf("log %q shows a secret", b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "AKIDEXAMPLE") || !strings.Contains(b.String(), "http://minio:9000") {
+		t.Errorf("log %q lacks the endpoint or key ID", b.String())
+	}
+}
