@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,11 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
-	"github.com/kanri-dev/kanri/internal/agent"
-	"github.com/kanri-dev/kanri/internal/agentproto"
 	"github.com/kanri-dev/kanri/internal/kanritest"
-	"github.com/kanri-dev/kanri/internal/sdkhttp"
-	"github.com/kanri-dev/kanri/internal/sharedconfig"
 )
 
 // procUsage reads a process's resident memory (bytes) and CPU time.
@@ -63,32 +57,26 @@ func fleetSize() int {
 func BenchmarkFleet(b *testing.B) {
 	n := fleetSize()
 	p := kanritest.StartDev(b, "", "--no-agent", "--heartbeat", "30s", "--log-level", "warn")
-	prof, err := sharedconfig.ReadCredentials(p.CredentialsFile(), "default")
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(p.Endpoint), HTTPClient: sdkhttp.Client(),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}, nil
-		})}
-	client := ssm.NewFromConfig(cfg)
-	type activation struct{ id, code string }
-	var acts []activation
-	for i := 0; i < n; i += 1000 {
-		out, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{
-			IamRole: aws.String("kanri-dev-instance"), RegistrationLimit: aws.Int32(int32(min(1000, n-i)))})
-		if err != nil {
-			b.Fatal(err)
-		}
-		acts = append(acts, activation{aws.ToString(out.ActivationId), aws.ToString(out.ActivationCode)})
-	}
+	client := adminClient(b, p)
+	acts := createActivations(b, client, n)
 	// One real agent process, idle and connected.
 	act, err := client.CreateActivation(context.Background(), &ssm.CreateActivationInput{IamRole: aws.String("kanri-dev-instance")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	state := filepath.Join(b.TempDir(), "real")
-	bin := kanritest.Binary(b)
+	// The agent runs from its own copy of the binary, as on a managed
+	// server: sharing the server's file would count the server's pages of
+	// it in the agent's resident memory.
+	bin := filepath.Join(b.TempDir(), "kanri")
+	exe, err := os.ReadFile(kanritest.Binary(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	exe = nil
 	if out, err := exec.Command(bin, "agent", "register", "--url", p.Endpoint, "--id", aws.ToString(act.ActivationId),
 		"--code", aws.ToString(act.ActivationCode), "--state-dir", state).CombinedOutput(); err != nil {
 		b.Fatalf("agent register: %v\n%s", err, out)
@@ -130,69 +118,14 @@ func BenchmarkFleet(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	facts := func(context.Context) (agentproto.Facts, error) {
-		return agentproto.Facts{ComputerName: "sim", IPAddress: "10.0.0.1", PlatformType: "Linux", PlatformName: "Debian GNU/Linux",
-			PlatformVersion: "12", Architecture: "x86_64", AgentVersion: "bench"}, nil
-	}
-	dir := b.TempDir()
-	agents := make([]*agent.Agent, n)
 	b.ResetTimer()
-
-	// Registrations, 50 at a time.
 	start := time.Now()
-	var wg sync.WaitGroup
-	var failed atomic.Int64
-	sem := make(chan struct{}, 50)
-	for i := range agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			a := agent.New(agent.Config{StateDir: filepath.Join(dir, strconv.Itoa(i)), Facts: facts})
-			act := acts[i/1000]
-			if _, err := a.Register(context.Background(), agent.RegisterOptions{URL: p.Endpoint, ActivationID: act.id, ActivationCode: act.code}); err != nil {
-				failed.Add(1)
-				b.Error(err)
-				return
-			}
-			agents[i] = a
-		}()
-	}
-	wg.Wait()
-	if failed.Load() > 0 {
-		b.Fatalf("%d registrations failed", failed.Load())
-	}
+	fleet := registerFleet(b, p.Endpoint, acts, n, nil)
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "registrations/s")
-
 	// Every agent runs: connects and heartbeats.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var running sync.WaitGroup
-	for _, a := range agents {
-		running.Add(1)
-		go func() {
-			defer running.Done()
-			if err := a.Run(ctx); err != nil && ctx.Err() == nil {
-				b.Error(err)
-			}
-		}()
-	}
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		out, err := client.DescribeInstanceInformation(context.Background(), &ssm.DescribeInstanceInformationInput{
-			Filters: []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("PingStatus"), Values: []string{"ConnectionLost"}}}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(out.InstanceInformationList) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("instances still ConnectionLost after 3 minutes")
-		}
-		time.Sleep(time.Second)
-	}
+	stop := fleet.run(b)
+	defer stop()
+	waitAllOnline(b, client, 3*time.Minute)
 	b.ReportMetric(time.Since(start).Seconds(), "s-to-all-online")
 
 	// A minute of steady state.
@@ -203,8 +136,7 @@ func BenchmarkFleet(b *testing.B) {
 	rss, cpu1 := procUsage(b, pid)
 	b.ReportMetric(float64(rss)/(1<<20), "server-RSS-MiB")
 	b.ReportMetric(100*(cpu1-cpu0).Seconds()/time.Since(t0).Seconds(), "server-CPU-%")
-	cancel()
-	running.Wait()
+	stop()
 
 	b.ReportMetric(agentRSS, "agent-RSS-MiB")
 	b.ReportMetric(agentCPU, "agent-CPU-%")

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -461,7 +462,7 @@ func (c *commander) execute(ctx context.Context, step agentproto.Step, stdout, s
 			}
 		}
 	})
-	code, err := c.exec.Execute(ctx, step, c.env, stdout, stderr)
+	code, err := c.exec.Execute(ctx, step, stepEnv(c.env, step.Env), stdout, stderr)
 	close(done)
 	flusher.Wait()
 
@@ -586,4 +587,18 @@ func (c *commander) sendChunk(ch agentproto.OutputChunk) error {
 		return err
 	}
 	return nc.Publish(agentproto.Subject(c.id, agentproto.SubjectOutput), b)
+}
+
+// stepEnv returns the environment of a step's process: the agent's, with
+// the step's own variables (a document's ENV_VAR parameters) set over it
+// in name order.
+func stepEnv(base []string, vars map[string]string) []string {
+	if len(vars) == 0 {
+		return base
+	}
+	env := slices.Clip(base)
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		env = append(env, k+"="+vars[k])
+	}
+	return env
 }

@@ -347,9 +347,11 @@ func TestCommandRuns(t *testing.T) {
 		"echo hello",
 		`echo "$AWS_SSM_INSTANCE_ID $AWS_SSM_REGION_NAME"`,
 		"pwd",
+		`echo "$SSM_greeting"`,
 		"echo oops >&2",
 	)
 	cmd.Steps[0].WorkingDirectory = wd
+	cmd.Steps[0].Env = map[string]string{"SSM_greeting": "hi; $(not run)"}
 	before := time.Now()
 	e.c.sendAccepted(cmd)
 	res := e.c.final(cmd.InvocationID)
@@ -358,7 +360,7 @@ func TestCommandRuns(t *testing.T) {
 	if start.StartedAt.Before(before.Add(-time.Second)) || start.CommandID != cmd.CommandID || start.StatusDetails != agentproto.StatusInProgress {
 		t.Errorf("InProgress result = %+v, want command %s started after %v", start, cmd.CommandID, before)
 	}
-	wantOut := fmt.Sprintf("hello\n%s %s\n%s\n", e.st.InstanceID, e.st.Region, wd)
+	wantOut := fmt.Sprintf("hello\n%s %s\n%s\nhi; $(not run)\n", e.st.InstanceID, e.st.Region, wd)
 	want := agentproto.InvocationResult{
 		CommandID: cmd.CommandID, InvocationID: cmd.InvocationID,
 		Status: agentproto.StatusSuccess, StatusDetails: agentproto.StatusSuccess, ResponseCode: 0,

@@ -199,10 +199,7 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
+	// os.CreateTemp creates the file with mode 0600.
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err

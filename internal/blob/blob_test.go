@@ -24,15 +24,23 @@ import (
 	"github.com/kanri-dev/kanri/internal/blob"
 )
 
+// storeOpts says what testStore needs to know of the store under test.
+type storeOpts struct {
+	// serverInProcess says that the store's server runs in the test's
+	// process, whose allocations, which testLarge bounds, then include
+	// the server's as well as the client's.
+	serverInProcess bool
+}
+
 // testStore runs the blob.Store contract on s, whose bucket exists and is
 // empty. Each subtest works under its own key prefix.
-func testStore(t *testing.T, s blob.Store, bucket string) {
+func testStore(t *testing.T, s blob.Store, bucket string, opts storeOpts) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s blob.Store, bucket string)
 	}{
 		{"RoundTrip", testRoundTrip},
-		{"Large", testLarge},
+		{"Large", func(t *testing.T, s blob.Store, bucket string) { testLarge(t, s, bucket, opts) }},
 		{"Overwrite", testOverwrite},
 		{"GetMissing", testGetMissing},
 		{"List", testList},
@@ -86,7 +94,7 @@ const largeSize = 50 << 20
 
 // testLarge streams an object of largeSize bytes through Put and Get, and
 // checks that neither allocated memory near its size.
-func testLarge(t *testing.T, s blob.Store, bucket string) {
+func testLarge(t *testing.T, s blob.Store, bucket string, opts storeOpts) {
 	for _, known := range []bool{false, true} {
 		t.Run(fmt.Sprintf("KnownSize=%v", known), func(t *testing.T) {
 			key := fmt.Sprintf("large/%v", known)
@@ -115,8 +123,16 @@ func testLarge(t *testing.T, s blob.Store, bucket string) {
 			}
 			getAlloc := allocated() - before
 			t.Logf("allocated %d bytes in Put, %d in Get", putAlloc, getAlloc)
-			if putAlloc > largeSize/2 || getAlloc > largeSize/2 {
-				t.Errorf("Put allocated %d bytes, Get %d, for an object of %d; want less than half", putAlloc, getAlloc, largeSize)
+			// A server in the process adds its copies of the object
+			// to putAlloc: gofakes3 reads each part whole, joins
+			// them when the upload completes and stores a copy of
+			// that, over 4 times the object. It copies nothing for
+			// Get: it serves the slice it stored.
+			if putAlloc > largeSize/2 && !opts.serverInProcess {
+				t.Errorf("Put allocated %d bytes for an object of %d; want less than half", putAlloc, largeSize)
+			}
+			if getAlloc > largeSize/2 {
+				t.Errorf("Get allocated %d bytes for an object of %d; want less than half", getAlloc, largeSize)
 			}
 			if n != largeSize || !bytes.Equal(got.Sum(nil), sent.Sum(nil)) {
 				t.Errorf("Get returned %d bytes with SHA-256 %x, want %d with %x", n, got.Sum(nil), largeSize, sent.Sum(nil))

@@ -28,7 +28,7 @@ func openDir(t testing.TB, dir string) blob.Store {
 
 func TestLocal(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "blobs")
-	testStore(t, openDir(t, dir), "kanri-test")
+	testStore(t, openDir(t, dir), "kanri-test", storeOpts{})
 	// No temporary file outlives its Put, failed or not.
 	if ents, err := os.ReadDir(filepath.Join(dir, blob.TmpDir)); err != nil || len(ents) != 0 {
 		t.Errorf("%s after the tests: %d entries, %v; want none", blob.TmpDir, len(ents), err)

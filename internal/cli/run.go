@@ -83,6 +83,9 @@ status. It exits 1 when any invocation did not succeed.`,
 			in.Parameters[k] = append(in.Parameters[k], v)
 		}
 		if *timeout > 0 {
+			if *document != "" {
+				return usageError{errors.New("--timeout sets AWS-RunShellScript's executionTimeout; with --document give the document's own parameter with --param")}
+			}
 			in.Parameters["executionTimeout"] = []string{strconv.Itoa(*timeout)}
 		}
 		for _, t := range *targets {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/kanri-dev/kanri/internal/blob"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/server"
 )
@@ -52,6 +53,39 @@ func busSettings(f *pflag.FlagSet, cfg *server.Config) error {
 		v.Policy = vendPolicy(allow)
 	}
 	cfg.Vending = v
+	return nil
+}
+
+// addBlobFlags adds the object store's flags.
+func addBlobFlags(f *pflag.FlagSet) {
+	f.String("blob-dir", "", "directory of the object store (command output) (default DATA-DIR/blobs)")
+	f.Bool("s3", false, "keep objects in an S3-compatible store instead of --blob-dir")
+	f.String("s3-endpoint", "", "URL of the S3-compatible store, e.g. http://minio:9000 (default Amazon S3); implies --s3")
+	f.String("s3-region", "", "region of the S3-compatible store (default the AWS SDK's, or us-east-1)")
+	f.Bool("s3-path-style", false, "address objects as ENDPOINT/BUCKET/KEY (most self-hosted stores need it)")
+	f.String("s3-access-key-id", "", "access key of the S3-compatible store (default the AWS SDK's credential chain)")
+	f.String("s3-secret-access-key", "", "secret key of the S3-compatible store; prefer KANRI_S3_SECRET_ACCESS_KEY")
+	f.String("command-output-bucket", "", "bucket of the output of commands sent without an output bucket (default kanri-command-output)")
+}
+
+// blobSettings reads the object store's flags.
+func blobSettings(f *pflag.FlagSet, cfg *server.Config) error {
+	cfg.Blobs.Dir, _ = f.GetString("blob-dir")
+	cfg.CommandOutputBucket, _ = f.GetString("command-output-bucket")
+	useS3, _ := f.GetBool("s3")
+	endpoint, _ := f.GetString("s3-endpoint")
+	if !useS3 && endpoint == "" {
+		return nil
+	}
+	s3 := &blob.S3Config{Endpoint: endpoint}
+	s3.Region, _ = f.GetString("s3-region")
+	s3.PathStyle, _ = f.GetBool("s3-path-style")
+	s3.AccessKeyID, _ = f.GetString("s3-access-key-id")
+	s3.SecretAccessKey, _ = f.GetString("s3-secret-access-key")
+	if (s3.AccessKeyID == "") != (s3.SecretAccessKey == "") {
+		return usageError{errors.New("--s3-access-key-id and --s3-secret-access-key go together")}
+	}
+	cfg.Blobs.S3 = s3
 	return nil
 }
 
@@ -114,6 +148,7 @@ environment, and the environment over the file.`,
 	f.StringToString("vend-tags", nil, "tags of vended activations (and the instances that register with them), key=value,…")
 	f.StringSlice("vend-allow", []string{"127.0.0.0/8", "::1/128"}, "networks (CIDRs) allowed to ask for an activation")
 	f.String("vend-policy-file", "", "resource policy of the vending endpoint (overrides --vend-allow)")
+	addBlobFlags(f)
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
 	cmd.AddCommand(newNATSConfigCmd(env))
@@ -138,6 +173,9 @@ environment, and the environment over the file.`,
 		cfg.MaxBodyBytes, _ = f.GetInt64("max-body-bytes")
 		cfg.Logger = log
 		if err := busSettings(f, &cfg); err != nil {
+			return err
+		}
+		if err := blobSettings(f, &cfg); err != nil {
 			return err
 		}
 		if cfg.DataDir == "" {

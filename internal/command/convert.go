@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -44,11 +45,26 @@ func convertContent(content string, from, to document.Format) (string, error) {
 
 // plain makes every node block style with plain scalars; the encoder
 // quotes the strings that would otherwise read as another type, and
-// writes multi-line strings as literal blocks.
+// writes multi-line strings as literal blocks. Strings that YAML 1.1
+// readers take for booleans (yes, off…) are quoted as well.
 func plain(n *yaml.Node) {
 	n.Style = 0
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && yaml11Bools[n.Value] {
+		n.Style = yaml.DoubleQuotedStyle
+	}
 	for _, c := range n.Content {
 		plain(c)
+	}
+}
+
+// yaml11Bools are the plain scalars YAML 1.1 reads as booleans.
+var yaml11Bools = map[string]bool{}
+
+func init() {
+	for _, w := range []string{"y", "yes", "n", "no", "on", "off"} {
+		for _, v := range []string{w, strings.ToUpper(w[:1]) + w[1:], strings.ToUpper(w)} {
+			yaml11Bools[v] = true
+		}
 	}
 }
 

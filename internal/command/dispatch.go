@@ -40,6 +40,14 @@ const (
 	expiryGrace = time.Minute
 	// defaultStepTimeout is a step's timeout when it names none, as SSM's.
 	defaultStepTimeout = 3600 * time.Second
+	// unstartedAfter is how long an invocation may stay sent but not
+	// started before it is sent again (Delayed): the server that sent it
+	// may have stopped before the command left it. An agent that has it
+	// already (queued behind others) answers Duplicate and runs it once.
+	unstartedAfter = time.Minute
+	// sweepEvery is how often a server looks for such invocations of a
+	// command.
+	sweepEvery = 10 * time.Second
 )
 
 // queueGroup is the NATS queue group of the servers: each result or
@@ -62,6 +70,7 @@ type dispatcher struct {
 	acks        map[string]*sending // by reply token
 	plans       map[string]*plan    // by command ID
 	cancelsSent map[string]time.Time
+	swept       map[string]time.Time // when unstarted invocations were last looked for, by command
 
 	results chan agentResult
 	outputs *outputs
@@ -101,7 +110,7 @@ func (s *Service) Run(ctx context.Context, nc *nats.Conn) error {
 	defer s.nc.Store(nil)
 	d := &dispatcher{
 		s: s, nc: nc, inbox: nc.NewRespInbox(), acks: map[string]*sending{}, plans: map[string]*plan{},
-		cancelsSent: map[string]time.Time{}, results: make(chan agentResult, 4096),
+		cancelsSent: map[string]time.Time{}, swept: map[string]time.Time{}, results: make(chan agentResult, 4096),
 	}
 	d.inbox = d.inbox[:strings.LastIndexByte(d.inbox, '.')]
 	d.outputs = newOutputs(s, d.planFor)
@@ -166,6 +175,7 @@ func (d *dispatcher) dispatchAll(ctx context.Context) {
 		if !active[id] {
 			delete(d.plans, id)
 			delete(d.cancelsSent, id)
+			delete(d.swept, id)
 		}
 	}
 	d.mu.Unlock()
@@ -205,6 +215,9 @@ func (d *dispatcher) dispatch(ctx context.Context, id string) error {
 	case c.Status == StatusCancelling:
 		return d.resendCancels(ctx, c, now)
 	}
+	if err := d.sweep(ctx, c, now); err != nil {
+		return err
+	}
 	claim, err := d.s.store.ClaimInvocations(ctx, id, now, now.Add(-retryDelay), d.s.fleet.OnlineSince(),
 		func(c *Command, inFlight int) int { return maxConcurrency(c) - inFlight })
 	if err != nil || claim.Command == nil {
@@ -214,6 +227,27 @@ func (d *dispatcher) dispatch(ctx context.Context, id string) error {
 		d.send(claim.Command, p, inv)
 	}
 	return nil
+}
+
+// sweep makes a command's invocations that were sent long ago and never
+// started Delayed, so they are sent again, every sweepEvery.
+func (d *dispatcher) sweep(ctx context.Context, c *Command, now time.Time) error {
+	d.mu.Lock()
+	last, ok := d.swept[c.ID]
+	if !ok || now.Sub(last) >= sweepEvery {
+		d.swept[c.ID] = now
+	}
+	d.mu.Unlock()
+	if !ok || now.Sub(last) < sweepEvery {
+		return nil
+	}
+	return d.s.finish(ctx, c.ID, func(inv *Invocation) bool {
+		if inv.Status != StatusInProgress || !inv.StartedAt.IsZero() || now.Sub(inv.DispatchedAt) < unstartedAfter {
+			return false
+		}
+		inv.Status, inv.StatusDetails = StatusDelayed, DetailDelayed
+		return true
+	})
 }
 
 // planFor returns a command's plan, rendering it the first time.
@@ -386,41 +420,82 @@ func (d *dispatcher) onResult(m *nats.Msg) {
 	d.results <- agentResult{instanceID: instanceID, res: res, msg: m}
 }
 
-// applyResults records queued results until ctx ends.
+// maxResultBatch bounds how many results one transaction records.
+const maxResultBatch = 2000
+
+// applyResults records queued results until ctx ends: all those waiting,
+// in one transaction per command.
 func (d *dispatcher) applyResults(ctx context.Context) {
 	for {
+		var batch []agentResult
 		select {
 		case <-ctx.Done():
 			return
 		case r := <-d.results:
-			d.s.applyResult(ctx, r)
+			batch = append(batch, r)
 		}
+	drain:
+		for len(batch) < maxResultBatch {
+			select {
+			case r := <-d.results:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.s.applyResults(ctx, batch)
 	}
 }
 
-// applyResult records what an agent reports of an invocation.
-func (s *Service) applyResult(ctx context.Context, r agentResult) {
-	res := &r.res
-	exceeded := false
-	_, err := s.store.UpdateInvocation(ctx, res.CommandID, r.instanceID, func(inv *Invocation) bool {
-		return resultChange(inv, res)
-	}, func(c *Command, counts map[string]int) (string, string) {
-		status, details := decide(c, counts)
-		_, errs, _ := Counters(counts)
-		exceeded = errs > maxErrors(c) && !Terminal(status)
-		return status, details
-	})
-	if err != nil && !errors.Is(err, awserr.NotFound) {
-		s.log.Error("record invocation result", "command_id", res.CommandID, "instance_id", r.instanceID, "err", err)
-		return // the agent sends it again
+// applyResults records what agents report of invocations, in one
+// transaction per command, then answers each report.
+func (s *Service) applyResults(ctx context.Context, batch []agentResult) {
+	byCommand := map[string][]agentResult{}
+	var order []string
+	for _, r := range batch {
+		if byCommand[r.res.CommandID] == nil {
+			order = append(order, r.res.CommandID)
+		}
+		byCommand[r.res.CommandID] = append(byCommand[r.res.CommandID], r)
 	}
-	if r.msg != nil && r.msg.Reply != "" {
-		b, _ := json.Marshal(map[string]string{"InvocationId": res.InvocationID})
-		r.msg.Respond(b)
-	}
-	if exceeded {
-		if err := s.terminate(ctx, res.CommandID, s.now()); err != nil {
-			s.log.Error("stop command past its error threshold", "command_id", res.CommandID, "err", err)
+	for _, commandID := range order {
+		results := byCommand[commandID]
+		byInstance := map[string][]*agentproto.InvocationResult{}
+		ids := make([]string, 0, len(results))
+		for i := range results {
+			r := &results[i]
+			ids = append(ids, r.instanceID)
+			byInstance[r.instanceID] = append(byInstance[r.instanceID], &r.res)
+		}
+		exceeded := false
+		_, err := s.store.UpdateInvocations(ctx, commandID, ids, func(inv *Invocation) bool {
+			changed := false
+			for _, res := range byInstance[inv.InstanceID] {
+				if !Terminal(inv.Status) && resultChange(inv, res) {
+					changed = true
+				}
+			}
+			return changed
+		}, func(c *Command, counts map[string]int) (string, string) {
+			status, details := decide(c, counts)
+			_, errs, _ := Counters(counts)
+			exceeded = errs > maxErrors(c) && !Terminal(status)
+			return status, details
+		})
+		if err != nil && !errors.Is(err, awserr.NotFound) {
+			s.log.Error("record invocation results", "command_id", commandID, "results", len(results), "err", err)
+			continue // the agents send them again
+		}
+		for _, r := range results {
+			if r.msg != nil && r.msg.Reply != "" {
+				b, _ := json.Marshal(map[string]string{"InvocationId": r.res.InvocationID})
+				r.msg.Respond(b)
+			}
+		}
+		if exceeded {
+			if err := s.terminate(ctx, commandID, s.now()); err != nil {
+				s.log.Error("stop command past its error threshold", "command_id", commandID, "err", err)
+			}
 		}
 	}
 }

@@ -459,7 +459,7 @@ type documentFilter struct {
 
 func (f *documentFilter) add(key string, values []string) error {
 	if len(values) == 0 {
-		return awserr.Validation("Filters."+key+".Values", nil, "must have at least one value")
+		return awserr.Validation("Filters."+key+".Values", "[]", "must have at least one value")
 	}
 	switch {
 	case key == "Owner" || key == "owner":
@@ -566,7 +566,8 @@ func (s *Service) ListDocuments(ctx context.Context, in *ssm.ListDocumentsInput)
 	slices.Sort(builtins)
 	out := &ssm.ListDocumentsOutput{DocumentIdentifiers: []*ssm.DocumentIdentifier{}}
 	cursor := after
-	for len(out.DocumentIdentifiers) < limit {
+	// A page ends with a NextToken only once a further match is seen.
+	for {
 		own, err := s.store.ListDocuments(ctx, s.account, cursor, limit)
 		if err != nil {
 			return nil, err
@@ -585,14 +586,17 @@ func (s *Service) ListDocuments(ctx context.Context, in *ssm.ListDocumentsInput)
 			}
 			batch = append(batch, &resolvedDocument{Document: d, Version: v})
 		}
-		if len(own) < limit {
+		exhausted := len(own) < limit
+		if exhausted {
 			for _, b := range builtins {
 				batch = append(batch, builtinDocs[b])
 			}
 			builtins = nil
 		}
+		if len(own) > 0 {
+			cursor = own[len(own)-1].Name
+		}
 		for _, r := range batch {
-			cursor = r.Document.Name
 			if !f.match(s.account, r) {
 				continue
 			}
@@ -602,14 +606,10 @@ func (s *Service) ListDocuments(ctx context.Context, in *ssm.ListDocumentsInput)
 			}
 			out.DocumentIdentifiers = append(out.DocumentIdentifiers, s.identifier(r))
 		}
-		if len(own) < limit {
-			break
+		if exhausted {
+			return out, nil
 		}
 	}
-	if len(out.DocumentIdentifiers) == limit && cursor != out.DocumentIdentifiers[limit-1].Name {
-		out.NextToken = encodeToken(out.DocumentIdentifiers[limit-1].Name)
-	}
-	return out, nil
 }
 
 func (s *Service) identifier(r *resolvedDocument) *ssm.DocumentIdentifier {

@@ -49,45 +49,70 @@ func (s *Service) shape(c *Command) *ssm.Command {
 	return s.commandShape(c, t.InstanceIDs, t.Targets)
 }
 
+// listFilters is what ListCommands' and ListCommandInvocations'
+// filters select.
+type listFilters struct {
+	status, details string // one of them: a status or a status detail
+	docName         string
+	after, before   time.Time
+	stage           string // ExecutionStage: "", Executing or Complete
+}
+
+// Status filter values beyond the status enums that SSM documents: they
+// select by StatusDetails.
+var (
+	commandDetailFilters    = []string{"AccessDenied", DetailDeliveryTimedOut, DetailExecutionTimedOut, DetailIncomplete, "NoInstancesInTag", "LimitExceeded"}
+	invocationDetailFilters = []string{"AccessDenied", DetailDeliveryTimedOut, DetailExecutionTimedOut, DetailUndeliverable, "InvalidPlatform", DetailTerminated}
+)
+
 // commandFilters reads ListCommands' and ListCommandInvocations' filters.
-func commandFilters(filters []*ssm.CommandFilter, invocations bool) (status, docName string, after, before time.Time, stage string, err error) {
+func commandFilters(filters []*ssm.CommandFilter, invocations bool) (listFilters, error) {
+	var lf listFilters
+	statuses, details := ssm.CommandStatusValues(), commandDetailFilters
+	if invocations {
+		statuses, details = ssm.CommandInvocationStatusValues(), invocationDetailFilters
+	}
 	for _, f := range filters {
 		switch f.Key {
 		case "InvokedAfter", "InvokedBefore":
-			t, perr := time.Parse(time.RFC3339, f.Value)
-			if perr != nil {
-				return "", "", time.Time{}, time.Time{}, "", awserr.Validation("Filters."+f.Key, f.Value, "must be a time such as 2026-11-23T00:00:00Z")
+			t, err := time.Parse(time.RFC3339, f.Value)
+			if err != nil {
+				return lf, awserr.Validation("Filters."+f.Key, f.Value, "must be a time such as 2026-11-23T00:00:00Z")
 			}
 			if f.Key == "InvokedAfter" {
-				after = t
+				lf.after = t
 			} else {
-				before = t
+				lf.before = t
 			}
 		case "Status":
-			if !slices.Contains(ssm.CommandStatusValues(), f.Value) {
-				return "", "", time.Time{}, time.Time{}, "", awserr.Validation("Filters.Status", f.Value, "must be one of "+strings.Join(ssm.CommandStatusValues(), ", "))
+			switch {
+			case slices.Contains(statuses, f.Value):
+				lf.status, lf.details = f.Value, ""
+			case slices.Contains(details, f.Value):
+				lf.status, lf.details = "", f.Value
+			default:
+				return lf, awserr.Validation("Filters.Status", f.Value, "must be one of "+strings.Join(append(slices.Clip(statuses), details...), ", "))
 			}
-			status = f.Value
 		case "DocumentName":
-			docName = f.Value
+			lf.docName = f.Value
 		case "ExecutionStage":
 			if invocations {
-				return "", "", time.Time{}, time.Time{}, "", ssm.NewInvalidFilterKey("The filter ExecutionStage applies to ListCommands only.")
+				return lf, ssm.NewInvalidFilterKey("The filter ExecutionStage applies to ListCommands only.")
 			}
 			if f.Value != "Executing" && f.Value != "Complete" {
-				return "", "", time.Time{}, time.Time{}, "", awserr.Validation("Filters.ExecutionStage", f.Value, "must be Executing or Complete")
+				return lf, awserr.Validation("Filters.ExecutionStage", f.Value, "must be Executing or Complete")
 			}
-			stage = f.Value
+			lf.stage = f.Value
 		default:
-			return "", "", time.Time{}, time.Time{}, "", ssm.NewInvalidFilterKey("The filter key %s is not valid.", f.Key)
+			return lf, ssm.NewInvalidFilterKey("The filter key %s is not valid.", f.Key)
 		}
 	}
-	return status, docName, after, before, stage, nil
+	return lf, nil
 }
 
 // ListCommands lists the account's commands, newest first.
 func (s *Service) ListCommands(ctx context.Context, in *ssm.ListCommandsInput) (*ssm.ListCommandsOutput, error) {
-	status, docName, after, before, stage, err := commandFilters(in.Filters, false)
+	lf, err := commandFilters(in.Filters, false)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +125,8 @@ func (s *Service) ListCommands(ctx context.Context, in *ssm.ListCommandsInput) (
 		return nil, err
 	}
 	f := CommandFilter{
-		CommandID: in.CommandId, InstanceID: in.InstanceId, Status: status, DocumentName: docName,
-		InvokedAfter: after, InvokedBefore: before, After: pos[0], Limit: limit + 1,
+		CommandID: in.CommandId, InstanceID: in.InstanceId, Status: lf.status, StatusDetails: lf.details, DocumentName: lf.docName,
+		InvokedAfter: lf.after, InvokedBefore: lf.before, After: pos[0], Limit: limit + 1,
 	}
 	out := &ssm.ListCommandsOutput{Commands: []*ssm.Command{}}
 	if in.CommandId != "" {
@@ -111,6 +136,9 @@ func (s *Service) ListCommands(ctx context.Context, in *ssm.ListCommandsInput) (
 	}
 	for {
 		cmds, err := s.store.ListCommands(ctx, s.account, f)
+		if errors.Is(err, awserr.Invalid) {
+			return nil, ssm.NewInvalidNextToken("The NextToken is not valid.")
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +148,7 @@ func (s *Service) ListCommands(ctx context.Context, in *ssm.ListCommandsInput) (
 		}
 		for _, c := range cmds {
 			f.After = c.ID
-			if stage == "Executing" && Terminal(c.Status) || stage == "Complete" && !Terminal(c.Status) {
+			if lf.stage == "Executing" && Terminal(c.Status) || lf.stage == "Complete" && !Terminal(c.Status) {
 				continue
 			}
 			out.Commands = append(out.Commands, s.shape(c))
@@ -249,7 +277,7 @@ func (s *Service) stepNames(c *Command) []string {
 // ListCommandInvocations lists invocations: a command's, an instance's,
 // or the account's.
 func (s *Service) ListCommandInvocations(ctx context.Context, in *ssm.ListCommandInvocationsInput) (*ssm.ListCommandInvocationsOutput, error) {
-	status, docName, after, before, _, err := commandFilters(in.Filters, true)
+	lf, err := commandFilters(in.Filters, true)
 	if err != nil {
 		return nil, err
 	}
@@ -267,9 +295,12 @@ func (s *Service) ListCommandInvocations(ctx context.Context, in *ssm.ListComman
 		}
 	}
 	invs, err := s.store.ListInvocations(ctx, s.account, InvocationFilter{
-		CommandID: in.CommandId, InstanceID: in.InstanceId, Status: status, DocumentName: docName,
-		InvokedAfter: after, InvokedBefore: before, AfterCommand: pos[0], AfterInstance: pos[1], Limit: limit + 1,
+		CommandID: in.CommandId, InstanceID: in.InstanceId, Status: lf.status, StatusDetails: lf.details, DocumentName: lf.docName,
+		InvokedAfter: lf.after, InvokedBefore: lf.before, AfterCommand: pos[0], AfterInstance: pos[1], Limit: limit + 1,
 	})
+	if errors.Is(err, awserr.Invalid) {
+		return nil, ssm.NewInvalidNextToken("The NextToken is not valid.")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/command/document"
+	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/timestamp"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
@@ -87,11 +88,11 @@ func (s *Service) SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*s
 	if len(in.Targets) > 0 {
 		// The targets resolved to instances the caller may not have
 		// been allowed to name one by one.
-		arns := make([]string, len(insts))
+		resources := make([]iam.Resource, len(insts))
 		for i, inst := range insts {
-			arns[i] = s.fleet.ARN(inst.ID)
+			resources[i] = iam.Resource{ARN: s.fleet.ARN(inst.ID), Keys: fleet.ConditionKeys(inst)}
 		}
-		if err := s.authorize(ctx, "ssm:SendCommand", arns); err != nil {
+		if err := s.authorize(ctx, "ssm:SendCommand", resources); err != nil {
 			return nil, err
 		}
 	}
@@ -99,7 +100,7 @@ func (s *Service) SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*s
 	now := s.now().UTC()
 	c := &Command{
 		ID: uuid.NewString(), Account: s.account, DocumentName: r.Document.Name, DocumentVersion: itoa(r.Version.Version),
-		DocumentHash: r.Version.Hash, Comment: in.Comment, Parameters: in.Parameters, Targets: jsonOf(in.Targets),
+		DocumentHash: r.Version.Hash, Comment: in.Comment, Parameters: in.Parameters, Targets: jsonOf(requestTargets{InstanceIDs: in.InstanceIds, Targets: in.Targets}),
 		RequestedAt: now, ExpiresAt: now.Add(timeout), TimeoutSeconds: int(timeout / time.Second),
 		MaxConcurrency: concurrency, MaxErrors: maxErrs, OutputBucket: in.OutputS3BucketName, OutputPrefix: in.OutputS3KeyPrefix,
 		ServiceRole: in.ServiceRoleArn, Notification: jsonOf(in.NotificationConfig), Status: StatusPending,

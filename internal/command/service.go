@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/iam"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
 
@@ -63,7 +64,7 @@ type Config struct {
 	// Authorize checks that the caller in ctx may perform action on the
 	// resources (the instances a command's Targets resolve to); nil
 	// allows everything.
-	Authorize func(ctx context.Context, action string, resources []string) error
+	Authorize func(ctx context.Context, action string, resources []iam.Resource) error
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -81,7 +82,7 @@ type Service struct {
 	account      string
 	region       string
 	outputBucket string
-	authorize    func(ctx context.Context, action string, resources []string) error
+	authorize    func(ctx context.Context, action string, resources []iam.Resource) error
 	log          *slog.Logger
 	now          func() time.Time
 
@@ -108,7 +109,7 @@ func New(cfg Config) *Service {
 		s.now = time.Now
 	}
 	if s.authorize == nil {
-		s.authorize = func(context.Context, string, []string) error { return nil }
+		s.authorize = func(context.Context, string, []iam.Resource) error { return nil }
 	}
 	return s
 }

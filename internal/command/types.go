@@ -91,6 +91,7 @@ type CommandFilter struct {
 	CommandID                   string
 	InstanceID                  string // commands with an invocation on this instance
 	Status                      string
+	StatusDetails               string
 	DocumentName                string
 	InvokedAfter, InvokedBefore time.Time
 	// After continues a listing (newest first) after this command.
@@ -103,6 +104,7 @@ type InvocationFilter struct {
 	CommandID                   string
 	InstanceID                  string
 	Status                      string
+	StatusDetails               string
 	DocumentName                string
 	InvokedAfter, InvokedBefore time.Time
 	// After continues a listing (by command, newest first, then instance)
@@ -162,6 +164,12 @@ type Store interface {
 	// a change to a terminal invocation is ignored (false).
 	UpdateInvocation(ctx context.Context, commandID, instanceID string, change func(inv *Invocation) bool,
 		decide func(c *Command, counts map[string]int) (status, details string)) (bool, error)
+	// UpdateInvocations applies change to the named invocations of a
+	// command that are not terminal and recomputes the command with
+	// decide, in one transaction; it returns the instances whose
+	// invocations changed.
+	UpdateInvocations(ctx context.Context, commandID string, instanceIDs []string, change func(inv *Invocation) bool,
+		decide func(c *Command, counts map[string]int) (status, details string)) ([]string, error)
 	// FinishInvocations applies change to every invocation of the command
 	// that is not terminal (e.g. time out or cancel them) and recomputes
 	// the command's status with decide, in one transaction.

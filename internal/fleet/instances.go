@@ -28,6 +28,17 @@ const ResourceTypeManagedInstance = "ManagedInstance"
 // heartbeat intervals ago.
 func (s *Service) onlineSince() time.Time { return s.now().Add(-2 * s.heartbeat) }
 
+// ConditionKeys returns an instance's condition keys for policies: its
+// tags as aws:ResourceTag/<key> and ssm:resourceTag/<key>.
+func ConditionKeys(inst *Instance) map[string][]string {
+	out := make(map[string][]string, 2*len(inst.Tags))
+	for k, v := range inst.Tags {
+		out["aws:ResourceTag/"+k] = []string{v}
+		out["ssm:resourceTag/"+k] = []string{v}
+	}
+	return out
+}
+
 // OnlineSince returns the time after which an instance's last ping means
 // it is Online now.
 func (s *Service) OnlineSince() time.Time { return s.onlineSince() }

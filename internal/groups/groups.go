@@ -53,21 +53,22 @@ type TagFilter struct {
 // Store is the storage groups need. Every method is one transaction. Its
 // names say ResourceGroup, as IAM's groups share the store.
 type Store interface {
-	// CreateResourceGroup stores a new group; a group of the account with the same
-	// name is an error of kind Exists.
+	// CreateResourceGroup stores a new group; a group of the account with
+	// the same name is an error of kind Exists.
 	CreateResourceGroup(ctx context.Context, g *Group) error
 	// GetResourceGroup returns a group of the account (NotFound if none).
 	GetResourceGroup(ctx context.Context, account, name string) (*Group, error)
-	// ListResourceGroups returns the account's groups ordered by name, after the
-	// group named after ("": from the first), at most limit (0: no limit).
+	// ListResourceGroups returns the account's groups ordered by name,
+	// after the group named after ("": from the first), at most limit (0:
+	// no limit).
 	ListResourceGroups(ctx context.Context, account, after string, limit int) ([]*Group, error)
-	// UpdateResourceGroup changes the group's attributes that u sets and returns
-	// the group as it is then (NotFound if none).
+	// UpdateResourceGroup changes the group's attributes that u sets and
+	// returns the group as it is then (NotFound if none).
 	UpdateResourceGroup(ctx context.Context, account, name string, u Update) (*Group, error)
-	// TagResourceGroup sets the tags set and removes the keys remove of a group,
-	// and returns its tags then. More than maxTags tags is an error of
-	// kind LimitExceeded, and nothing changes; a missing group is NotFound.
-	// Concurrent calls never lose a change or exceed maxTags.
+	// TagResourceGroup sets the tags set and removes the keys remove of a
+	// group, and returns its tags then. More than maxTags tags is an error
+	// of kind LimitExceeded, and nothing changes; a missing group is
+	// NotFound. Concurrent calls never lose a change or exceed maxTags.
 	TagResourceGroup(ctx context.Context, account, name string, set map[string]string, remove []string, maxTags int) (map[string]string, error)
 	// DeleteResourceGroup deletes a group (NotFound if none).
 	DeleteResourceGroup(ctx context.Context, account, name string) error

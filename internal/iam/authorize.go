@@ -30,11 +30,29 @@ type cachedSet struct {
 // longer exists (or was replaced by another role of the same name).
 var ErrSessionEnded = awserr.New(awserr.Unauthenticated, "InvalidClientTokenId", "The security token included in the request is invalid.")
 
+// Resource is a resource an action is authorized on, with its condition
+// keys (aws:ResourceTag/…) when the caller has them at hand; nil Keys are
+// looked up.
+type Resource struct {
+	ARN  string
+	Keys map[string][]string
+}
+
 // Authorize decides whether caller may perform action on every one of
 // resources ("*" when none), with the request's own condition keys in
 // reqCtx (aws:RequestTag/…, service keys). It returns nil to allow and an
 // AccessDenied error, in AWS's words, to deny.
 func (s *Service) Authorize(ctx context.Context, caller *Caller, action string, resources []string, reqCtx map[string][]string) error {
+	rs := make([]Resource, len(resources))
+	for i, r := range resources {
+		rs[i].ARN = r
+	}
+	return s.AuthorizeResources(ctx, caller, action, rs, reqCtx)
+}
+
+// AuthorizeResources is Authorize for resources whose condition keys the
+// caller may already know.
+func (s *Service) AuthorizeResources(ctx context.Context, caller *Caller, action string, resources []Resource, reqCtx map[string][]string) error {
 	if ses := caller.Principal.Session; ses.Kind == SessionSessionToken && !ses.MFA {
 		// As AWS: credentials from GetSessionToken without MFA may not call
 		// IAM, nor STS beyond AssumeRole and GetCallerIdentity.
@@ -51,13 +69,17 @@ func (s *Service) Authorize(ctx context.Context, caller *Caller, action string, 
 	values := s.requestContext(caller, reqCtx)
 	req := policy.Request{Principal: cs.principal, Action: action, Context: values}
 	if len(resources) == 0 {
-		resources = []string{"*"}
+		resources = []Resource{{ARN: "*"}}
 	}
 	for _, r := range resources {
-		req.Resource, req.ResourceAccount = r, resourceAccount(r, caller.Principal.Account)
+		req.Resource, req.ResourceAccount = r.ARN, resourceAccount(r.ARN, caller.Principal.Account)
 		// The resource's own keys sit under the request's, which win.
 		values.Parent = nil
-		if rc := s.resourceContext(ctx, r); len(rc) > 0 {
+		rc := r.Keys
+		if rc == nil {
+			rc = s.resourceContext(ctx, r.ARN)
+		}
+		if len(rc) > 0 {
 			rv := &policy.Values{}
 			for k, v := range rc {
 				rv.Set(strings.ToLower(k), v...)

@@ -90,7 +90,11 @@ func (s *Server) startBus(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.nc, err = bus.Connect(ctx, urls, jwt, seed, nats.Name("kanri-server")); err != nil {
+	// nats.go writes asynchronous errors to stderr unless handled.
+	busErrors := nats.ErrorHandler(func(nc *nats.Conn, _ *nats.Subscription, err error) {
+		s.log.Warn("agent bus connection error", "connection", nc.Opts.Name, "err", err)
+	})
+	if s.nc, err = bus.Connect(ctx, urls, jwt, seed, nats.Name("kanri-server"), busErrors); err != nil {
 		return fmt.Errorf("server: connect to the agent bus: %w", err)
 	}
 	if s.embedded == nil {
@@ -98,7 +102,7 @@ func (s *Server) startBus(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if s.sysnc, err = bus.Connect(ctx, urls, jwt, seed, nats.Name("kanri-server-system")); err != nil {
+		if s.sysnc, err = bus.Connect(ctx, urls, jwt, seed, nats.Name("kanri-server-system"), busErrors); err != nil {
 			return fmt.Errorf("server: connect to the agent bus's system account: %w", err)
 		}
 	}

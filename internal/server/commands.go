@@ -36,12 +36,12 @@ func (s *Server) openCommands(ctx context.Context) error {
 // authorizeCaller checks that the caller of the request in ctx may
 // perform action on resources, for checks a domain makes once it knows
 // the resources (the instances a command's targets resolve to).
-func (s *Server) authorizeCaller(ctx context.Context, action string, resources []string) error {
+func (s *Server) authorizeCaller(ctx context.Context, action string, resources []iam.Resource) error {
 	c := iam.CallerFrom(ctx)
 	if c == nil {
 		return nil // the server's own work
 	}
-	return s.IAM.Authorize(ctx, c, action, resources, nil)
+	return s.IAM.AuthorizeResources(ctx, c, action, resources, nil)
 }
 
 // Commands returns the Run Command service.

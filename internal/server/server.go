@@ -423,12 +423,7 @@ func (s *Server) resourceContext(ctx context.Context, resourceARN string) map[st
 	if err != nil {
 		return nil
 	}
-	out := map[string][]string{}
-	for k, v := range inst.Tags {
-		out["aws:ResourceTag/"+k] = []string{v}
-		out["ssm:resourceTag/"+k] = []string{v}
-	}
-	return out
+	return fleet.ConditionKeys(inst)
 }
 
 // newAccountID returns a random 12-digit account ID that does not start

@@ -212,13 +212,16 @@ func commandWhere(w *where, account, id, status, document string, after, before 
 
 // ListCommands returns the account's commands that f selects, newest
 // first (by request time, then ID descending): those after the command
-// f.After when it is not "", at most f.Limit (0: no limit). Status
-// selects the command's status; InvokedAfter and InvokedBefore include
+// f.After when it is not "", at most f.Limit (0: no limit). Status and
+// StatusDetails select the command's status and status details; InvokedAfter and InvokedBefore include
 // commands requested at those times. An f.After that is not a command of
 // the account is an error of kind Invalid.
 func (db *DB) ListCommands(ctx context.Context, account string, f command.CommandFilter) ([]*command.Command, error) {
 	var w where
 	commandWhere(&w, account, f.CommandID, f.Status, f.DocumentName, f.InvokedAfter, f.InvokedBefore)
+	if f.StatusDetails != "" {
+		w.add("c.status_details = ?", f.StatusDetails)
+	}
 	if f.InstanceID != "" {
 		w.add("EXISTS (SELECT 1 FROM cmd_invocations i WHERE i.command_id = c.command_id AND i.instance_id = ?)", f.InstanceID)
 	}
@@ -245,7 +248,8 @@ func (db *DB) GetInvocation(ctx context.Context, commandID, instanceID string) (
 // instance ID: those after the position (f.AfterCommand,
 // f.AfterInstance) when f.AfterCommand is not "", at most f.Limit (0: no
 // limit). An AfterInstance of "" continues with the first invocation of
-// AfterCommand. Status selects the invocation's status; DocumentName and
+// AfterCommand. Status and StatusDetails select the invocation's;
+// DocumentName and
 // the time range select its command's. An AfterCommand that is not a
 // command of the account is an error of kind Invalid.
 func (db *DB) ListInvocations(ctx context.Context, account string, f command.InvocationFilter) ([]*command.Invocation, error) {
@@ -256,6 +260,9 @@ func (db *DB) ListInvocations(ctx context.Context, account string, f command.Inv
 	}
 	if f.Status != "" {
 		w.add("i.status = ?", f.Status)
+	}
+	if f.StatusDetails != "" {
+		w.add("i.status_details = ?", f.StatusDetails)
 	}
 	if f.AfterCommand != "" {
 		requested, err := db.commandPosition(ctx, account, f.AfterCommand)

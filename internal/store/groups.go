@@ -33,8 +33,8 @@ func scanResourceGroup(row rowScanner) (*groups.Group, error) {
 	return g, nil
 }
 
-// CreateResourceGroup stores a new group; one of the account with the same name
-// yields an error of kind Exists.
+// CreateResourceGroup stores a new group; one of the account with the
+// same name yields an error of kind Exists.
 func (db *DB) CreateResourceGroup(ctx context.Context, g *groups.Group) error {
 	_, err := db.exec(ctx, "INSERT INTO rg_groups ("+rgColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		g.Account, g.Name, g.Description, g.Query.Type, g.Query.Query, g.Criticality, g.Owner, g.DisplayName, jsonMap(g.Tags), millis(g.CreatedAt))
@@ -44,15 +44,16 @@ func (db *DB) CreateResourceGroup(ctx context.Context, g *groups.Group) error {
 	return err
 }
 
-// GetResourceGroup returns the account's group name; none is an error of kind
-// NotFound.
+// GetResourceGroup returns the account's group name; none is an error of
+// kind NotFound.
 func (db *DB) GetResourceGroup(ctx context.Context, account, name string) (*groups.Group, error) {
 	return getOne(ctx, db, scanResourceGroup, "group "+name,
 		"SELECT "+rgColumns+" FROM rg_groups WHERE account_id = ? AND name = ?", account, name)
 }
 
-// ListResourceGroups returns the account's groups ordered by name, those after the
-// name after when it is not "", at most n of them (0: no limit).
+// ListResourceGroups returns the account's groups ordered by name, those
+// after the name after when it is not "", at most n of them (0: no
+// limit).
 func (db *DB) ListResourceGroups(ctx context.Context, account, after string, n int) ([]*groups.Group, error) {
 	var w where
 	w.add("account_id = ?", account)
@@ -62,9 +63,9 @@ func (db *DB) ListResourceGroups(ctx context.Context, account, after string, n i
 	return queryAll(ctx, db, scanResourceGroup, "SELECT "+rgColumns+" FROM rg_groups"+w.String()+" ORDER BY name"+limit(n, &w.args), w.args...)
 }
 
-// UpdateResourceGroup sets the attributes of the account's group name that u
-// sets, in one statement, and returns the group; none is an error of kind
-// NotFound.
+// UpdateResourceGroup sets the attributes of the account's group name
+// that u sets, in one statement, and returns the group; none is an error
+// of kind NotFound.
 func (db *DB) UpdateResourceGroup(ctx context.Context, account, name string, u groups.Update) (*groups.Group, error) {
 	var queryType, query any
 	if u.Query != nil {
@@ -97,11 +98,11 @@ func nullable[T any](p *T) any {
 	return *p
 }
 
-// TagResourceGroup sets and removes tags of the account's group name and returns
-// its tags then. Its first statement locks the group's row (and finds
-// whether it exists), so concurrent changes of one group's tags take
-// turns, on any number of servers, and none is lost. More than maxTags
-// tags is an error of kind LimitExceeded and changes nothing.
+// TagResourceGroup sets and removes tags of the account's group name and
+// returns its tags then. Its first statement locks the group's row (and
+// finds whether it exists), so concurrent changes of one group's tags
+// take turns, on any number of servers, and none is lost. More than
+// maxTags tags is an error of kind LimitExceeded and changes nothing.
 func (db *DB) TagResourceGroup(ctx context.Context, account, name string, set map[string]string, remove []string, maxTags int) (map[string]string, error) {
 	var tags map[string]string
 	err := db.inTx(ctx, func(tx *Tx) error {
@@ -138,8 +139,8 @@ func (db *DB) TagResourceGroup(ctx context.Context, account, name string, set ma
 	return tags, nil
 }
 
-// DeleteResourceGroup deletes the account's group name; none is an error of kind
-// NotFound.
+// DeleteResourceGroup deletes the account's group name; none is an error
+// of kind NotFound.
 func (db *DB) DeleteResourceGroup(ctx context.Context, account, name string) error {
 	res, err := db.exec(ctx, "DELETE FROM rg_groups WHERE account_id = ? AND name = ?", account, name)
 	return mustAffect(res, err, "group "+name)

@@ -161,12 +161,12 @@ func testGroupsTags(t *testing.T, db *store.DB) {
 		t.Errorf("TagResourceGroup(a=one, c; -b) = %v, want %v", tags, want)
 	}
 	if _, err := db.TagResourceGroup(ctx, acct, "web", map[string]string{"d": "4", "e": "5"}, nil, 3); !errors.Is(err, awserr.LimitExceeded) {
-		t.Errorf("TagGroup over the limit = %v, want LimitExceeded", err)
+		t.Errorf("TagResourceGroup over the limit = %v, want LimitExceeded", err)
 	}
 	g, err := db.GetResourceGroup(ctx, acct, "web")
 	must(t, err)
 	if want := map[string]string{"a": "one", "c": "3"}; !cmp.Equal(g.Tags, want) {
-		t.Errorf("tags after a refused TagGroup = %v, want %v", g.Tags, want)
+		t.Errorf("tags after a refused TagResourceGroup = %v, want %v", g.Tags, want)
 	}
 	tags, err = db.TagResourceGroup(ctx, acct, "web", nil, []string{"a", "c"}, 3)
 	if err != nil || tags != nil {
@@ -199,12 +199,12 @@ func testGroupsTagsConcurrent(t *testing.T, db *store.DB) {
 		case err == nil:
 			ok++
 		case !errors.Is(err, awserr.LimitExceeded):
-			t.Errorf("TagGroup: %v", err)
+			t.Errorf("TagResourceGroup: %v", err)
 		}
 	}
 	g, err := db.GetResourceGroup(ctx, acct, "web")
 	must(t, err)
 	if ok != limit || len(g.Tags) != limit {
-		t.Errorf("%d concurrent TagGroup with limit %d: %d succeeded, %d tags; want %d and %d", n, limit, ok, len(g.Tags), limit, limit)
+		t.Errorf("%d concurrent TagResourceGroup with limit %d: %d succeeded, %d tags; want %d and %d", n, limit, ok, len(g.Tags), limit, limit)
 	}
 }

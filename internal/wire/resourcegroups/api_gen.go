@@ -26,9 +26,9 @@ const (
 	APIVersion = "2017-11-27"
 	// Protocol is the service's wire protocol: "rest-json" (REST with JSON bodies).
 	Protocol = "rest-json"
-	// TargetPrefix precedes the operation name in the X-Amz-Target header of JSON requests (empty for Query services).
+	// TargetPrefix precedes the operation name in the X-Amz-Target header of JSON requests (empty for Query and REST services).
 	TargetPrefix = ""
-	// JSONVersion is the JSON protocol version of the Content-Type application/x-amz-json-<version> (empty for Query services).
+	// JSONVersion is the JSON protocol version of the Content-Type application/x-amz-json-<version> (empty for Query and REST services).
 	JSONVersion = ""
 	// SigningName is the service name in SigV4 credential scopes.
 	SigningName = "resource-groups"

@@ -545,8 +545,12 @@ func (g *gen) emitAPI(f *file) {
 	} else {
 		f.printf("// Protocol is the service's wire protocol: \"json\" (JSON 1.1) or \"query\".\nProtocol = %q\n", md.Protocol)
 	}
-	f.printf("// TargetPrefix precedes the operation name in the X-Amz-Target header of JSON requests (empty for Query services).\nTargetPrefix = %q\n", targetPrefix)
-	f.printf("// JSONVersion is the JSON protocol version of the Content-Type application/x-amz-json-<version> (empty for Query services).\nJSONVersion = %q\n", jsonVersion)
+	empty := "Query services"
+	if g.rest {
+		empty = "Query and REST services"
+	}
+	f.printf("// TargetPrefix precedes the operation name in the X-Amz-Target header of JSON requests (empty for %s).\nTargetPrefix = %q\n", empty, targetPrefix)
+	f.printf("// JSONVersion is the JSON protocol version of the Content-Type application/x-amz-json-<version> (empty for %s).\nJSONVersion = %q\n", empty, jsonVersion)
 	f.printf("// SigningName is the service name in SigV4 credential scopes.\nSigningName = %q\n", signing)
 	f.printf("// EndpointPrefix is the first label of the service's AWS endpoints.\nEndpointPrefix = %q\n", md.EndpointPrefix)
 	f.printf("// XMLNamespace is the namespace of Query answers (empty for JSON services).\nXMLNamespace = %q\n", ns)
