@@ -78,8 +78,16 @@ func installAgent(t *testing.T, p *kanritest.Process, name string) (prefix, id s
 // startAgent runs `kanri agent run` from an install prefix.
 func startAgent(t *testing.T, prefix, id string) *agentProc {
 	t.Helper()
+	return runAgent(t, filepath.Join(prefix, "usr/local/bin/kanri"), filepath.Join(prefix, "var/lib/kanri-agent"), id)
+}
+
+// runAgent runs `kanri agent run` of the binary bin on the registered
+// instance id's state directory until t ends, and logs its output if t
+// failed.
+func runAgent(t *testing.T, bin, stateDir, id string) *agentProc {
+	t.Helper()
 	a := &agentProc{id: id, out: &bytes.Buffer{}, mu: &sync.Mutex{}, exited: make(chan struct{})}
-	a.cmd = exec.Command(filepath.Join(prefix, "usr/local/bin/kanri"), "agent", "run", "--state-dir", filepath.Join(prefix, "var/lib/kanri-agent"))
+	a.cmd = exec.Command(bin, "agent", "run", "--state-dir", stateDir)
 	a.cmd.Stdout = lockedBuffer{a.out, a.mu}
 	a.cmd.Stderr = lockedBuffer{a.out, a.mu}
 	if err := a.cmd.Start(); err != nil {

@@ -4,14 +4,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,8 +19,6 @@ import (
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/kanri-dev/kanri/internal/kanritest"
-	"github.com/kanri-dev/kanri/internal/sharedconfig"
-	"github.com/kanri-dev/kanri/internal/store/storetest"
 )
 
 // registerAndRun registers an agent through the server at url with an
@@ -44,24 +40,7 @@ func registerAndRun(t *testing.T, url string, act *ssm.CreateActivationOutput, n
 	if err != nil || st.InstanceId == "" {
 		t.Fatalf("agent register %s left no instance ID: %v", name, err)
 	}
-	a := &agentProc{id: st.InstanceId, out: &bytes.Buffer{}, mu: &sync.Mutex{}, exited: make(chan struct{})}
-	a.cmd = exec.Command(bin, "agent", "run", "--state-dir", stateDir)
-	a.cmd.Stdout = lockedBuffer{a.out, a.mu}
-	a.cmd.Stderr = lockedBuffer{a.out, a.mu}
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { a.err = a.cmd.Wait(); close(a.exited) }()
-	t.Cleanup(func() {
-		a.cmd.Process.Kill()
-		<-a.exited
-		if t.Failed() {
-			a.mu.Lock()
-			t.Logf("agent %s (%s) output:\n%s", name, a.id, a.out.String())
-			a.mu.Unlock()
-		}
-	})
-	return a
+	return runAgent(t, bin, stateDir, st.InstanceId)
 }
 
 // statuses returns the status of each of a command's invocations, by
@@ -82,33 +61,8 @@ func statuses(t *testing.T, client *ssm.Client, id string) map[string]ssmtypes.C
 // a command, B records its result, sends the rest and finishes it, with
 // no invocation run twice.
 func TestRunCommandAcrossReplicas(t *testing.T) {
-	dbURL := storetest.Postgres(t).URL
-	shared := t.TempDir()
-	masterKey := filepath.Join(shared, "master.key")
-	bin := kanritest.Binary(t)
-	conf, err := exec.Command(bin, "server", "nats-config", "--data-dir", filepath.Join(shared, "a"), "--database-url", dbURL,
-		"--master-key-file", masterKey, "--resolver-dir", filepath.Join(shared, "resolver")).Output()
-	if err != nil {
-		t.Fatalf("kanri server nats-config: %v", err)
-	}
-	natsURL := startNATS(t, string(conf))
-	credsFile := filepath.Join(shared, "admin.credentials")
-	start := func(name string) *kanritest.Process {
-		addr := kanritest.FreeAddr(t)
-		p := kanritest.StartProcess(t, "http://"+addr, "server", "--data-dir", filepath.Join(shared, name), "--database-url", dbURL,
-			"--master-key-file", masterKey, "--http-addr", addr, "--nats-url", natsURL, "--heartbeat", "1s",
-			"--bootstrap-credentials", credsFile)
-		p.DataDir = filepath.Join(shared, name)
-		return p
-	}
-	a := start("a")
-	b := start("b")
-	prof, err := sharedconfig.ReadCredentials(credsFile, "default")
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}
-	viaA, viaB := ssm.NewFromConfig(sdkConfig(a, creds)), ssm.NewFromConfig(sdkConfig(b, creds))
+	r := startReplicas(t)
+	a, b, viaA, viaB, credsFile := r.a, r.b, r.viaA, r.viaB, r.credsFile
 	ctx := context.Background()
 
 	// Two agents register through B; A sees them Online.

@@ -55,10 +55,18 @@ func startNATS(t *testing.T, trustConf string) string {
 	return "nats://" + addr
 }
 
-// TestTwoReplicas runs two kanri servers on one PostgreSQL database and an
-// external NATS server: an agent connected through one is seen through the
-// other, and presence and deregistration work across them.
-func TestTwoReplicas(t *testing.T) {
+// replicas are two kanri servers sharing one PostgreSQL database and an
+// external NATS server, with SDK clients of each signed by the
+// administrator whose credentials are in credsFile.
+type replicas struct {
+	a, b       *kanritest.Process
+	viaA, viaB *ssm.Client
+	credsFile  string
+}
+
+// startReplicas starts two replicas for t, with a one-second heartbeat.
+func startReplicas(t *testing.T) *replicas {
+	t.Helper()
 	dbURL := storetest.Postgres(t).URL
 	shared := t.TempDir()
 	masterKey := filepath.Join(shared, "master.key")
@@ -72,24 +80,34 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	natsURL := startNATS(t, string(conf))
 
-	credsFile := filepath.Join(shared, "admin.credentials")
+	r := &replicas{credsFile: filepath.Join(shared, "admin.credentials")}
 	start := func(name string) *kanritest.Process {
 		addr := kanritest.FreeAddr(t)
-		return kanritest.StartProcess(t, "http://"+addr, "server", "--data-dir", filepath.Join(shared, name), "--database-url", dbURL,
+		p := kanritest.StartProcess(t, "http://"+addr, "server", "--data-dir", filepath.Join(shared, name), "--database-url", dbURL,
 			"--master-key-file", masterKey, "--http-addr", addr, "--nats-url", natsURL, "--heartbeat", "1s",
-			"--bootstrap-credentials", credsFile)
+			"--bootstrap-credentials", r.credsFile)
+		p.DataDir = filepath.Join(shared, name)
+		return p
 	}
-	a := start("a")
-	b := start("b")
-	prof, err := sharedconfig.ReadCredentials(credsFile, "default")
+	r.a, r.b = start("a"), start("b")
+	prof, err := sharedconfig.ReadCredentials(r.credsFile, "default")
 	if err != nil {
 		t.Fatal(err)
 	}
 	creds := aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}
-	viaA, viaB := ssm.NewFromConfig(sdkConfig(a, creds)), ssm.NewFromConfig(sdkConfig(b, creds))
+	r.viaA, r.viaB = ssm.NewFromConfig(sdkConfig(r.a, creds)), ssm.NewFromConfig(sdkConfig(r.b, creds))
+	return r
+}
+
+// TestTwoReplicas runs two kanri servers on one PostgreSQL database and an
+// external NATS server: an agent connected through one is seen through the
+// other, and presence and deregistration work across them.
+func TestTwoReplicas(t *testing.T) {
+	r := startReplicas(t)
+	a, b, viaA, viaB, credsFile := r.a, r.b, r.viaA, r.viaB, r.credsFile
+	bin := kanritest.Binary(t)
 
 	// A role for the instance, and an activation made through replica A.
-	a.DataDir = filepath.Join(shared, "a")
 	cliA := func(args ...string) string {
 		t.Helper()
 		out, stderr, code := awsRun(t, a, append(cliEnv(credsFile, "/dev/null"), "AWS_DEFAULT_REGION=us-east-1"), args...)
