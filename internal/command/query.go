@@ -361,7 +361,10 @@ func (s *Service) GetCommandInvocation(ctx context.Context, in *ssm.GetCommandIn
 			name = names[0]
 		}
 	} else if !slices.Contains(names, name) {
-		return nil, ssm.NewInvalidPluginName("The document %s has no step %s; its steps are %s.", c.DocumentName, name, strings.Join(names, ", "))
+		name = stepByAction(steps, name)
+	}
+	if in.PluginName != "" && name == "" {
+		return nil, ssm.NewInvalidPluginName("The document %s has no step %s; its steps are %s.", c.DocumentName, in.PluginName, strings.Join(names, ", "))
 	}
 	out.PluginName = name
 	for i := range steps {
@@ -384,6 +387,22 @@ func (s *Service) GetCommandInvocation(ctx context.Context, in *ssm.GetCommandIn
 		out.ExecutionStartDateTime = inv.StartedAt.UTC().Format("2006-01-02T15:04:05.000Z")
 	}
 	return out, nil
+}
+
+// stepByAction returns the name of the only step that runs the action
+// (such as aws:runShellScript), "" when none or several do: scripts
+// written for SSM's schema 1.2 documents name a plugin by its action.
+func stepByAction(steps []agentproto.StepResult, action string) string {
+	found := ""
+	for _, st := range steps {
+		if st.Action == action {
+			if found != "" {
+				return ""
+			}
+			found = st.Name
+		}
+	}
+	return found
 }
 
 // elapsed formats a duration as SSM's ExecutionElapsedTime: PT1.234S.

@@ -1021,7 +1021,7 @@ func TestRunCommandLocalAgent(t *testing.T) {
 			t.Errorf("plugin = %s %s (%s) code %d output %q, started %v ended %v, url %q", aws.ToString(pl.Name), pl.Status, aws.ToString(pl.StatusDetails),
 				pl.ResponseCode, aws.ToString(pl.Output), pl.ResponseStartDateTime, pl.ResponseFinishDateTime, aws.ToString(pl.StandardOutputUrl))
 		}
-		for _, plugin := range []*string{nil, aws.String("runShellScript")} {
+		for _, plugin := range []*string{nil, aws.String("runShellScript"), aws.String("aws:runShellScript")} {
 			got, err := c.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(id), InstanceId: aws.String(local), PluginName: plugin})
 			rcMust(t, "GetCommandInvocation", err)
 			if got.Status != ssmtypes.CommandInvocationStatusSuccess || aws.ToString(got.StatusDetails) != "Success" || got.ResponseCode != 0 ||
