@@ -86,7 +86,19 @@ func (s *Service) AuthorizeResources(ctx context.Context, caller *Caller, action
 			}
 			values.Parent = rv
 		}
-		d := policy.Evaluate(&cs.set, &req)
+		set := &cs.set
+		if s.resPolicy != nil && r.ARN != "*" {
+			if doc, ok := s.resPolicy(ctx, r.ARN); ok {
+				p, err := s.compile(r.ARN+"#policy", doc, policy.Resource)
+				if err != nil {
+					return err
+				}
+				withPolicy := cs.set
+				withPolicy.Resource, withPolicy.RequireResourcePolicy = []*policy.Policy{p}, true
+				set = &withPolicy
+			}
+		}
+		d := policy.Evaluate(set, &req)
 		if !d.Allowed {
 			return awserr.New(awserr.Denied, "AccessDenied", d.Message(&req)).WithStatus(403)
 		}

@@ -51,6 +51,12 @@ type Config struct {
 	// IAM's own (aws:ResourceTag/… of a managed instance, say); nil means
 	// none. IAM resources' keys are the Service's own.
 	ResourceContext func(ctx context.Context, resourceARN string) map[string][]string
+	// ResourcePolicy returns the resource-based policy that governs a
+	// resource the way a KMS key policy does — authoritative even within
+	// the account: a request is allowed only if it allows the caller, or
+	// allows the account and the caller's identity policies allow too —
+	// and false for a resource without one. Nil means none.
+	ResourcePolicy func(ctx context.Context, resourceARN string) (string, bool)
 }
 
 // Service manages identities and authenticates and authorizes requests. It
@@ -66,6 +72,7 @@ type Service struct {
 	policyTTL time.Duration
 	provider  []ProviderPolicy
 	resCtx    func(ctx context.Context, resourceARN string) map[string][]string
+	resPolicy func(ctx context.Context, resourceARN string) (string, bool)
 
 	admin atomic.Pointer[string] // the administrator's name, once known
 
@@ -90,7 +97,7 @@ type cachedKey struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, sealer: cfg.Sealer, account: cfg.Account, region: cfg.Region, log: cfg.Logger, now: cfg.Now,
-		keyTTL: cfg.KeyCacheTTL, policyTTL: cfg.PolicyCacheTTL, provider: cfg.Provider, resCtx: cfg.ResourceContext,
+		keyTTL: cfg.KeyCacheTTL, policyTTL: cfg.PolicyCacheTTL, provider: cfg.Provider, resCtx: cfg.ResourceContext, resPolicy: cfg.ResourcePolicy,
 		keys: map[string]cachedKey{}, sets: map[string]cachedSet{}, compiled: map[string]*policy.Policy{},
 	}
 	if s.now == nil {

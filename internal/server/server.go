@@ -121,6 +121,7 @@ type Server struct {
 	groups   *groups.Service
 	blobs    blob.Store
 	commands *command.Service
+	keys     *kms.Service
 	trail    *audit.Trail
 
 	busAuth  *bus.Authority
@@ -170,8 +171,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("server: account: %w", err)
 	}
+	s.keys = s.newKeys()
 	s.IAM = iam.New(iam.Config{Store: s.db, Sealer: s.keyring, Account: s.account, Region: cfg.Region, Logger: s.log,
-		ResourceContext: s.resourceContext})
+		ResourceContext: s.resourceContext, ResourcePolicy: s.resourcePolicy})
 	if err := s.IAM.SyncProviderPolicies(ctx); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("server: %w", err)
@@ -274,6 +276,7 @@ func (s *Server) services() []*api.Service {
 		ssmService(s.fleet, s.commands),
 		groupsService(s.groups),
 		cloudTrailService(s.trail),
+		kmsService(s.keys),
 	}
 }
 
@@ -361,6 +364,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(presenceDone)
 		s.fleet.RunPresence(ctx, time.Second)
 	}()
+	keysDone := make(chan struct{})
+	go func() {
+		defer close(keysDone)
+		s.keys.Run(ctx, time.Minute)
+	}()
 	commandsDone := make(chan struct{})
 	go func() {
 		defer close(commandsDone)
@@ -388,6 +396,7 @@ func (s *Server) Run(ctx context.Context) error {
 		err = fmt.Errorf("shutdown: %w", serr)
 	}
 	<-presenceDone
+	<-keysDone
 	<-commandsDone
 	s.trail.Close()
 	<-trailDone
