@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/blob"
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/kms"
 	"github.com/kanri-dev/kanri/internal/server"
 )
 
@@ -152,6 +154,7 @@ environment, and the environment over the file.`,
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
 	cmd.AddCommand(newNATSConfigCmd(env))
+	cmd.AddCommand(newRotateMasterKeyCmd(env))
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := applySettings(cmd, env); err != nil {
 			return err
@@ -225,6 +228,45 @@ Run it against the same data dir or database and master key as the servers.`,
 			return err
 		}
 		fmt.Fprint(env.Stdout, conf)
+		return nil
+	}
+	return cmd
+}
+
+// newRotateMasterKeyCmd returns "kanri server rotate-master-key".
+func newRotateMasterKeyCmd(env *Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rotate-master-key",
+		Short: "Add a new primary master key; what the old ones sealed stays readable",
+		Long: `Add a new random primary key to the master key file. Secrets and KMS key
+material sealed from then on use it; everything sealed before is still opened
+with the older keys, which stay in the file. Servers read the file when they
+start: restart them (every replica, with the same file) to use the new key.`,
+		Example: `  kanri server rotate-master-key --data-dir /var/lib/kanri
+  kanri server rotate-master-key --master-key-file /etc/kanri/master.key`,
+		Args: cobra.NoArgs,
+	}
+	f := cmd.Flags()
+	f.String("data-dir", "", "directory for state, whose master.key to rotate")
+	f.String("master-key-file", "", "master key file (default DATA-DIR/master.key)")
+	addConfigFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := applySettings(cmd, env); err != nil {
+			return err
+		}
+		path, _ := f.GetString("master-key-file")
+		if path == "" {
+			dir, _ := f.GetString("data-dir")
+			if dir == "" {
+				return usageError{errors.New("server rotate-master-key: --data-dir or --master-key-file is required")}
+			}
+			path = filepath.Join(dir, "master.key")
+		}
+		id, err := kms.RotateKeyring(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "new primary master key %s in %s; restart the servers to use it\n", id, path)
 		return nil
 	}
 	return cmd
