@@ -89,6 +89,13 @@ type Config struct {
 	// aws:runPowerShellScript with PowerShell), in a process group of its
 	// own.
 	Executor Executor
+	// JavaSearchPaths are directories the inventory searches for Java
+	// installations besides the usual ones (JAVA_HOME, alternatives,
+	// /usr/lib/jvm, /opt).
+	JavaSearchPaths []string
+	// CustomInventoryDir holds custom inventory (Custom:* types, one
+	// *.json file each); "" means StateDir/inventory/custom.
+	CustomInventoryDir string
 }
 
 // Agent is the kanri agent of one state dir. Its methods are safe for
@@ -104,6 +111,9 @@ type Agent struct {
 	// exec runs command steps, at most maxCommands invocations at once.
 	exec        Executor
 	maxCommands int
+	// javaPaths and customDir configure inventory.
+	javaPaths []string
+	customDir string
 
 	trimOnce sync.Once
 	running  atomic.Bool
@@ -133,6 +143,8 @@ func New(cfg Config) *Agent {
 		facts:       cfg.Facts,
 		trim:        cfg.TrimMemory,
 		exec:        cfg.Executor,
+		javaPaths:   cfg.JavaSearchPaths,
+		customDir:   cfg.CustomInventoryDir,
 		maxCommands: cfg.MaxConcurrentCommands,
 		credSem:     make(chan struct{}, 1),
 	}

@@ -58,14 +58,16 @@ var (
 // The serve loop calls receive, cancel, connected and retry; the
 // goroutines it starts run the invocations, and shutdown ends them.
 type commander struct {
-	id       string
-	log      *slog.Logger
-	now      func() time.Time
-	exec     Executor
-	env      []string
-	max      int
-	platform string
-	ledger   *ledger
+	id   string
+	log  *slog.Logger
+	now  func() time.Time
+	exec Executor
+	// inventory runs aws:softwareInventory steps.
+	inventory Executor
+	env       []string
+	max       int
+	platform  string
+	ledger    *ledger
 
 	// ctx ends (errAgentStopped) when the agent stops; every invocation's
 	// context derives from it.
@@ -103,18 +105,19 @@ func newCommander(a *Agent, st *State, log *slog.Logger) (*commander, error) {
 	}
 	ctx, stop := context.WithCancelCause(context.Background())
 	c := &commander{
-		id:       st.InstanceID,
-		log:      log,
-		now:      a.now,
-		exec:     a.exec,
-		env:      append(os.Environ(), "AWS_SSM_INSTANCE_ID="+st.InstanceID, "AWS_SSM_REGION_NAME="+st.Region),
-		max:      a.maxCommands,
-		platform: platformType(runtime.GOOS),
-		ledger:   l,
-		ctx:      ctx,
-		stop:     stop,
-		active:   map[string]*invocation{},
-		pending:  map[string]*agentproto.InvocationResult{},
+		id:        st.InstanceID,
+		log:       log,
+		now:       a.now,
+		exec:      a.exec,
+		inventory: &inventoryRunner{a: a, st: st},
+		env:       append(os.Environ(), "AWS_SSM_INSTANCE_ID="+st.InstanceID, "AWS_SSM_REGION_NAME="+st.Region),
+		max:       a.maxCommands,
+		platform:  platformType(runtime.GOOS),
+		ledger:    l,
+		ctx:       ctx,
+		stop:      stop,
+		active:    map[string]*invocation{},
+		pending:   map[string]*agentproto.InvocationResult{},
 	}
 	slices.SortFunc(open, func(x, y *ledgerEntry) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
 	for _, e := range open {
@@ -462,7 +465,11 @@ func (c *commander) execute(ctx context.Context, step agentproto.Step, stdout, s
 			}
 		}
 	})
-	code, err := c.exec.Execute(ctx, step, stepEnv(c.env, step.Env), stdout, stderr)
+	exec := c.exec
+	if step.Action == agentproto.ActionSoftwareInventory {
+		exec = c.inventory
+	}
+	code, err := exec.Execute(ctx, step, stepEnv(c.env, step.Env), stdout, stderr)
 	close(done)
 	flusher.Wait()
 

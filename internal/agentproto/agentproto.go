@@ -220,12 +220,28 @@ type Step struct {
 	// Env holds environment variables for the step's process, such as
 	// the SSM_<name> variables of ENV_VAR parameters.
 	Env map[string]string `json:"Env,omitempty"`
+	// Inventory configures an ActionSoftwareInventory step.
+	Inventory *InventoryStep `json:"Inventory,omitempty"`
+}
+
+// InventoryStep is what an aws:softwareInventory step gathers.
+type InventoryStep struct {
+	// Collectors are the enabled collectors by input name
+	// ("applications", "networkConfig", "services", "customInventory", …).
+	Collectors []string `json:"Collectors"`
+	// Files is the JSON of the files collector's criteria ("" when it
+	// does not run); WindowsRegistry the registry collector's.
+	Files           string `json:"Files,omitempty"`
+	WindowsRegistry string `json:"WindowsRegistry,omitempty"`
 }
 
 // Step actions the agent runs, as SSM names its plugins.
 const (
 	ActionRunShellScript      = "aws:runShellScript"
 	ActionRunPowerShellScript = "aws:runPowerShellScript"
+	// ActionSoftwareInventory gathers inventory and sends it with
+	// PutInventory, as the instance.
+	ActionSoftwareInventory = "aws:softwareInventory"
 )
 
 // Step control flow values (Step.OnFailure, Step.OnSuccess), as SSM spells

@@ -297,10 +297,19 @@ func (s *Service) render(ctx context.Context, c *Command) *plan {
 		p.steps = append(p.steps, agentproto.Step{
 			Name: st.Name, Action: st.Action, Platform: string(st.Platform), Commands: st.Commands,
 			WorkingDirectory: st.WorkingDirectory, TimeoutSeconds: timeout, OnFailure: st.OnFailure, OnSuccess: st.OnSuccess,
-			FinallyStep: st.FinallyStep, Env: st.Env,
+			FinallyStep: st.FinallyStep, Env: st.Env, Inventory: inventoryStep(st.Inventory),
 		})
 	}
 	return p
+}
+
+// inventoryStep returns the agent's form of an aws:softwareInventory
+// step's configuration; nil for other steps.
+func inventoryStep(inv *document.Inventory) *agentproto.InventoryStep {
+	if inv == nil {
+		return nil
+	}
+	return &agentproto.InventoryStep{Collectors: inv.Collectors, Files: inv.Files, WindowsRegistry: inv.WindowsRegistry}
 }
 
 // send sends a claimed invocation to its agent and waits, without
