@@ -278,7 +278,11 @@ func (s *Service) render(ctx context.Context, c *Command) *plan {
 	}
 	var rendered *document.Plan
 	if err == nil {
-		rendered, err = r.Parsed.Render(values, nil)
+		var resolve document.Resolver
+		if s.refs != nil {
+			resolve = func(ref string) (string, error) { return s.refs.Resolve(ctx, ref) }
+		}
+		rendered, err = r.Parsed.Render(values, resolve)
 	}
 	if err != nil {
 		if errors.Is(err, awserr.NotFound) || awserr.As(err) != nil {

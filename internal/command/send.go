@@ -123,11 +123,20 @@ func (s *Service) SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*s
 	return &ssm.SendCommandOutput{Command: s.commandShape(c, in.InstanceIds, in.Targets)}, nil
 }
 
-// checkReferences refuses Parameter Store references until a parameter
-// store exists to resolve them with the caller's permissions.
+// checkReferences checks that the caller may read every Parameter Store
+// value the command references; they are read when the command is
+// dispatched, and never stored with it.
 func (s *Service) checkReferences(ctx context.Context, doc *document.Document, values map[string]document.Value) error {
 	refs := doc.References(values)
-	return ssm.NewInvalidParameters("The command references Parameter Store (%s), which this server does not provide yet.", refs[0])
+	if s.refs == nil {
+		return ssm.NewInvalidParameters("The command references Parameter Store (%s), which this server does not provide.", refs[0])
+	}
+	for _, ref := range refs {
+		if err := s.refs.Check(ctx, ref); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkOutputFolder checks an output bucket and key prefix.

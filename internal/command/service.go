@@ -50,14 +50,26 @@ type Blobs interface {
 	URL(bucket, key string) string
 }
 
+// References reads the Parameter Store values documents reference:
+// "ssm:name", "ssm:name:version" and "ssm-secure:name".
+type References interface {
+	// Check returns an error unless the parameter ref names exists and the
+	// caller in ctx may read it (and decrypt it, for ssm-secure).
+	Check(ctx context.Context, ref string) error
+	// Resolve returns the value ref names, read by the server for a
+	// command whose sender was checked.
+	Resolve(ctx context.Context, ref string) (string, error)
+}
+
 // Config configures a Service.
 type Config struct {
-	Store   Store
-	Fleet   Fleet
-	Groups  Groups // nil: resource-groups targets are refused
-	Blobs   Blobs  // where whole outputs are kept
-	Account string
-	Region  string
+	Store      Store
+	Fleet      Fleet
+	Groups     Groups     // nil: resource-groups targets are refused
+	Blobs      Blobs      // where whole outputs are kept
+	References References // nil: Parameter Store references are refused
+	Account    string
+	Region     string
 	// OutputBucket holds the whole output of commands sent without an
 	// OutputS3BucketName; empty means DefaultOutputBucket.
 	OutputBucket string
@@ -79,6 +91,7 @@ type Service struct {
 	fleet        Fleet
 	groups       Groups
 	blobs        Blobs
+	refs         References
 	account      string
 	region       string
 	outputBucket string
@@ -95,7 +108,7 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{
-		store: cfg.Store, fleet: cfg.Fleet, groups: cfg.Groups, blobs: cfg.Blobs, account: cfg.Account, region: cfg.Region,
+		store: cfg.Store, fleet: cfg.Fleet, groups: cfg.Groups, blobs: cfg.Blobs, refs: cfg.References, account: cfg.Account, region: cfg.Region,
 		outputBucket: cfg.OutputBucket, authorize: cfg.Authorize, log: cfg.Logger, now: cfg.Now,
 		kick: make(chan struct{}, 1),
 	}
