@@ -88,6 +88,7 @@ Start here:  kanri dev`,
 		newInstancesCmd(env),
 		newRunCmd(env),
 		newCommandsCmd(env),
+		newParamsCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

@@ -40,6 +40,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/groups"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/kms"
+	"github.com/kanri-dev/kanri/internal/params"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
 	"github.com/kanri-dev/kanri/internal/store"
 	"github.com/kanri-dev/kanri/internal/sts"
@@ -124,6 +125,8 @@ type Server struct {
 	keys     *kms.Service
 	trail    *audit.Trail
 
+	params *params.Service
+
 	busAuth  *bus.Authority
 	embedded *bus.Embedded // nil with an external NATS
 	nc       *nats.Conn    // this server's bus connection
@@ -189,6 +192,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Logger: s.log,
 	})
 	s.groups = s.newGroups()
+	s.params = s.newParams()
 	if err := s.openCommands(ctx); err != nil {
 		s.closeBus()
 		s.db.Close()
@@ -273,7 +277,7 @@ func (s *Server) services() []*api.Service {
 	return []*api.Service{
 		stsService(s.sts),
 		iamService(s.IAM),
-		ssmService(s.fleet, s.commands),
+		ssmService(s.fleet, s.commands, s.params),
 		groupsService(s.groups),
 		cloudTrailService(s.trail),
 		kmsService(s.keys),
@@ -419,10 +423,13 @@ func (s *Server) Fleet() *fleet.Service { return s.fleet }
 func (s *Server) BusURLs() []string { return s.busURLs }
 
 // resourceContext returns the condition keys of a resource that is not
-// IAM's: the tags of a managed instance.
+// IAM's: the tags of a managed instance or a parameter.
 func (s *Server) resourceContext(ctx context.Context, resourceARN string) map[string][]string {
 	if s.fleet == nil {
 		return nil
+	}
+	if strings.Contains(resourceARN, ":parameter/") && s.params != nil {
+		return s.params.ConditionKeys(ctx, resourceARN)
 	}
 	_, id, ok := strings.Cut(resourceARN, ":managed-instance/")
 	if !ok {

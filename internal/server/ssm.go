@@ -9,6 +9,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/command"
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/params"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
 
@@ -89,10 +90,11 @@ func (i instanceTagger) RemoveTags(ctx context.Context, id string, keys []string
 func (i instanceTagger) ARN(id string) string { return i.f.ARN(fleet.InstanceID(id)) }
 
 // ssmService binds the Systems Manager operations.
-func ssmService(f *fleet.Service, c *command.Service) *api.Service {
+func ssmService(f *fleet.Service, c *command.Service, p *params.Service) *api.Service {
 	tags := &ssmTagging{byType: map[string]tagger{
 		fleet.ResourceTypeManagedInstance: instanceTagger{f},
 		resourceTypeDocument:              documentTagger{c},
+		resourceTypeParameter:             parameterTagger{p},
 	}}
 	ops := []*api.Operation{
 		api.Context(api.Op("CreateActivation", f.CreateActivation), func(ctx context.Context, in *ssm.CreateActivationInput) map[string][]string {
@@ -117,6 +119,7 @@ func ssmService(f *fleet.Service, c *command.Service) *api.Service {
 		}),
 	}
 	ops = append(ops, commandOperations(c, func(id string) string { return f.ARN(fleet.InstanceID(id)) })...)
+	ops = append(ops, paramOperations(p)...)
 	return &api.Service{Name: "ssm", Protocol: api.JSON, TargetPrefix: ssm.TargetPrefix, Operations: ops}
 }
 

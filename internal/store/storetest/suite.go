@@ -31,6 +31,7 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("Fleet", func(t *testing.T) { testFleet(t, fresh) })
 	t.Run("Commands", func(t *testing.T) { testCommands(t, fresh) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, fresh) })
+	t.Run("Params", func(t *testing.T) { testParams(t, fresh) })
 	t.Run("KMS", func(t *testing.T) { testKMS(t, fresh) })
 }
 
