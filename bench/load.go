@@ -17,11 +17,32 @@ import (
 // for a failed request.
 func Load(b *testing.B, clients, n int, do func(c *http.Client) bool) {
 	b.Helper()
+	b.ResetTimer()
+	r := Run(b, clients, n, do)
+	b.StopTimer()
+	b.ReportMetric(r.Rate, "req/s")
+	b.ReportMetric(r.P50, "p50-ms")
+	b.ReportMetric(r.P99, "p99-ms")
+	b.ReportMetric(r.P999, "p99.9-ms")
+	b.ReportMetric(0, "ns/op") // wall time per op is meaningless for a fixed-concurrency load
+}
+
+// Result is what a load run measured: requests per second and latency
+// percentiles in milliseconds.
+type Result struct {
+	Rate, P50, P99, P999 float64
+}
+
+// Run runs n requests from clients concurrent workers, each calling do,
+// and returns what it measured; a failed request (do returns false)
+// fails b. It leaves the benchmark timer alone (resetting it would drop
+// the metrics reported so far).
+func Run(b *testing.B, clients, n int, do func(c *http.Client) bool) Result {
+	b.Helper()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 	lat := make([]time.Duration, n)
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
-	b.ResetTimer()
 	start := time.Now()
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
@@ -42,15 +63,10 @@ func Load(b *testing.B, clients, n int, do func(c *http.Client) bool) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	b.StopTimer()
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d requests failed", f, n)
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Microseconds()) / 1000 }
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(pct(0.999), "p99.9-ms")
-	b.ReportMetric(0, "ns/op") // wall time per op is meaningless for a fixed-concurrency load
+	return Result{Rate: float64(n) / elapsed.Seconds(), P50: pct(0.50), P99: pct(0.99), P999: pct(0.999)}
 }

@@ -4,15 +4,12 @@
 package blob_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,6 +25,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/blob"
+	"github.com/kanri-dev/kanri/internal/kanritest"
 )
 
 // startGoFakeS3 starts gofakes3, an S3 server that keeps objects in
@@ -38,63 +36,6 @@ func startGoFakeS3(t testing.TB) string {
 	srv := httptest.NewServer(gofakes3.New(s3mem.New()).Server())
 	t.Cleanup(srv.Close)
 	return srv.URL
-}
-
-// startMoto starts moto_server, an S3 emulator, on a port of its choosing
-// and returns its endpoint; it stops the server when t ends. It skips t
-// when moto_server is not installed: TestS3 runs the same tests on
-// gofakes3 everywhere, so moto only adds a second opinion.
-func startMoto(t testing.TB) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not installed")
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
-	out, w := io.Pipe()
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	// The server prints its address once it listens; the scanner keeps
-	// draining its output until it exits, so it never blocks on a pipe.
-	endpoint := make(chan string, 1)
-	drained := make(chan struct{})
-	var log strings.Builder
-	go func() {
-		defer close(drained)
-		defer close(endpoint)
-		running := regexp.MustCompile(`Running on (http://127\.0\.0\.1:\d+)`)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := running.FindStringSubmatch(sc.Text()); m != nil {
-				endpoint <- m[1]
-				continue
-			}
-			if len(endpoint) == 0 && log.Len() < 4096 {
-				log.WriteString(sc.Text() + "\n")
-			}
-		}
-		io.Copy(io.Discard, out)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		w.Close()
-		<-drained
-	})
-	timeout := time.NewTimer(30 * time.Second)
-	defer timeout.Stop()
-	select {
-	case ep, ok := <-endpoint:
-		if !ok {
-			t.Fatalf("moto_server exited before listening: %v\n%s", cmd.Wait(), log.String())
-		}
-		return ep
-	case <-timeout.C:
-		t.Fatalf("moto_server did not listen within 30s")
-	}
-	return ""
 }
 
 // s3Config returns the blob.S3Config of the S3 server at endpoint.
@@ -118,9 +59,10 @@ func TestS3(t *testing.T) {
 	testS3(t, startGoFakeS3(t), storeOpts{serverInProcess: true})
 }
 
-// TestS3Moto runs the S3 tests on moto_server, when it is installed.
+// TestS3Moto runs the S3 tests on moto_server, when it is installed (TestS3
+// runs them on gofakes3 everywhere; moto adds a second opinion).
 func TestS3Moto(t *testing.T) {
-	testS3(t, startMoto(t), storeOpts{})
+	testS3(t, kanritest.StartMoto(t), storeOpts{})
 }
 
 // testS3 runs the S3 tests on the S3 server at endpoint, which has no

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,28 @@ type cachedSet struct {
 	principal  *policy.Principal
 	generation uint64
 	expires    time.Time
+	// resourceKeys says whether the policies test a key that comes from
+	// the resource; without one, the resource's keys are not looked up.
+	resourceKeys bool
+}
+
+// usesResourceKeys reports whether any of ps tests a condition key (or
+// uses a policy variable) that comes from the resource rather than the
+// request: its tags (aws:ResourceTag/…, iam:ResourceTag/…,
+// ssm:resourceTag/…) or a user's or role's iam:PermissionsBoundary.
+func usesResourceKeys(ps ...*policy.Policy) bool {
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		for _, k := range p.ContextKeys() {
+			lk := strings.ToLower(k)
+			if strings.Contains(lk, "resourcetag/") || lk == "iam:permissionsboundary" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ErrSessionEnded is returned for credentials of a session whose role no
@@ -76,17 +99,8 @@ func (s *Service) AuthorizeResources(ctx context.Context, caller *Caller, action
 		// The resource's own keys sit under the request's, which win.
 		values.Parent = nil
 		rc := r.Keys
-		if rc == nil {
-			rc = s.resourceContext(ctx, r.ARN)
-		}
-		if len(rc) > 0 {
-			rv := &policy.Values{}
-			for k, v := range rc {
-				rv.Set(strings.ToLower(k), v...)
-			}
-			values.Parent = rv
-		}
 		set := &cs.set
+		resourceKeys := cs.resourceKeys
 		if s.resPolicy != nil && r.ARN != "*" {
 			if doc, ok := s.resPolicy(ctx, r.ARN); ok {
 				p, err := s.compile(r.ARN+"#policy", doc, policy.Resource)
@@ -95,8 +109,18 @@ func (s *Service) AuthorizeResources(ctx context.Context, caller *Caller, action
 				}
 				withPolicy := cs.set
 				withPolicy.Resource, withPolicy.RequireResourcePolicy = []*policy.Policy{p}, true
-				set = &withPolicy
+				set, resourceKeys = &withPolicy, resourceKeys || usesResourceKeys(p)
 			}
+		}
+		if rc == nil && resourceKeys {
+			rc = s.resourceContext(ctx, r.ARN)
+		}
+		if len(rc) > 0 {
+			rv := &policy.Values{}
+			for k, v := range rc {
+				rv.Set(strings.ToLower(k), v...)
+			}
+			values.Parent = rv
 		}
 		d := policy.Evaluate(set, &req)
 		if !d.Allowed {
@@ -332,6 +356,7 @@ func (s *Service) loadSet(ctx context.Context, p *Principal) (cachedSet, error) 
 		}
 	}
 	cs.principal = pp
+	cs.resourceKeys = usesResourceKeys(append(append(slices.Clip(cs.set.Identity), cs.set.Boundary), cs.set.Session...)...)
 	return cs, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -61,7 +62,17 @@ type DB struct {
 	now    func() time.Time
 
 	rebound sync.Map // query text with "?" → engine's placeholder form
+	// stmts holds prepared statements by query text, on SQLite only: its
+	// driver otherwise parses every query anew, which costs more than
+	// running a simple one. At most maxStmts are kept; PostgreSQL's
+	// driver caches statements itself.
+	stmts  sync.Map
+	nstmts atomic.Int64
 }
+
+// maxStmts bounds the prepared statement cache: the store's queries are
+// a fixed set, but some are built with a variable number of conditions.
+const maxStmts = 2000
 
 // Open opens the database described by cfg and applies any migrations it
 // lacks. It is safe to call from several processes at once on the same
@@ -162,7 +173,48 @@ func redactURL(u string) string {
 func (db *DB) Engine() Engine { return db.engine }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	return db.sql.Close()
+}
+
+// cachedStmt returns the prepared statement of query if one is cached. A
+// transaction uses only those: preparing takes a connection from the pool,
+// which may be the one the transaction holds.
+func (db *DB) cachedStmt(query string) *sql.Stmt {
+	if v, ok := db.stmts.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	return nil
+}
+
+// stmt returns the prepared statement of query (in the engine's syntax),
+// or nil when statements are not cached (PostgreSQL, a full cache, or a
+// query that does not prepare: running it reports why).
+func (db *DB) stmt(ctx context.Context, query string) *sql.Stmt {
+	if db.engine == Postgres {
+		return nil
+	}
+	if v, ok := db.stmts.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	if db.nstmts.Load() >= maxStmts {
+		return nil
+	}
+	st, err := db.sql.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if v, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	db.nstmts.Add(1)
+	return st
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
@@ -211,11 +263,19 @@ type Tx struct {
 }
 
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.db.cachedStmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.db.cachedStmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -223,19 +283,35 @@ func (t *Tx) prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.db.cachedStmt(q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return db.sql.ExecContext(ctx, db.q(query), args...)
+	q := db.q(query)
+	if st := db.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return db.sql.ExecContext(ctx, q, args...)
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return db.sql.QueryContext(ctx, db.q(query), args...)
+	q := db.q(query)
+	if st := db.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.sql.QueryContext(ctx, q, args...)
 }
 
 func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return db.sql.QueryRowContext(ctx, db.q(query), args...)
+	q := db.q(query)
+	if st := db.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.sql.QueryRowContext(ctx, q, args...)
 }
 
 // inTx runs fn in a transaction and commits it, retrying the whole
