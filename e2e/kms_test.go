@@ -20,10 +20,11 @@ import (
 
 // TestKMSWithAWSCLI drives KMS with the real AWS CLI, seed 002's step 2:
 // a symmetric customer key for Parameter Store, an alias, an encrypt and
-// decrypt round trip with an encryption context. The plaintext is in
-// neither the database nor the logs. Then the master key is rotated and
-// the server restarted: what was encrypted before still decrypts, and
-// what is encrypted after too.
+// decrypt round trip with an encryption context, and a SecureString
+// parameter under the key. The plaintext is in neither the database nor
+// the logs. Then the master key is rotated and the server restarted: what
+// was encrypted before still decrypts (the ciphertext and the parameter),
+// also after the key itself rotates, and what is encrypted after too.
 func TestKMSWithAWSCLI(t *testing.T) {
 	dataDir := t.TempDir()
 	p := kanritest.StartDev(t, dataDir, "--no-agent")
@@ -75,6 +76,8 @@ func TestKMSWithAWSCLI(t *testing.T) {
 		t.Errorf("get-key-rotation-status = %s", out)
 	}
 
+	cli(t, p, "ssm", "put-parameter", "--name", "/hybrid/activation/code", "--type", "SecureString", "--key-id", "alias/hybrid-activation", "--value", marker)
+
 	if err := p.Stop(t, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +108,17 @@ func TestKMSWithAWSCLI(t *testing.T) {
 	if got := decrypt(p2); got != marker {
 		t.Errorf("decrypt after the master key rotation = %q, want %q", got, marker)
 	}
+	param := func() string {
+		return strings.TrimSpace(cli(t, p2, "ssm", "get-parameter", "--name", "/hybrid/activation/code", "--with-decryption",
+			"--query", "Parameter.Value", "--output", "text"))
+	}
+	if got := param(); got != marker {
+		t.Errorf("SecureString after the master key rotation = %q, want %q", got, marker)
+	}
 	cli(t, p2, "kms", "rotate-key-on-demand", "--key-id", keyID)
+	if got := param(); got != marker {
+		t.Errorf("SecureString after the key's rotation = %q, want %q", got, marker)
+	}
 	if got := decrypt(p2); got != marker {
 		t.Errorf("decrypt after the key's rotation = %q, want %q", got, marker)
 	}
