@@ -73,3 +73,23 @@ func TestWriteError(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteResponseLists writes an empty list as [] and leaves a nil one
+// out, as AWS does: the wire shapes tag members omitzero, so that a
+// listing with no results still names its list (the AWS CLI's queries,
+// such as length(Commands), need it).
+func TestWriteResponseLists(t *testing.T) {
+	type out struct {
+		Commands  []string          `json:"Commands,omitzero"`
+		NextToken string            `json:"NextToken,omitzero"`
+		Tags      map[string]string `json:"Tags,omitzero"`
+		Missing   []string          `json:"Missing,omitzero"`
+	}
+	w := httptest.NewRecorder()
+	if err := WriteResponse(w, &out{Commands: []string{}, Tags: map[string]string{}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(w.Body.String()); got != `{"Commands":[],"Tags":{}}` {
+		t.Errorf("WriteResponse = %s, want {\"Commands\":[],\"Tags\":{}}", got)
+	}
+}

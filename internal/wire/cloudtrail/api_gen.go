@@ -530,9 +530,9 @@ var Operations = map[string]wire.OperationInfo{
 type AddTagsInput struct {
 	// ResourceId specifies the ARN of the trail, event data store, dashboard, or
 	// channel to which one or more tags will be added. Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// TagsList contains a list of tags, up to a limit of 50. Required.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 }
 
 // AddTagsOutput is the output of AddTags. Returns the objects or data if
@@ -545,247 +545,247 @@ type AddTagsOutput struct{}
 type CancelQueryInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of an event data
 	// store on which the specified query is running.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// QueryId is the ID of the query that you want to cancel. Required.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // CancelQueryOutput is the output of CancelQuery.
 type CancelQueryOutput struct {
 	// QueryId is the ID of the canceled query. Required.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// QueryStatus shows the status of a query after a CancelQuery request.
 	// Required.
-	QueryStatus string `json:"QueryStatus,omitempty"`
+	QueryStatus string `json:"QueryStatus,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // CreateChannelInput is the input of CreateChannel, which creates a channel
 // for CloudTrail to ingest events from a partner or external source.
 type CreateChannelInput struct {
 	// Name is the name of the channel. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Source is the name of the partner or external event source. Required.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// Destinations is one or more event data stores to which events arriving
 	// through a channel will be logged. Required.
-	Destinations []*Destination `json:"Destinations,omitempty"`
+	Destinations []*Destination `json:"Destinations,omitzero"`
 	// Tags is a list of tags.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateChannelOutput is the output of CreateChannel.
 type CreateChannelOutput struct {
 	// ChannelArn is the Amazon Resource Name (ARN) of the new channel.
-	ChannelArn string `json:"ChannelArn,omitempty"`
+	ChannelArn string `json:"ChannelArn,omitzero"`
 	// Name is the name of the new channel.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Source is the partner or external event source name.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// Destinations is the event data stores that log the events arriving through
 	// the channel.
-	Destinations []*Destination `json:"Destinations,omitempty"`
+	Destinations []*Destination `json:"Destinations,omitzero"`
 	// Tags is a list of tags.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateDashboardInput is the input of CreateDashboard, which creates a custom
 // dashboard or the Highlights dashboard.
 type CreateDashboardInput struct {
 	// Name is the name of the dashboard. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// RefreshSchedule is the refresh schedule configuration for the dashboard.
-	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitempty"`
+	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 	// TerminationProtectionEnabled specifies whether termination protection is
 	// enabled for the dashboard.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// Widgets is an array of widgets for a custom dashboard.
-	Widgets []*RequestWidget `json:"Widgets,omitempty"`
+	Widgets []*RequestWidget `json:"Widgets,omitzero"`
 }
 
 // CreateDashboardOutput is the output of CreateDashboard.
 type CreateDashboardOutput struct {
 	// DashboardArn is the ARN for the dashboard.
-	DashboardArn string `json:"DashboardArn,omitempty"`
+	DashboardArn string `json:"DashboardArn,omitzero"`
 	// Name is the name of the dashboard.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the dashboard type.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Widgets is an array of widgets for the dashboard.
-	Widgets []*Widget `json:"Widgets,omitempty"`
+	Widgets []*Widget `json:"Widgets,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 	// RefreshSchedule is the refresh schedule for the dashboard, if configured.
-	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitempty"`
+	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitzero"`
 	// TerminationProtectionEnabled indicates whether termination protection is
 	// enabled for the dashboard.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 }
 
 // CreateEventDataStoreInput is the input of CreateEventDataStore, which
 // creates a new event data store.
 type CreateEventDataStoreInput struct {
 	// Name is the name of the event data store. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors to use to select the
 	// events for the data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled specifies whether the event data store includes events
 	// from all Regions, or only from the Region in which the event data store is
 	// created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled specifies whether an event data store collects events
 	// logged for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period of the event data store, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled specifies whether termination protection is
 	// enabled for the event data store.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 	// KmsKeyId specifies the KMS key ID to use to encrypt the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// StartIngestion specifies whether the event data store should start
 	// ingesting live events.
-	StartIngestion *bool `json:"StartIngestion,omitempty"`
+	StartIngestion *bool `json:"StartIngestion,omitzero"`
 	// BillingMode is the billing mode for the event data store determines the
 	// cost for ingesting events and the default and maximum retention period for
 	// the event data store.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 }
 
 // CreateEventDataStoreOutput is the output of CreateEventDataStore.
 type CreateEventDataStoreOutput struct {
 	// EventDataStoreArn is the ARN of the event data store.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// Name is the name of the event data store.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Status is the status of event data store creation.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that were used to
 	// select the events for the data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled indicates whether the event data store collects events
 	// from all Regions, or only from the Region in which it was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled indicates whether an event data store is collecting
 	// logged events for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period of an event data store, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled indicates whether termination protection is
 	// enabled for the event data store.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 	// CreatedTimestamp is the timestamp that shows when the event data store was
 	// created.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp that shows when an event data store was
 	// updated, if applicable.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// BillingMode is the billing mode for the event data store.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 }
 
 // CreateTrailInput is the input of CreateTrail, which creates a trail that
 // specifies the settings for delivery of log data to an Amazon S3 bucket.
 type CreateTrailInput struct {
 	// Name specifies the name of the trail. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// S3BucketName specifies the name of the Amazon S3 bucket designated for
 	// publishing log files. Required.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix specifies the Amazon S3 key prefix that comes after the name of
 	// the bucket you have designated for log file delivery.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// SnsTopicName specifies the name or ARN of the Amazon SNS topic defined for
 	// notification of log file delivery.
-	SnsTopicName string `json:"SnsTopicName,omitempty"`
+	SnsTopicName string `json:"SnsTopicName,omitzero"`
 	// IncludeGlobalServiceEvents specifies whether the trail is publishing events
 	// from global services such as IAM to the log files.
-	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitempty"`
+	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitzero"`
 	// IsMultiRegionTrail specifies whether the trail is created in the current
 	// Region or in all Regions.
-	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitempty"`
+	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitzero"`
 	// EnableLogFileValidation specifies whether log file integrity validation is
 	// enabled.
-	EnableLogFileValidation *bool `json:"EnableLogFileValidation,omitempty"`
+	EnableLogFileValidation *bool `json:"EnableLogFileValidation,omitzero"`
 	// CloudWatchLogsLogGroupArn specifies a log group name using an Amazon
 	// Resource Name (ARN), a unique identifier that represents the log group to
 	// which CloudTrail logs will be delivered.
-	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitempty"`
+	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitzero"`
 	// CloudWatchLogsRoleArn specifies the role for the CloudWatch Logs endpoint
 	// to assume to write to a user's log group.
-	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitempty"`
+	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitzero"`
 	// KmsKeyId specifies the KMS key ID to use to encrypt the logs and digest
 	// files delivered by CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// IsOrganizationTrail specifies whether the trail is created for all accounts
 	// in an organization in Organizations, or only for the current Amazon Web
 	// Services account.
-	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitempty"`
+	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 }
 
 // CreateTrailOutput is the output of CreateTrail. Returns the objects or data
 // listed below if successful.
 type CreateTrailOutput struct {
 	// Name specifies the name of the trail.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// S3BucketName specifies the name of the Amazon S3 bucket designated for
 	// publishing log files.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix specifies the Amazon S3 key prefix that comes after the name of
 	// the bucket you have designated for log file delivery.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// SnsTopicName: This field is no longer in use.
-	SnsTopicName string `json:"SnsTopicName,omitempty"`
+	SnsTopicName string `json:"SnsTopicName,omitzero"`
 	// SnsTopicARN specifies the ARN of the Amazon SNS topic that CloudTrail uses
 	// to send notifications when log files are delivered.
-	SnsTopicARN string `json:"SnsTopicARN,omitempty"`
+	SnsTopicARN string `json:"SnsTopicARN,omitzero"`
 	// IncludeGlobalServiceEvents specifies whether the trail is publishing events
 	// from global services such as IAM to the log files.
-	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitempty"`
+	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitzero"`
 	// IsMultiRegionTrail specifies whether the trail exists in one Region or in
 	// all Regions.
-	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitempty"`
+	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitzero"`
 	// TrailARN specifies the ARN of the trail that was created.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// LogFileValidationEnabled specifies whether log file integrity validation is
 	// enabled.
-	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitempty"`
+	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitzero"`
 	// CloudWatchLogsLogGroupArn specifies the Amazon Resource Name (ARN) of the
 	// log group to which CloudTrail logs will be delivered.
-	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitempty"`
+	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitzero"`
 	// CloudWatchLogsRoleArn specifies the role for the CloudWatch Logs endpoint
 	// to assume to write to a user's log group.
-	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitempty"`
+	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// IsOrganizationTrail specifies whether the trail is an organization trail.
-	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitempty"`
+	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitzero"`
 }
 
 // DeleteChannelInput is the input of DeleteChannel, which deletes a channel.
 type DeleteChannelInput struct {
 	// Channel is the ARN or the UUID value of the channel that you want to
 	// delete. Required.
-	Channel string `json:"Channel,omitempty"`
+	Channel string `json:"Channel,omitzero"`
 }
 
 // DeleteChannelOutput is the output of DeleteChannel.
@@ -795,7 +795,7 @@ type DeleteChannelOutput struct{}
 // specified dashboard.
 type DeleteDashboardInput struct {
 	// DashboardId is the name or ARN for the dashboard. Required.
-	DashboardId string `json:"DashboardId,omitempty"`
+	DashboardId string `json:"DashboardId,omitzero"`
 }
 
 // DeleteDashboardOutput is the output of DeleteDashboard.
@@ -807,7 +807,7 @@ type DeleteDashboardOutput struct{}
 type DeleteEventDataStoreInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of the event data
 	// store to delete. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // DeleteEventDataStoreOutput is the output of DeleteEventDataStore.
@@ -820,7 +820,7 @@ type DeleteResourcePolicyInput struct {
 	// ResourceArn is the Amazon Resource Name (ARN) of the CloudTrail event data
 	// store, dashboard, or channel you're deleting the resource-based policy
 	// from. Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 }
 
 // DeleteResourcePolicyOutput is the output of DeleteResourcePolicy.
@@ -830,7 +830,7 @@ type DeleteResourcePolicyOutput struct{}
 type DeleteTrailInput struct {
 	// Name specifies the name or the CloudTrail ARN of the trail to be deleted.
 	// Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // DeleteTrailOutput is the output of DeleteTrail. Returns the objects or data
@@ -842,7 +842,7 @@ type DeleteTrailOutput struct{}
 // administrator permissions from a member account in an organization.
 type DeregisterOrganizationDelegatedAdminInput struct {
 	// DelegatedAdminAccountId is a delegated administrator account ID. Required.
-	DelegatedAdminAccountId string `json:"DelegatedAdminAccountId,omitempty"`
+	DelegatedAdminAccountId string `json:"DelegatedAdminAccountId,omitzero"`
 }
 
 // DeregisterOrganizationDelegatedAdminOutput is the output of
@@ -856,42 +856,42 @@ type DeregisterOrganizationDelegatedAdminOutput struct{}
 type DescribeQueryInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of an event data
 	// store on which the specified query was run.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// QueryId is the query ID.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// QueryAlias is the alias that identifies a query template.
-	QueryAlias string `json:"QueryAlias,omitempty"`
+	QueryAlias string `json:"QueryAlias,omitzero"`
 	// RefreshId is the ID of the dashboard refresh.
-	RefreshId string `json:"RefreshId,omitempty"`
+	RefreshId string `json:"RefreshId,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // DescribeQueryOutput is the output of DescribeQuery.
 type DescribeQueryOutput struct {
 	// QueryId is the ID of the query.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// QueryString is the SQL code of a query.
-	QueryString string `json:"QueryString,omitempty"`
+	QueryString string `json:"QueryString,omitzero"`
 	// QueryStatus is the status of a query.
-	QueryStatus string `json:"QueryStatus,omitempty"`
+	QueryStatus string `json:"QueryStatus,omitzero"`
 	// QueryStatistics is metadata about a query, including the number of events
 	// that were matched, the total number of events scanned, the query run time
 	// in milliseconds, and the query's creation time.
-	QueryStatistics *QueryStatisticsForDescribeQuery `json:"QueryStatistics,omitempty"`
+	QueryStatistics *QueryStatisticsForDescribeQuery `json:"QueryStatistics,omitzero"`
 	// ErrorMessage is the error message returned if a query failed.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// DeliveryS3Uri is the URI for the S3 bucket where CloudTrail delivered query
 	// results, if applicable.
-	DeliveryS3Uri string `json:"DeliveryS3Uri,omitempty"`
+	DeliveryS3Uri string `json:"DeliveryS3Uri,omitzero"`
 	// DeliveryStatus is the delivery status.
-	DeliveryStatus string `json:"DeliveryStatus,omitempty"`
+	DeliveryStatus string `json:"DeliveryStatus,omitzero"`
 	// Prompt is the prompt used for a generated query.
-	Prompt string `json:"Prompt,omitempty"`
+	Prompt string `json:"Prompt,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // DescribeTrailsInput is the input of DescribeTrails, which retrieves settings
@@ -899,17 +899,17 @@ type DescribeQueryOutput struct {
 type DescribeTrailsInput struct {
 	// TrailNameList specifies a list of trail names, trail ARNs, or both, of the
 	// trails to describe.
-	TrailNameList []string `json:"trailNameList,omitempty"`
+	TrailNameList []string `json:"trailNameList,omitzero"`
 	// IncludeShadowTrails specifies whether to include shadow trails in the
 	// response.
-	IncludeShadowTrails *bool `json:"includeShadowTrails,omitempty"`
+	IncludeShadowTrails *bool `json:"includeShadowTrails,omitzero"`
 }
 
 // DescribeTrailsOutput is the output of DescribeTrails. Returns the objects or
 // data listed below if successful.
 type DescribeTrailsOutput struct {
 	// TrailList is the list of trail objects.
-	TrailList []*Trail `json:"trailList,omitempty"`
+	TrailList []*Trail `json:"trailList,omitzero"`
 }
 
 // DisableFederationInput is the input of DisableFederation, which disables
@@ -917,16 +917,16 @@ type DescribeTrailsOutput struct {
 type DisableFederationInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// for which you want to disable Lake query federation. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // DisableFederationOutput is the output of DisableFederation.
 type DisableFederationOutput struct {
 	// EventDataStoreArn is the ARN of the event data store for which you disabled
 	// Lake query federation.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// FederationStatus is the federation status.
-	FederationStatus string `json:"FederationStatus,omitempty"`
+	FederationStatus string `json:"FederationStatus,omitzero"`
 }
 
 // EnableFederationInput is the input of EnableFederation, which enables Lake
@@ -934,21 +934,21 @@ type DisableFederationOutput struct {
 type EnableFederationInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// for which you want to enable Lake query federation. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// FederationRoleArn is the ARN of the federation role to use for the event
 	// data store. Required.
-	FederationRoleArn string `json:"FederationRoleArn,omitempty"`
+	FederationRoleArn string `json:"FederationRoleArn,omitzero"`
 }
 
 // EnableFederationOutput is the output of EnableFederation.
 type EnableFederationOutput struct {
 	// EventDataStoreArn is the ARN of the event data store for which you enabled
 	// Lake query federation.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// FederationStatus is the federation status.
-	FederationStatus string `json:"FederationStatus,omitempty"`
+	FederationStatus string `json:"FederationStatus,omitzero"`
 	// FederationRoleArn is the ARN of the federation role.
-	FederationRoleArn string `json:"FederationRoleArn,omitempty"`
+	FederationRoleArn string `json:"FederationRoleArn,omitzero"`
 }
 
 // GenerateQueryInput is the input of GenerateQuery, which generates a query
@@ -956,81 +956,81 @@ type EnableFederationOutput struct {
 type GenerateQueryInput struct {
 	// EventDataStores is the ARN (or ID suffix of the ARN) of the event data
 	// store that you want to query. Required.
-	EventDataStores []string `json:"EventDataStores,omitempty"`
+	EventDataStores []string `json:"EventDataStores,omitzero"`
 	// Prompt is the prompt that you want to use to generate the query. Required.
-	Prompt string `json:"Prompt,omitempty"`
+	Prompt string `json:"Prompt,omitzero"`
 }
 
 // GenerateQueryOutput is the output of GenerateQuery.
 type GenerateQueryOutput struct {
 	// QueryStatement is the SQL query statement generated from the prompt.
-	QueryStatement string `json:"QueryStatement,omitempty"`
+	QueryStatement string `json:"QueryStatement,omitzero"`
 	// QueryAlias is an alias that identifies the prompt.
-	QueryAlias string `json:"QueryAlias,omitempty"`
+	QueryAlias string `json:"QueryAlias,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // GetChannelInput is the input of GetChannel, which returns information about
 // a specific channel.
 type GetChannelInput struct {
 	// Channel is the ARN or UUID of a channel. Required.
-	Channel string `json:"Channel,omitempty"`
+	Channel string `json:"Channel,omitzero"`
 }
 
 // GetChannelOutput is the output of GetChannel.
 type GetChannelOutput struct {
 	// ChannelArn is the ARN of an channel returned by a GetChannel request.
-	ChannelArn string `json:"ChannelArn,omitempty"`
+	ChannelArn string `json:"ChannelArn,omitzero"`
 	// Name is the name of the CloudTrail channel.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Source is the source for the CloudTrail channel.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// SourceConfig provides information about the advanced event selectors
 	// configured for the channel, and whether the channel applies to all Regions
 	// or a single Region.
-	SourceConfig *SourceConfig `json:"SourceConfig,omitempty"`
+	SourceConfig *SourceConfig `json:"SourceConfig,omitzero"`
 	// Destinations is the destinations for the channel.
-	Destinations []*Destination `json:"Destinations,omitempty"`
+	Destinations []*Destination `json:"Destinations,omitzero"`
 	// IngestionStatus is a table showing information about the most recent
 	// successful and failed attempts to ingest events.
-	IngestionStatus *IngestionStatus `json:"IngestionStatus,omitempty"`
+	IngestionStatus *IngestionStatus `json:"IngestionStatus,omitzero"`
 }
 
 // GetDashboardInput is the input of GetDashboard, which returns the specified
 // dashboard.
 type GetDashboardInput struct {
 	// DashboardId is the name or ARN for the dashboard. Required.
-	DashboardId string `json:"DashboardId,omitempty"`
+	DashboardId string `json:"DashboardId,omitzero"`
 }
 
 // GetDashboardOutput is the output of GetDashboard.
 type GetDashboardOutput struct {
 	// DashboardArn is the ARN for the dashboard.
-	DashboardArn string `json:"DashboardArn,omitempty"`
+	DashboardArn string `json:"DashboardArn,omitzero"`
 	// Type is the type of dashboard.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Status is the status of the dashboard.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// Widgets is an array of widgets for the dashboard.
-	Widgets []*Widget `json:"Widgets,omitempty"`
+	Widgets []*Widget `json:"Widgets,omitzero"`
 	// RefreshSchedule is the refresh schedule for the dashboard, if configured.
-	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitempty"`
+	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitzero"`
 	// CreatedTimestamp is the timestamp that shows when the dashboard was
 	// created.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp that shows when the dashboard was last
 	// updated.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// LastRefreshId is the ID of the last dashboard refresh.
-	LastRefreshId string `json:"LastRefreshId,omitempty"`
+	LastRefreshId string `json:"LastRefreshId,omitzero"`
 	// LastRefreshFailureReason provides information about failures for the last
 	// scheduled refresh.
-	LastRefreshFailureReason string `json:"LastRefreshFailureReason,omitempty"`
+	LastRefreshFailureReason string `json:"LastRefreshFailureReason,omitzero"`
 	// TerminationProtectionEnabled indicates whether termination protection is
 	// enabled for the dashboard.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 }
 
 // GetEventConfigurationInput is the input of GetEventConfiguration, which
@@ -1039,31 +1039,31 @@ type GetDashboardOutput struct {
 type GetEventConfigurationInput struct {
 	// TrailName is the name of the trail for which you want to retrieve event
 	// configuration settings.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// EventDataStore is the Amazon Resource Name (ARN) or ID suffix of the ARN of
 	// the event data store for which you want to retrieve event configuration
 	// settings.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // GetEventConfigurationOutput is the output of GetEventConfiguration.
 type GetEventConfigurationOutput struct {
 	// TrailARN is the Amazon Resource Name (ARN) of the trail for which the event
 	// configuration settings are returned.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// EventDataStoreArn is the Amazon Resource Name (ARN) or ID suffix of the ARN
 	// of the event data store for which the event configuration settings are
 	// returned.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// MaxEventSize is the maximum allowed size for events stored in the specified
 	// event data store.
-	MaxEventSize string `json:"MaxEventSize,omitempty"`
+	MaxEventSize string `json:"MaxEventSize,omitzero"`
 	// ContextKeySelectors is the list of context key selectors that are
 	// configured for the event data store.
-	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitempty"`
+	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitzero"`
 	// AggregationConfigurations is the list of aggregation configurations that
 	// are configured for the trail.
-	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitempty"`
+	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitzero"`
 }
 
 // GetEventDataStoreInput is the input of GetEventDataStore, which returns
@@ -1072,100 +1072,100 @@ type GetEventConfigurationOutput struct {
 type GetEventDataStoreInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// about which you want information. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // GetEventDataStoreOutput is the output of GetEventDataStore.
 type GetEventDataStoreOutput struct {
 	// EventDataStoreArn is the event data store Amazon Resource Number (ARN).
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// Name is the name of the event data store.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Status is the status of an event data store.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors used to select
 	// events for the data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled indicates whether the event data store includes events
 	// from all Regions, or only from the Region in which it was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled indicates whether an event data store is collecting
 	// logged events for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period of the event data store, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled indicates that termination protection is
 	// enabled.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// CreatedTimestamp is the timestamp of the event data store's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp shows the time that an event data store was updated, if
 	// applicable.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// BillingMode is the billing mode for the event data store.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 	// FederationStatus indicates the Lake query federation status.
-	FederationStatus string `json:"FederationStatus,omitempty"`
+	FederationStatus string `json:"FederationStatus,omitzero"`
 	// FederationRoleArn: If Lake query federation is enabled, provides the ARN of
 	// the federation role used to access the resources for the federated event
 	// data store.
-	FederationRoleArn string `json:"FederationRoleArn,omitempty"`
+	FederationRoleArn string `json:"FederationRoleArn,omitzero"`
 	// PartitionKeys is the partition keys for the event data store.
-	PartitionKeys []*PartitionKey `json:"PartitionKeys,omitempty"`
+	PartitionKeys []*PartitionKey `json:"PartitionKeys,omitzero"`
 }
 
 // GetEventSelectorsInput is the input of GetEventSelectors, which describes
 // the settings for the event selectors that you configured for your trail.
 type GetEventSelectorsInput struct {
 	// TrailName specifies the name of the trail or trail ARN. Required.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 }
 
 // GetEventSelectorsOutput is the output of GetEventSelectors.
 type GetEventSelectorsOutput struct {
 	// TrailARN is the specified trail ARN that has the event selectors.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// EventSelectors is the event selectors that are configured for the trail.
-	EventSelectors []*EventSelector `json:"EventSelectors,omitempty"`
+	EventSelectors []*EventSelector `json:"EventSelectors,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that are configured
 	// for the trail.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 }
 
 // GetImportInput is the input of GetImport, which returns information about a
 // specific import.
 type GetImportInput struct {
 	// ImportId is the ID for the import. Required.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 }
 
 // GetImportOutput is the output of GetImport.
 type GetImportOutput struct {
 	// ImportId is the ID of the import.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 	// Destinations is the ARN of the destination event data store.
-	Destinations []string `json:"Destinations,omitempty"`
+	Destinations []string `json:"Destinations,omitzero"`
 	// ImportSource is the source S3 bucket.
-	ImportSource *ImportSource `json:"ImportSource,omitempty"`
+	ImportSource *ImportSource `json:"ImportSource,omitzero"`
 	// StartEventTime: Used with EndEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	StartEventTime *timestamp.Time `json:"StartEventTime,omitempty"`
+	StartEventTime *timestamp.Time `json:"StartEventTime,omitzero"`
 	// EndEventTime: Used with StartEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	EndEventTime *timestamp.Time `json:"EndEventTime,omitempty"`
+	EndEventTime *timestamp.Time `json:"EndEventTime,omitzero"`
 	// ImportStatus is the status of the import.
-	ImportStatus string `json:"ImportStatus,omitempty"`
+	ImportStatus string `json:"ImportStatus,omitzero"`
 	// CreatedTimestamp is the timestamp of the import's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp of when the import was updated.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// ImportStatistics provides statistics for the import.
-	ImportStatistics *ImportStatistics `json:"ImportStatistics,omitempty"`
+	ImportStatistics *ImportStatistics `json:"ImportStatistics,omitzero"`
 }
 
 // GetInsightSelectorsInput is the input of GetInsightSelectors, which
@@ -1173,26 +1173,26 @@ type GetImportOutput struct {
 // for your trail or event data store.
 type GetInsightSelectorsInput struct {
 	// TrailName specifies the name of the trail or trail ARN.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// EventDataStore specifies the ARN (or ID suffix of the ARN) of the event
 	// data store for which you want to get Insights selectors.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // GetInsightSelectorsOutput is the output of GetInsightSelectors.
 type GetInsightSelectorsOutput struct {
 	// TrailARN is the Amazon Resource Name (ARN) of a trail for which you want to
 	// get Insights selectors.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// InsightSelectors contains the Insights types that are enabled on a trail or
 	// event data store.
-	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitempty"`
+	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitzero"`
 	// EventDataStoreArn is the ARN of the source event data store that enabled
 	// Insights events.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// InsightsDestination is the ARN of the destination event data store that
 	// logs Insights events.
-	InsightsDestination string `json:"InsightsDestination,omitempty"`
+	InsightsDestination string `json:"InsightsDestination,omitzero"`
 }
 
 // GetQueryResultsInput is the input of GetQueryResults, which gets event data
@@ -1200,31 +1200,31 @@ type GetInsightSelectorsOutput struct {
 type GetQueryResultsInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// against which the query was run.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// QueryId is the ID of the query for which you want to get results. Required.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// NextToken is a token you can use to get the next page of query results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxQueryResults is the maximum number of query results to display on a
 	// single page.
-	MaxQueryResults *int32 `json:"MaxQueryResults,omitempty"`
+	MaxQueryResults *int32 `json:"MaxQueryResults,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // GetQueryResultsOutput is the output of GetQueryResults.
 type GetQueryResultsOutput struct {
 	// QueryStatus is the status of the query.
-	QueryStatus string `json:"QueryStatus,omitempty"`
+	QueryStatus string `json:"QueryStatus,omitzero"`
 	// QueryStatistics shows the count of query results.
-	QueryStatistics *QueryStatistics `json:"QueryStatistics,omitempty"`
+	QueryStatistics *QueryStatistics `json:"QueryStatistics,omitzero"`
 	// QueryResultRows contains the individual event results of the query.
-	QueryResultRows [][]map[string]string `json:"QueryResultRows,omitempty"`
+	QueryResultRows [][]map[string]string `json:"QueryResultRows,omitzero"`
 	// NextToken is a token you can use to get the next page of query results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// ErrorMessage is the error message returned if a query failed.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 }
 
 // GetResourcePolicyInput is the input of GetResourcePolicy, which retrieves
@@ -1234,21 +1234,21 @@ type GetResourcePolicyInput struct {
 	// ResourceArn is the Amazon Resource Name (ARN) of the CloudTrail event data
 	// store, dashboard, or channel attached to the resource-based policy.
 	// Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 }
 
 // GetResourcePolicyOutput is the output of GetResourcePolicy.
 type GetResourcePolicyOutput struct {
 	// ResourceArn is the Amazon Resource Name (ARN) of the CloudTrail event data
 	// store, dashboard, or channel attached to resource-based policy.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// ResourcePolicy is a JSON-formatted string that contains the resource-based
 	// policy attached to the CloudTrail event data store, dashboard, or channel.
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy string `json:"ResourcePolicy,omitzero"`
 	// DelegatedAdminResourcePolicy is the default resource-based policy that is
 	// automatically generated for the delegated administrator of an Organizations
 	// organization.
-	DelegatedAdminResourcePolicy string `json:"DelegatedAdminResourcePolicy,omitempty"`
+	DelegatedAdminResourcePolicy string `json:"DelegatedAdminResourcePolicy,omitzero"`
 }
 
 // GetTrailInput is the input of GetTrail, which returns settings information
@@ -1256,13 +1256,13 @@ type GetResourcePolicyOutput struct {
 type GetTrailInput struct {
 	// Name is the name or the Amazon Resource Name (ARN) of the trail for which
 	// you want to retrieve settings information. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // GetTrailOutput is the output of GetTrail.
 type GetTrailOutput struct {
 	// Trail is the settings for a trail.
-	Trail *Trail `json:"Trail,omitempty"`
+	Trail *Trail `json:"Trail,omitzero"`
 }
 
 // GetTrailStatusInput is the input of GetTrailStatus, which returns a
@@ -1270,7 +1270,7 @@ type GetTrailOutput struct {
 type GetTrailStatusInput struct {
 	// Name specifies the name or the CloudTrail ARN of the trail for which you
 	// are requesting status. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // GetTrailStatusOutput is the output of GetTrailStatus. Returns the objects or
@@ -1278,51 +1278,51 @@ type GetTrailStatusInput struct {
 type GetTrailStatusOutput struct {
 	// IsLogging reports whether the CloudTrail trail is currently logging Amazon
 	// Web Services API calls.
-	IsLogging *bool `json:"IsLogging,omitempty"`
+	IsLogging *bool `json:"IsLogging,omitzero"`
 	// LatestDeliveryError displays any Amazon S3 error that CloudTrail
 	// encountered when attempting to deliver log files to the designated bucket.
-	LatestDeliveryError string `json:"LatestDeliveryError,omitempty"`
+	LatestDeliveryError string `json:"LatestDeliveryError,omitzero"`
 	// LatestNotificationError displays any Amazon SNS error that CloudTrail
 	// encountered when attempting to send a notification.
-	LatestNotificationError string `json:"LatestNotificationError,omitempty"`
+	LatestNotificationError string `json:"LatestNotificationError,omitzero"`
 	// LatestDeliveryTime specifies the date and time that CloudTrail last
 	// delivered log files to an account's Amazon S3 bucket.
-	LatestDeliveryTime *timestamp.Time `json:"LatestDeliveryTime,omitempty"`
+	LatestDeliveryTime *timestamp.Time `json:"LatestDeliveryTime,omitzero"`
 	// LatestNotificationTime specifies the date and time of the most recent
 	// Amazon SNS notification that CloudTrail has written a new log file to an
 	// account's Amazon S3 bucket.
-	LatestNotificationTime *timestamp.Time `json:"LatestNotificationTime,omitempty"`
+	LatestNotificationTime *timestamp.Time `json:"LatestNotificationTime,omitzero"`
 	// StartLoggingTime specifies the most recent date and time when CloudTrail
 	// started recording API calls for an Amazon Web Services account.
-	StartLoggingTime *timestamp.Time `json:"StartLoggingTime,omitempty"`
+	StartLoggingTime *timestamp.Time `json:"StartLoggingTime,omitzero"`
 	// StopLoggingTime specifies the most recent date and time when CloudTrail
 	// stopped recording API calls for an Amazon Web Services account.
-	StopLoggingTime *timestamp.Time `json:"StopLoggingTime,omitempty"`
+	StopLoggingTime *timestamp.Time `json:"StopLoggingTime,omitzero"`
 	// LatestCloudWatchLogsDeliveryError displays any CloudWatch Logs error that
 	// CloudTrail encountered when attempting to deliver logs to CloudWatch Logs.
-	LatestCloudWatchLogsDeliveryError string `json:"LatestCloudWatchLogsDeliveryError,omitempty"`
+	LatestCloudWatchLogsDeliveryError string `json:"LatestCloudWatchLogsDeliveryError,omitzero"`
 	// LatestCloudWatchLogsDeliveryTime displays the most recent date and time
 	// when CloudTrail delivered logs to CloudWatch Logs.
-	LatestCloudWatchLogsDeliveryTime *timestamp.Time `json:"LatestCloudWatchLogsDeliveryTime,omitempty"`
+	LatestCloudWatchLogsDeliveryTime *timestamp.Time `json:"LatestCloudWatchLogsDeliveryTime,omitzero"`
 	// LatestDigestDeliveryTime specifies the date and time that CloudTrail last
 	// delivered a digest file to an account's Amazon S3 bucket.
-	LatestDigestDeliveryTime *timestamp.Time `json:"LatestDigestDeliveryTime,omitempty"`
+	LatestDigestDeliveryTime *timestamp.Time `json:"LatestDigestDeliveryTime,omitzero"`
 	// LatestDigestDeliveryError displays any Amazon S3 error that CloudTrail
 	// encountered when attempting to deliver a digest file to the designated
 	// bucket.
-	LatestDigestDeliveryError string `json:"LatestDigestDeliveryError,omitempty"`
+	LatestDigestDeliveryError string `json:"LatestDigestDeliveryError,omitzero"`
 	// LatestDeliveryAttemptTime: This field is no longer in use.
-	LatestDeliveryAttemptTime string `json:"LatestDeliveryAttemptTime,omitempty"`
+	LatestDeliveryAttemptTime string `json:"LatestDeliveryAttemptTime,omitzero"`
 	// LatestNotificationAttemptTime: This field is no longer in use.
-	LatestNotificationAttemptTime string `json:"LatestNotificationAttemptTime,omitempty"`
+	LatestNotificationAttemptTime string `json:"LatestNotificationAttemptTime,omitzero"`
 	// LatestNotificationAttemptSucceeded: This field is no longer in use.
-	LatestNotificationAttemptSucceeded string `json:"LatestNotificationAttemptSucceeded,omitempty"`
+	LatestNotificationAttemptSucceeded string `json:"LatestNotificationAttemptSucceeded,omitzero"`
 	// LatestDeliveryAttemptSucceeded: This field is no longer in use.
-	LatestDeliveryAttemptSucceeded string `json:"LatestDeliveryAttemptSucceeded,omitempty"`
+	LatestDeliveryAttemptSucceeded string `json:"LatestDeliveryAttemptSucceeded,omitzero"`
 	// TimeLoggingStarted: This field is no longer in use.
-	TimeLoggingStarted string `json:"TimeLoggingStarted,omitempty"`
+	TimeLoggingStarted string `json:"TimeLoggingStarted,omitzero"`
 	// TimeLoggingStopped: This field is no longer in use.
-	TimeLoggingStopped string `json:"TimeLoggingStopped,omitempty"`
+	TimeLoggingStopped string `json:"TimeLoggingStopped,omitzero"`
 }
 
 // ListChannelsInput is the input of ListChannels, which lists the channels in
@@ -1330,41 +1330,41 @@ type GetTrailStatusOutput struct {
 type ListChannelsInput struct {
 	// MaxResults is the maximum number of CloudTrail channels to display on a
 	// single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListChannelsOutput is the output of ListChannels.
 type ListChannelsOutput struct {
 	// Channels is the list of channels in the account.
-	Channels []*Channel `json:"Channels,omitempty"`
+	Channels []*Channel `json:"Channels,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDashboardsInput is the input of ListDashboards, which returns
 // information about all dashboards in the account, in the current Region.
 type ListDashboardsInput struct {
 	// NamePrefix: Specify a name prefix to filter on.
-	NamePrefix string `json:"NamePrefix,omitempty"`
+	NamePrefix string `json:"NamePrefix,omitzero"`
 	// Type: Specify a dashboard type to filter on: CUSTOM or MANAGED.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// NextToken is a token you can use to get the next page of dashboard results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of dashboards to display on a single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListDashboardsOutput is the output of ListDashboards.
 type ListDashboardsOutput struct {
 	// Dashboards contains information about dashboards in the account, in the
 	// current Region that match the applied filters.
-	Dashboards []*DashboardDetail `json:"Dashboards,omitempty"`
+	Dashboards []*DashboardDetail `json:"Dashboards,omitzero"`
 	// NextToken is a token you can use to get the next page of dashboard results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListEventDataStoresInput is the input of ListEventDataStores, which returns
@@ -1373,59 +1373,59 @@ type ListDashboardsOutput struct {
 type ListEventDataStoresInput struct {
 	// NextToken is a token you can use to get the next page of event data store
 	// results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of event data stores to display on a
 	// single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListEventDataStoresOutput is the output of ListEventDataStores.
 type ListEventDataStoresOutput struct {
 	// EventDataStores contains information about event data stores in the
 	// account, in the current Region.
-	EventDataStores []*EventDataStore `json:"EventDataStores,omitempty"`
+	EventDataStores []*EventDataStore `json:"EventDataStores,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListImportFailuresInput is the input of ListImportFailures, which returns a
 // list of failures for the specified import.
 type ListImportFailuresInput struct {
 	// ImportId is the ID of the import. Required.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 	// MaxResults is the maximum number of failures to display on a single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token you can use to get the next page of import failures.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListImportFailuresOutput is the output of ListImportFailures.
 type ListImportFailuresOutput struct {
 	// Failures contains information about the import failures.
-	Failures []*ImportFailureListItem `json:"Failures,omitempty"`
+	Failures []*ImportFailureListItem `json:"Failures,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListImportsInput is the input of ListImports, which returns information on
 // all imports, or a select set of imports by ImportStatus or Destination.
 type ListImportsInput struct {
 	// MaxResults is the maximum number of imports to display on a single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// Destination is the ARN of the destination event data store.
-	Destination string `json:"Destination,omitempty"`
+	Destination string `json:"Destination,omitzero"`
 	// ImportStatus is the status of the import.
-	ImportStatus string `json:"ImportStatus,omitempty"`
+	ImportStatus string `json:"ImportStatus,omitzero"`
 	// NextToken is a token you can use to get the next page of import results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListImportsOutput is the output of ListImports.
 type ListImportsOutput struct {
 	// Imports is the list of returned imports.
-	Imports []*ImportsListItem `json:"Imports,omitempty"`
+	Imports []*ImportsListItem `json:"Imports,omitzero"`
 	// NextToken is a token you can use to get the next page of import results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListInsightsDataInput is the input of ListInsightsData, which returns
@@ -1433,32 +1433,32 @@ type ListImportsOutput struct {
 type ListInsightsDataInput struct {
 	// InsightSource is the Amazon Resource Name(ARN) of the trail for which you
 	// want to retrieve Insights events. Required.
-	InsightSource string `json:"InsightSource,omitempty"`
+	InsightSource string `json:"InsightSource,omitzero"`
 	// DataType specifies the category of events returned. Required.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 	// Dimensions contains a map of dimensions.
-	Dimensions map[string]string `json:"Dimensions,omitempty"`
+	Dimensions map[string]string `json:"Dimensions,omitzero"`
 	// StartTime specifies that only events that occur after or at the specified
 	// time are returned.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime specifies that only events that occur before or at the specified
 	// time are returned.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// MaxResults is the number of events to return.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListInsightsDataOutput is the output of ListInsightsData.
 type ListInsightsDataOutput struct {
 	// Events is a list of events returned based on the InsightSource, DataType or
 	// Dimensions specified.
-	Events []*Event `json:"Events,omitempty"`
+	Events []*Event `json:"Events,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListInsightsMetricDataInput is the input of ListInsightsMetricData, which
@@ -1466,58 +1466,58 @@ type ListInsightsDataOutput struct {
 type ListInsightsMetricDataInput struct {
 	// TrailName is the Amazon Resource Name(ARN) or name of the trail for which
 	// you want to retrieve Insights metrics data.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// EventSource is the Amazon Web Services service to which the request was
 	// made, such as iam.amazonaws.com or s3.amazonaws.com. Required.
-	EventSource string `json:"EventSource,omitempty"`
+	EventSource string `json:"EventSource,omitzero"`
 	// EventName is the name of the event, typically the Amazon Web Services API
 	// on which unusual levels of activity were recorded. Required.
-	EventName string `json:"EventName,omitempty"`
+	EventName string `json:"EventName,omitzero"`
 	// InsightType is the type of CloudTrail Insights event, which is either
 	// ApiCallRateInsight or ApiErrorRateInsight. Required.
-	InsightType string `json:"InsightType,omitempty"`
+	InsightType string `json:"InsightType,omitzero"`
 	// ErrorCode: Conditionally required if the InsightType parameter is set to
 	// ApiErrorRateInsight.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 	// StartTime: Specifies, in UTC, the start time for time-series data.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime: Specifies, in UTC, the end time for time-series data.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// Period: Granularity of data to retrieve, in seconds.
-	Period *int32 `json:"Period,omitempty"`
+	Period *int32 `json:"Period,omitzero"`
 	// DataType is type of data points to return.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 	// MaxResults is the maximum number of data points to return.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken: Returned if all datapoints can't be returned in a single call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListInsightsMetricDataOutput is the output of ListInsightsMetricData.
 type ListInsightsMetricDataOutput struct {
 	// TrailARN specifies the ARN of the trail.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// EventSource is the Amazon Web Services service to which the request was
 	// made, such as iam.amazonaws.com or s3.amazonaws.com.
-	EventSource string `json:"EventSource,omitempty"`
+	EventSource string `json:"EventSource,omitzero"`
 	// EventName is the name of the event, typically the Amazon Web Services API
 	// on which unusual levels of activity were recorded.
-	EventName string `json:"EventName,omitempty"`
+	EventName string `json:"EventName,omitzero"`
 	// InsightType is the type of CloudTrail Insights event, which is either
 	// ApiCallRateInsight or ApiErrorRateInsight.
-	InsightType string `json:"InsightType,omitempty"`
+	InsightType string `json:"InsightType,omitzero"`
 	// ErrorCode: Only returned if InsightType parameter was set to
 	// ApiErrorRateInsight.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 	// Timestamps is list of timestamps at intervals corresponding to the
 	// specified time period.
-	Timestamps []timestamp.Time `json:"Timestamps,omitempty"`
+	Timestamps []timestamp.Time `json:"Timestamps,omitzero"`
 	// Values is list of values representing the API call rate or error rate at
 	// each timestamp.
-	Values []float64 `json:"Values,omitempty"`
+	Values []float64 `json:"Values,omitzero"`
 	// NextToken: Only returned if the full results could not be returned in a
 	// single query.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListPublicKeysInput is the input of ListPublicKeys, which returns all public
@@ -1526,21 +1526,21 @@ type ListInsightsMetricDataOutput struct {
 type ListPublicKeysInput struct {
 	// StartTime: Optionally specifies, in UTC, the start of the time range to
 	// look up public keys for CloudTrail digest files.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime: Optionally specifies, in UTC, the end of the time range to look up
 	// public keys for CloudTrail digest files.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// NextToken is reserved for future use.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListPublicKeysOutput is the output of ListPublicKeys. Returns the objects or
 // data listed below if successful.
 type ListPublicKeysOutput struct {
 	// PublicKeyList contains an array of PublicKey objects.
-	PublicKeyList []*PublicKey `json:"PublicKeyList,omitempty"`
+	PublicKeyList []*PublicKey `json:"PublicKeyList,omitzero"`
 	// NextToken is reserved for future use.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListQueriesInput is the input of ListQueries, which returns a list of
@@ -1548,28 +1548,28 @@ type ListPublicKeysOutput struct {
 type ListQueriesInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of an event data
 	// store on which queries were run. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of queries to show on a page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// StartTime: Use with EndTime to bound a ListQueries request, and limit its
 	// results to only those queries run within a specified time period.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime: Use with StartTime to bound a ListQueries request, and limit its
 	// results to only those queries run within a specified time period.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// QueryStatus is the status of queries that you want to return in results.
-	QueryStatus string `json:"QueryStatus,omitempty"`
+	QueryStatus string `json:"QueryStatus,omitzero"`
 }
 
 // ListQueriesOutput is the output of ListQueries.
 type ListQueriesOutput struct {
 	// Queries lists matching query results, and shows query ID, status, and
 	// creation time of each query.
-	Queries []*Query `json:"Queries,omitempty"`
+	Queries []*Query `json:"Queries,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTagsInput is the input of ListTags, which lists the tags for the
@@ -1578,18 +1578,18 @@ type ListQueriesOutput struct {
 type ListTagsInput struct {
 	// ResourceIdList specifies a list of trail, event data store, dashboard, or
 	// channel ARNs whose tags will be listed. Required.
-	ResourceIdList []string `json:"ResourceIdList,omitempty"`
+	ResourceIdList []string `json:"ResourceIdList,omitzero"`
 	// NextToken is reserved for future use.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTagsOutput is the output of ListTags. Returns the objects or data listed
 // below if successful.
 type ListTagsOutput struct {
 	// ResourceTagList is a list of resource tags.
-	ResourceTagList []*ResourceTag `json:"ResourceTagList,omitempty"`
+	ResourceTagList []*ResourceTag `json:"ResourceTagList,omitzero"`
 	// NextToken is reserved for future use.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTrailsInput is the input of ListTrails, which lists trails that are in
@@ -1597,37 +1597,37 @@ type ListTagsOutput struct {
 type ListTrailsInput struct {
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTrailsOutput is the output of ListTrails.
 type ListTrailsOutput struct {
 	// Trails returns the name, ARN, and home Region of trails in the current
 	// account.
-	Trails []*TrailInfo `json:"Trails,omitempty"`
+	Trails []*TrailInfo `json:"Trails,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // LookupEventsInput is the input of LookupEvents, which looks up management
 // events or CloudTrail Insights events that are captured by CloudTrail.
 type LookupEventsInput struct {
 	// LookupAttributes contains a list of lookup attributes.
-	LookupAttributes []*LookupAttribute `json:"LookupAttributes,omitempty"`
+	LookupAttributes []*LookupAttribute `json:"LookupAttributes,omitzero"`
 	// StartTime specifies that only events that occur after or at the specified
 	// time are returned.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime specifies that only events that occur before or at the specified
 	// time are returned.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// EventCategory specifies the event category.
-	EventCategory string `json:"EventCategory,omitempty"`
+	EventCategory string `json:"EventCategory,omitzero"`
 	// MaxResults is the number of events to return.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // LookupEventsOutput is the output of LookupEvents. Contains a response to a
@@ -1635,10 +1635,10 @@ type LookupEventsInput struct {
 type LookupEventsOutput struct {
 	// Events is a list of events returned based on the lookup attributes
 	// specified and the CloudTrail event.
-	Events []*Event `json:"Events,omitempty"`
+	Events []*Event `json:"Events,omitzero"`
 	// NextToken is the token to use to get the next page of results after a
 	// previous API call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // PutEventConfigurationInput is the input of PutEventConfiguration, which
@@ -1647,39 +1647,39 @@ type LookupEventsOutput struct {
 type PutEventConfigurationInput struct {
 	// TrailName is the name of the trail for which you want to update event
 	// configuration settings.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// EventDataStore is the Amazon Resource Name (ARN) or ID suffix of the ARN of
 	// the event data store for which event configuration settings are updated.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// MaxEventSize is the maximum allowed size for events to be stored in the
 	// specified event data store.
-	MaxEventSize string `json:"MaxEventSize,omitempty"`
+	MaxEventSize string `json:"MaxEventSize,omitzero"`
 	// ContextKeySelectors is a list of context key selectors that will be
 	// included to provide enriched event data.
-	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitempty"`
+	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitzero"`
 	// AggregationConfigurations is the list of aggregation configurations that
 	// you want to configure for the trail.
-	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitempty"`
+	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitzero"`
 }
 
 // PutEventConfigurationOutput is the output of PutEventConfiguration.
 type PutEventConfigurationOutput struct {
 	// TrailARN is the Amazon Resource Name (ARN) of the trail that has
 	// aggregation enabled.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// EventDataStoreArn is the Amazon Resource Name (ARN) or ID suffix of the ARN
 	// of the event data store for which the event configuration settings were
 	// updated.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// MaxEventSize is the maximum allowed size for events stored in the specified
 	// event data store.
-	MaxEventSize string `json:"MaxEventSize,omitempty"`
+	MaxEventSize string `json:"MaxEventSize,omitzero"`
 	// ContextKeySelectors is the list of context key selectors that are
 	// configured for the event data store.
-	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitempty"`
+	ContextKeySelectors []*ContextKeySelector `json:"ContextKeySelectors,omitzero"`
 	// AggregationConfigurations is a list of aggregation configurations that are
 	// configured for the trail.
-	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitempty"`
+	AggregationConfigurations []*AggregationConfiguration `json:"AggregationConfigurations,omitzero"`
 }
 
 // PutEventSelectorsInput is the input of PutEventSelectors, which configures
@@ -1687,23 +1687,23 @@ type PutEventConfigurationOutput struct {
 // event selectors for your trail.
 type PutEventSelectorsInput struct {
 	// TrailName specifies the name of the trail or trail ARN. Required.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// EventSelectors specifies the settings for your event selectors.
-	EventSelectors []*EventSelector `json:"EventSelectors,omitempty"`
+	EventSelectors []*EventSelector `json:"EventSelectors,omitzero"`
 	// AdvancedEventSelectors specifies the settings for advanced event selectors.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 }
 
 // PutEventSelectorsOutput is the output of PutEventSelectors.
 type PutEventSelectorsOutput struct {
 	// TrailARN specifies the ARN of the trail that was updated with event
 	// selectors.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// EventSelectors specifies the event selectors configured for your trail.
-	EventSelectors []*EventSelector `json:"EventSelectors,omitempty"`
+	EventSelectors []*EventSelector `json:"EventSelectors,omitzero"`
 	// AdvancedEventSelectors specifies the advanced event selectors configured
 	// for your trail.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 }
 
 // PutInsightSelectorsInput is the input of PutInsightSelectors. Lets you
@@ -1713,32 +1713,32 @@ type PutEventSelectorsOutput struct {
 type PutInsightSelectorsInput struct {
 	// TrailName is the name of the CloudTrail trail for which you want to change
 	// or add Insights selectors.
-	TrailName string `json:"TrailName,omitempty"`
+	TrailName string `json:"TrailName,omitzero"`
 	// InsightSelectors contains the Insights types you want to log on a specific
 	// category of events on a trail or event data store. Required.
-	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitempty"`
+	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitzero"`
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the source event
 	// data store for which you want to change or add Insights selectors.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// InsightsDestination is the ARN (or ID suffix of the ARN) of the destination
 	// event data store that logs Insights events.
-	InsightsDestination string `json:"InsightsDestination,omitempty"`
+	InsightsDestination string `json:"InsightsDestination,omitzero"`
 }
 
 // PutInsightSelectorsOutput is the output of PutInsightSelectors.
 type PutInsightSelectorsOutput struct {
 	// TrailARN is the Amazon Resource Name (ARN) of a trail for which you want to
 	// change or add Insights selectors.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// InsightSelectors contains the Insights types you want to log on a specific
 	// category of events in a trail or event data store.
-	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitempty"`
+	InsightSelectors []*InsightSelector `json:"InsightSelectors,omitzero"`
 	// EventDataStoreArn is the Amazon Resource Name (ARN) of the source event
 	// data store for which you want to change or add Insights selectors.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// InsightsDestination is the ARN of the destination event data store that
 	// logs Insights events.
-	InsightsDestination string `json:"InsightsDestination,omitempty"`
+	InsightsDestination string `json:"InsightsDestination,omitzero"`
 }
 
 // PutResourcePolicyInput is the input of PutResourcePolicy, which attaches a
@@ -1748,25 +1748,25 @@ type PutResourcePolicyInput struct {
 	// ResourceArn is the Amazon Resource Name (ARN) of the CloudTrail event data
 	// store, dashboard, or channel attached to the resource-based policy.
 	// Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// ResourcePolicy is a JSON-formatted string for an Amazon Web Services
 	// resource-based policy. Required.
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy string `json:"ResourcePolicy,omitzero"`
 }
 
 // PutResourcePolicyOutput is the output of PutResourcePolicy.
 type PutResourcePolicyOutput struct {
 	// ResourceArn is the Amazon Resource Name (ARN) of the CloudTrail event data
 	// store, dashboard, or channel attached to the resource-based policy.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// ResourcePolicy is the JSON-formatted string of the Amazon Web Services
 	// resource-based policy attached to the CloudTrail event data store,
 	// dashboard, or channel.
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy string `json:"ResourcePolicy,omitzero"`
 	// DelegatedAdminResourcePolicy is the default resource-based policy that is
 	// automatically generated for the delegated administrator of an Organizations
 	// organization.
-	DelegatedAdminResourcePolicy string `json:"DelegatedAdminResourcePolicy,omitempty"`
+	DelegatedAdminResourcePolicy string `json:"DelegatedAdminResourcePolicy,omitzero"`
 }
 
 // RegisterOrganizationDelegatedAdminInput is the input of
@@ -1775,7 +1775,7 @@ type PutResourcePolicyOutput struct {
 type RegisterOrganizationDelegatedAdminInput struct {
 	// MemberAccountId is an organization member account ID that you want to
 	// designate as a delegated administrator. Required.
-	MemberAccountId string `json:"MemberAccountId,omitempty"`
+	MemberAccountId string `json:"MemberAccountId,omitzero"`
 }
 
 // RegisterOrganizationDelegatedAdminOutput is the output of
@@ -1788,9 +1788,9 @@ type RegisterOrganizationDelegatedAdminOutput struct{}
 type RemoveTagsInput struct {
 	// ResourceId specifies the ARN of the trail, event data store, dashboard, or
 	// channel from which tags should be removed. Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// TagsList specifies a list of tags to be removed. Required.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 }
 
 // RemoveTagsOutput is the output of RemoveTags. Returns the objects or data
@@ -1803,42 +1803,42 @@ type RemoveTagsOutput struct{}
 type RestoreEventDataStoreInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of the event data
 	// store that you want to restore. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // RestoreEventDataStoreOutput is the output of RestoreEventDataStore.
 type RestoreEventDataStoreOutput struct {
 	// EventDataStoreArn is the event data store ARN.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// Name is the name of the event data store.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Status is the status of the event data store.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that were used to
 	// select events.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled indicates whether the event data store is collecting
 	// events from all Regions, or only from the Region in which the event data
 	// store was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled indicates whether an event data store is collecting
 	// logged events for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled indicates that termination protection is
 	// enabled and the event data store cannot be automatically deleted.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// CreatedTimestamp is the timestamp of an event data store's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp that shows when an event data store was
 	// updated, if applicable.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// BillingMode is the billing mode for the event data store.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 }
 
 // SearchSampleQueriesInput is the input of SearchSampleQueries, which searches
@@ -1847,37 +1847,37 @@ type RestoreEventDataStoreOutput struct {
 type SearchSampleQueriesInput struct {
 	// SearchPhrase is the natural language phrase to use for the semantic search.
 	// Required.
-	SearchPhrase string `json:"SearchPhrase,omitempty"`
+	SearchPhrase string `json:"SearchPhrase,omitzero"`
 	// MaxResults is the maximum number of results to return on a single page.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // SearchSampleQueriesOutput is the output of SearchSampleQueries.
 type SearchSampleQueriesOutput struct {
 	// SearchResults is a list of objects containing the search results ordered
 	// from most relevant to least relevant.
-	SearchResults []*SearchSampleQueriesSearchResult `json:"SearchResults,omitempty"`
+	SearchResults []*SearchSampleQueriesSearchResult `json:"SearchResults,omitzero"`
 	// NextToken is a token you can use to get the next page of results.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // StartDashboardRefreshInput is the input of StartDashboardRefresh, which
 // starts a refresh of the specified dashboard.
 type StartDashboardRefreshInput struct {
 	// DashboardId is the name or ARN of the dashboard. Required.
-	DashboardId string `json:"DashboardId,omitempty"`
+	DashboardId string `json:"DashboardId,omitzero"`
 	// QueryParameterValues is the query parameter values for the dashboard For
 	// custom dashboards, the following query parameters are valid: $StartTime$,
 	// $EndTime$, and $Period$.
-	QueryParameterValues map[string]string `json:"QueryParameterValues,omitempty"`
+	QueryParameterValues map[string]string `json:"QueryParameterValues,omitzero"`
 }
 
 // StartDashboardRefreshOutput is the output of StartDashboardRefresh.
 type StartDashboardRefreshOutput struct {
 	// RefreshId is the refresh ID for the dashboard.
-	RefreshId string `json:"RefreshId,omitempty"`
+	RefreshId string `json:"RefreshId,omitzero"`
 }
 
 // StartEventDataStoreIngestionInput is the input of
@@ -1886,7 +1886,7 @@ type StartDashboardRefreshOutput struct {
 type StartEventDataStoreIngestionInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// for which you want to start ingestion. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // StartEventDataStoreIngestionOutput is the output of
@@ -1898,44 +1898,44 @@ type StartEventDataStoreIngestionOutput struct{}
 // store.
 type StartImportInput struct {
 	// Destinations is the ARN of the destination event data store.
-	Destinations []string `json:"Destinations,omitempty"`
+	Destinations []string `json:"Destinations,omitzero"`
 	// ImportSource is the source S3 bucket for the import.
-	ImportSource *ImportSource `json:"ImportSource,omitempty"`
+	ImportSource *ImportSource `json:"ImportSource,omitzero"`
 	// StartEventTime: Use with EndEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	StartEventTime *timestamp.Time `json:"StartEventTime,omitempty"`
+	StartEventTime *timestamp.Time `json:"StartEventTime,omitzero"`
 	// EndEventTime: Use with StartEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	EndEventTime *timestamp.Time `json:"EndEventTime,omitempty"`
+	EndEventTime *timestamp.Time `json:"EndEventTime,omitzero"`
 	// ImportId is the ID of the import.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 }
 
 // StartImportOutput is the output of StartImport.
 type StartImportOutput struct {
 	// ImportId is the ID of the import.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 	// Destinations is the ARN of the destination event data store.
-	Destinations []string `json:"Destinations,omitempty"`
+	Destinations []string `json:"Destinations,omitzero"`
 	// ImportSource is the source S3 bucket for the import.
-	ImportSource *ImportSource `json:"ImportSource,omitempty"`
+	ImportSource *ImportSource `json:"ImportSource,omitzero"`
 	// StartEventTime: Used with EndEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	StartEventTime *timestamp.Time `json:"StartEventTime,omitempty"`
+	StartEventTime *timestamp.Time `json:"StartEventTime,omitzero"`
 	// EndEventTime: Used with StartEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	EndEventTime *timestamp.Time `json:"EndEventTime,omitempty"`
+	EndEventTime *timestamp.Time `json:"EndEventTime,omitzero"`
 	// ImportStatus shows the status of the import after a StartImport request.
-	ImportStatus string `json:"ImportStatus,omitempty"`
+	ImportStatus string `json:"ImportStatus,omitzero"`
 	// CreatedTimestamp is the timestamp for the import's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp of the import's last update, if
 	// applicable.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 }
 
 // StartLoggingInput is the input of StartLogging, which starts the recording
@@ -1943,7 +1943,7 @@ type StartImportOutput struct {
 type StartLoggingInput struct {
 	// Name specifies the name or the CloudTrail ARN of the trail for which
 	// CloudTrail logs Amazon Web Services API calls. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // StartLoggingOutput is the output of StartLogging. Returns the objects or
@@ -1954,26 +1954,26 @@ type StartLoggingOutput struct{}
 // query.
 type StartQueryInput struct {
 	// QueryStatement is the SQL code of your query.
-	QueryStatement string `json:"QueryStatement,omitempty"`
+	QueryStatement string `json:"QueryStatement,omitzero"`
 	// DeliveryS3Uri is the URI for the S3 bucket where CloudTrail delivers the
 	// query results.
-	DeliveryS3Uri string `json:"DeliveryS3Uri,omitempty"`
+	DeliveryS3Uri string `json:"DeliveryS3Uri,omitzero"`
 	// QueryAlias is the alias that identifies a query template.
-	QueryAlias string `json:"QueryAlias,omitempty"`
+	QueryAlias string `json:"QueryAlias,omitzero"`
 	// QueryParameters is the query parameters for the specified QueryAlias.
-	QueryParameters []string `json:"QueryParameters,omitempty"`
+	QueryParameters []string `json:"QueryParameters,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // StartQueryOutput is the output of StartQuery.
 type StartQueryOutput struct {
 	// QueryId is the ID of the started query.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// EventDataStoreOwnerAccountId is the account ID of the event data store
 	// owner.
-	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitempty"`
+	EventDataStoreOwnerAccountId string `json:"EventDataStoreOwnerAccountId,omitzero"`
 }
 
 // StopEventDataStoreIngestionInput is the input of
@@ -1982,7 +1982,7 @@ type StartQueryOutput struct {
 type StopEventDataStoreIngestionInput struct {
 	// EventDataStore is the ARN (or ID suffix of the ARN) of the event data store
 	// for which you want to stop ingestion. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 }
 
 // StopEventDataStoreIngestionOutput is the output of
@@ -1992,33 +1992,33 @@ type StopEventDataStoreIngestionOutput struct{}
 // StopImportInput is the input of StopImport, which stops a specified import.
 type StopImportInput struct {
 	// ImportId is the ID of the import. Required.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 }
 
 // StopImportOutput is the output of StopImport.
 type StopImportOutput struct {
 	// ImportId is the ID for the import.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 	// ImportSource is the source S3 bucket for the import.
-	ImportSource *ImportSource `json:"ImportSource,omitempty"`
+	ImportSource *ImportSource `json:"ImportSource,omitzero"`
 	// Destinations is the ARN of the destination event data store.
-	Destinations []string `json:"Destinations,omitempty"`
+	Destinations []string `json:"Destinations,omitzero"`
 	// ImportStatus is the status of the import.
-	ImportStatus string `json:"ImportStatus,omitempty"`
+	ImportStatus string `json:"ImportStatus,omitzero"`
 	// CreatedTimestamp is the timestamp of the import's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp of the import's last update.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// StartEventTime: Used with EndEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	StartEventTime *timestamp.Time `json:"StartEventTime,omitempty"`
+	StartEventTime *timestamp.Time `json:"StartEventTime,omitzero"`
 	// EndEventTime: Used with StartEventTime to bound a StartImport request, and
 	// limit imported trail events to only those events logged within a specified
 	// time period.
-	EndEventTime *timestamp.Time `json:"EndEventTime,omitempty"`
+	EndEventTime *timestamp.Time `json:"EndEventTime,omitzero"`
 	// ImportStatistics returns information on the stopped import.
-	ImportStatistics *ImportStatistics `json:"ImportStatistics,omitempty"`
+	ImportStatistics *ImportStatistics `json:"ImportStatistics,omitzero"`
 }
 
 // StopLoggingInput is the input of StopLogging. Suspends the recording of
@@ -2026,7 +2026,7 @@ type StopImportOutput struct {
 type StopLoggingInput struct {
 	// Name specifies the name or the CloudTrail ARN of the trail for which
 	// CloudTrail will stop logging Amazon Web Services API calls. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // StopLoggingOutput is the output of StopLogging. Returns the objects or data
@@ -2038,62 +2038,62 @@ type StopLoggingOutput struct{}
 type UpdateChannelInput struct {
 	// Channel is the ARN or ID (the ARN suffix) of the channel that you want to
 	// update. Required.
-	Channel string `json:"Channel,omitempty"`
+	Channel string `json:"Channel,omitzero"`
 	// Destinations is the ARNs of event data stores that you want to log events
 	// arriving through the channel.
-	Destinations []*Destination `json:"Destinations,omitempty"`
+	Destinations []*Destination `json:"Destinations,omitzero"`
 	// Name changes the name of the channel.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // UpdateChannelOutput is the output of UpdateChannel.
 type UpdateChannelOutput struct {
 	// ChannelArn is the ARN of the channel that was updated.
-	ChannelArn string `json:"ChannelArn,omitempty"`
+	ChannelArn string `json:"ChannelArn,omitzero"`
 	// Name is the name of the channel that was updated.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Source is the event source of the channel that was updated.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// Destinations is the event data stores that log events arriving through the
 	// channel.
-	Destinations []*Destination `json:"Destinations,omitempty"`
+	Destinations []*Destination `json:"Destinations,omitzero"`
 }
 
 // UpdateDashboardInput is the input of UpdateDashboard, which updates the
 // specified dashboard.
 type UpdateDashboardInput struct {
 	// DashboardId is the name or ARN of the dashboard. Required.
-	DashboardId string `json:"DashboardId,omitempty"`
+	DashboardId string `json:"DashboardId,omitzero"`
 	// Widgets is an array of widgets for the dashboard.
-	Widgets []*RequestWidget `json:"Widgets,omitempty"`
+	Widgets []*RequestWidget `json:"Widgets,omitzero"`
 	// RefreshSchedule is the refresh schedule configuration for the dashboard.
-	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitempty"`
+	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitzero"`
 	// TerminationProtectionEnabled specifies whether termination protection is
 	// enabled for the dashboard.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 }
 
 // UpdateDashboardOutput is the output of UpdateDashboard.
 type UpdateDashboardOutput struct {
 	// DashboardArn is the ARN for the dashboard.
-	DashboardArn string `json:"DashboardArn,omitempty"`
+	DashboardArn string `json:"DashboardArn,omitzero"`
 	// Name is the name for the dashboard.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the type of dashboard.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Widgets is an array of widgets for the dashboard.
-	Widgets []*Widget `json:"Widgets,omitempty"`
+	Widgets []*Widget `json:"Widgets,omitzero"`
 	// RefreshSchedule is the refresh schedule for the dashboard, if configured.
-	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitempty"`
+	RefreshSchedule *RefreshSchedule `json:"RefreshSchedule,omitzero"`
 	// TerminationProtectionEnabled indicates whether termination protection is
 	// enabled for the dashboard.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// CreatedTimestamp is the timestamp that shows when the dashboard was
 	// created.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp that shows when the dashboard was
 	// updated.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 }
 
 // UpdateEventDataStoreInput is the input of UpdateEventDataStore, which
@@ -2101,146 +2101,146 @@ type UpdateDashboardOutput struct {
 type UpdateEventDataStoreInput struct {
 	// EventDataStore is the ARN (or the ID suffix of the ARN) of the event data
 	// store that you want to update. Required.
-	EventDataStore string `json:"EventDataStore,omitempty"`
+	EventDataStore string `json:"EventDataStore,omitzero"`
 	// Name is the event data store name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors used to select
 	// events for the event data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled specifies whether an event data store collects events
 	// from all Regions, or only from the Region in which it was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled specifies whether an event data store collects events
 	// logged for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period of the event data store, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled indicates that termination protection is
 	// enabled and the event data store cannot be automatically deleted.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// KmsKeyId specifies the KMS key ID to use to encrypt the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// BillingMode: You can't change the billing mode from
 	// EXTENDABLE_RETENTION_PRICING to FIXED_RETENTION_PRICING.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 }
 
 // UpdateEventDataStoreOutput is the output of UpdateEventDataStore.
 type UpdateEventDataStoreOutput struct {
 	// EventDataStoreArn is the ARN of the event data store.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// Name is the name of the event data store.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Status is the status of an event data store.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that are applied to
 	// the event data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled indicates whether the event data store includes events
 	// from all Regions, or only from the Region in which it was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled indicates whether an event data store is collecting
 	// logged events for an organization in Organizations.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// TerminationProtectionEnabled indicates whether termination protection is
 	// enabled for the event data store.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// CreatedTimestamp is the timestamp that shows when an event data store was
 	// first created.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp that shows when the event data store was
 	// last updated.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the events delivered by
 	// CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// BillingMode is the billing mode for the event data store.
-	BillingMode string `json:"BillingMode,omitempty"`
+	BillingMode string `json:"BillingMode,omitzero"`
 	// FederationStatus indicates the Lake query federation status.
-	FederationStatus string `json:"FederationStatus,omitempty"`
+	FederationStatus string `json:"FederationStatus,omitzero"`
 	// FederationRoleArn: If Lake query federation is enabled, provides the ARN of
 	// the federation role used to access the resources for the federated event
 	// data store.
-	FederationRoleArn string `json:"FederationRoleArn,omitempty"`
+	FederationRoleArn string `json:"FederationRoleArn,omitzero"`
 }
 
 // UpdateTrailInput is the input of UpdateTrail, which updates trail settings
 // that control what events you are logging, and how to handle log files.
 type UpdateTrailInput struct {
 	// Name specifies the name of the trail or trail ARN. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// S3BucketName specifies the name of the Amazon S3 bucket designated for
 	// publishing log files.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix specifies the Amazon S3 key prefix that comes after the name of
 	// the bucket you have designated for log file delivery.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// SnsTopicName specifies the name or ARN of the Amazon SNS topic defined for
 	// notification of log file delivery.
-	SnsTopicName string `json:"SnsTopicName,omitempty"`
+	SnsTopicName string `json:"SnsTopicName,omitzero"`
 	// IncludeGlobalServiceEvents specifies whether the trail is publishing events
 	// from global services such as IAM to the log files.
-	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitempty"`
+	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitzero"`
 	// IsMultiRegionTrail specifies whether the trail applies only to the current
 	// Region or to all Regions.
-	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitempty"`
+	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitzero"`
 	// EnableLogFileValidation specifies whether log file validation is enabled.
-	EnableLogFileValidation *bool `json:"EnableLogFileValidation,omitempty"`
+	EnableLogFileValidation *bool `json:"EnableLogFileValidation,omitzero"`
 	// CloudWatchLogsLogGroupArn specifies a log group name using an Amazon
 	// Resource Name (ARN), a unique identifier that represents the log group to
 	// which CloudTrail logs are delivered.
-	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitempty"`
+	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitzero"`
 	// CloudWatchLogsRoleArn specifies the role for the CloudWatch Logs endpoint
 	// to assume to write to a user's log group.
-	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitempty"`
+	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitzero"`
 	// KmsKeyId specifies the KMS key ID to use to encrypt the logs and digest
 	// files delivered by CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// IsOrganizationTrail specifies whether the trail is applied to all accounts
 	// in an organization in Organizations, or only for the current Amazon Web
 	// Services account.
-	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitempty"`
+	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitzero"`
 }
 
 // UpdateTrailOutput is the output of UpdateTrail. Returns the objects or data
 // listed below if successful.
 type UpdateTrailOutput struct {
 	// Name specifies the name of the trail.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// S3BucketName specifies the name of the Amazon S3 bucket designated for
 	// publishing log files.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix specifies the Amazon S3 key prefix that comes after the name of
 	// the bucket you have designated for log file delivery.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// SnsTopicName: This field is no longer in use.
-	SnsTopicName string `json:"SnsTopicName,omitempty"`
+	SnsTopicName string `json:"SnsTopicName,omitzero"`
 	// SnsTopicARN specifies the ARN of the Amazon SNS topic that CloudTrail uses
 	// to send notifications when log files are delivered.
-	SnsTopicARN string `json:"SnsTopicARN,omitempty"`
+	SnsTopicARN string `json:"SnsTopicARN,omitzero"`
 	// IncludeGlobalServiceEvents specifies whether the trail is publishing events
 	// from global services such as IAM to the log files.
-	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitempty"`
+	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitzero"`
 	// IsMultiRegionTrail specifies whether the trail exists in one Region or in
 	// all Regions.
-	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitempty"`
+	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitzero"`
 	// TrailARN specifies the ARN of the trail that was updated.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// LogFileValidationEnabled specifies whether log file integrity validation is
 	// enabled.
-	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitempty"`
+	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitzero"`
 	// CloudWatchLogsLogGroupArn specifies the Amazon Resource Name (ARN) of the
 	// log group to which CloudTrail logs are delivered.
-	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitempty"`
+	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitzero"`
 	// CloudWatchLogsRoleArn specifies the role for the CloudWatch Logs endpoint
 	// to assume to write to a user's log group.
-	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitempty"`
+	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the logs and digest files
 	// delivered by CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// IsOrganizationTrail specifies whether the trail is an organization trail.
-	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitempty"`
+	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitzero"`
 }

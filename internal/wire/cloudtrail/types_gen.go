@@ -14,10 +14,10 @@ import (
 type AdvancedEventSelector struct {
 	// Name is an optional, descriptive name for an advanced event selector, such
 	// as "Log data events for only two S3 buckets".
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// FieldSelectors contains all selector statements in an advanced event
 	// selector. Required.
-	FieldSelectors []*AdvancedFieldSelector `json:"FieldSelectors,omitempty"`
+	FieldSelectors []*AdvancedFieldSelector `json:"FieldSelectors,omitzero"`
 }
 
 // AdvancedFieldSelector is a single selector statement in an advanced event
@@ -25,25 +25,25 @@ type AdvancedEventSelector struct {
 type AdvancedFieldSelector struct {
 	// Field is a field in a CloudTrail event record on which to filter events to
 	// be logged. Required.
-	Field string `json:"Field,omitempty"`
+	Field string `json:"Field,omitzero"`
 	// Equals is an operator that includes events that match the exact value of
 	// the event record field specified as the value of Field.
-	Equals []string `json:"Equals,omitempty"`
+	Equals []string `json:"Equals,omitzero"`
 	// StartsWith is an operator that includes events that match the first few
 	// characters of the event record field specified as the value of Field.
-	StartsWith []string `json:"StartsWith,omitempty"`
+	StartsWith []string `json:"StartsWith,omitzero"`
 	// EndsWith is an operator that includes events that match the last few
 	// characters of the event record field specified as the value of Field.
-	EndsWith []string `json:"EndsWith,omitempty"`
+	EndsWith []string `json:"EndsWith,omitzero"`
 	// NotEquals is an operator that excludes events that match the exact value of
 	// the event record field specified as the value of Field.
-	NotEquals []string `json:"NotEquals,omitempty"`
+	NotEquals []string `json:"NotEquals,omitzero"`
 	// NotStartsWith is an operator that excludes events that match the first few
 	// characters of the event record field specified as the value of Field.
-	NotStartsWith []string `json:"NotStartsWith,omitempty"`
+	NotStartsWith []string `json:"NotStartsWith,omitzero"`
 	// NotEndsWith is an operator that excludes events that match the last few
 	// characters of the event record field specified as the value of Field.
-	NotEndsWith []string `json:"NotEndsWith,omitempty"`
+	NotEndsWith []string `json:"NotEndsWith,omitzero"`
 }
 
 // AggregationConfiguration is an object that contains configuration settings
@@ -51,18 +51,18 @@ type AdvancedFieldSelector struct {
 type AggregationConfiguration struct {
 	// Templates is a list of aggregation templates that can be used to configure
 	// event aggregation. Required.
-	Templates []string `json:"Templates,omitempty"`
+	Templates []string `json:"Templates,omitzero"`
 	// EventCategory specifies the event category for which aggregation should be
 	// performed. Required.
-	EventCategory string `json:"EventCategory,omitempty"`
+	EventCategory string `json:"EventCategory,omitzero"`
 }
 
 // Channel contains information about a returned CloudTrail channel.
 type Channel struct {
 	// ChannelArn is the Amazon Resource Name (ARN) of a channel.
-	ChannelArn string `json:"ChannelArn,omitempty"`
+	ChannelArn string `json:"ChannelArn,omitzero"`
 	// Name is the name of the CloudTrail channel.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // ContextKeySelector is an object that contains information types to be
@@ -70,18 +70,18 @@ type Channel struct {
 type ContextKeySelector struct {
 	// Type specifies the type of the event record field in ContextKeySelector.
 	// Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Equals is a list of keys defined by Type to be included in CloudTrail
 	// enriched events. Required.
-	Equals []string `json:"Equals,omitempty"`
+	Equals []string `json:"Equals,omitzero"`
 }
 
 // DashboardDetail provides information about a CloudTrail Lake dashboard.
 type DashboardDetail struct {
 	// DashboardArn is the ARN for the dashboard.
-	DashboardArn string `json:"DashboardArn,omitempty"`
+	DashboardArn string `json:"DashboardArn,omitzero"`
 	// Type is the type of dashboard.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // DataResource: You can configure the DataResource in an EventSelector to log
@@ -91,79 +91,79 @@ type DashboardDetail struct {
 // AdvancedEventSelectors.
 type DataResource struct {
 	// Type is the resource type in which you want to log data events.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Values is an array of Amazon Resource Name (ARN) strings or partial ARN
 	// strings for the specified resource type.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // Destination contains information about the destination receiving events.
 type Destination struct {
 	// Type is the type of destination for events arriving from a channel.
 	// Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Location: For channels used for a CloudTrail Lake integration, the location
 	// is the ARN of an event data store that receives events from a channel.
 	// Required.
-	Location string `json:"Location,omitempty"`
+	Location string `json:"Location,omitzero"`
 }
 
 // Event contains information about an event that was returned by a lookup
 // request.
 type Event struct {
 	// EventId is the CloudTrail ID of the event returned.
-	EventId string `json:"EventId,omitempty"`
+	EventId string `json:"EventId,omitzero"`
 	// EventName is the name of the event returned.
-	EventName string `json:"EventName,omitempty"`
+	EventName string `json:"EventName,omitzero"`
 	// ReadOnly is information about whether the event is a write event or a read
 	// event.
-	ReadOnly string `json:"ReadOnly,omitempty"`
+	ReadOnly string `json:"ReadOnly,omitzero"`
 	// AccessKeyId is the Amazon Web Services access key ID that was used to sign
 	// the request.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 	// EventTime is the date and time of the event returned.
-	EventTime *timestamp.Time `json:"EventTime,omitempty"`
+	EventTime *timestamp.Time `json:"EventTime,omitzero"`
 	// EventSource is the Amazon Web Services service to which the request was
 	// made.
-	EventSource string `json:"EventSource,omitempty"`
+	EventSource string `json:"EventSource,omitzero"`
 	// Username is a user name or role name of the requester that called the API
 	// in the event returned.
-	Username string `json:"Username,omitempty"`
+	Username string `json:"Username,omitzero"`
 	// Resources is a list of resources referenced by the event returned.
-	Resources []*Resource `json:"Resources,omitempty"`
+	Resources []*Resource `json:"Resources,omitzero"`
 	// CloudTrailEvent is a JSON string that contains a representation of the
 	// event returned.
-	CloudTrailEvent string `json:"CloudTrailEvent,omitempty"`
+	CloudTrailEvent string `json:"CloudTrailEvent,omitzero"`
 }
 
 // EventDataStore is a storage lake of event data against which you can run
 // complex SQL-based queries.
 type EventDataStore struct {
 	// EventDataStoreArn is the ARN of the event data store.
-	EventDataStoreArn string `json:"EventDataStoreArn,omitempty"`
+	EventDataStoreArn string `json:"EventDataStoreArn,omitzero"`
 	// Name is the name of the event data store.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// TerminationProtectionEnabled indicates whether the event data store is
 	// protected from termination.
-	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitempty"`
+	TerminationProtectionEnabled *bool `json:"TerminationProtectionEnabled,omitzero"`
 	// Status is the status of an event data store.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that were used to
 	// select events for the data store.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 	// MultiRegionEnabled indicates whether the event data store includes events
 	// from all Regions, or only from the Region in which it was created.
-	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitempty"`
+	MultiRegionEnabled *bool `json:"MultiRegionEnabled,omitzero"`
 	// OrganizationEnabled indicates that an event data store is collecting logged
 	// events for an organization.
-	OrganizationEnabled *bool `json:"OrganizationEnabled,omitempty"`
+	OrganizationEnabled *bool `json:"OrganizationEnabled,omitzero"`
 	// RetentionPeriod is the retention period, in days.
-	RetentionPeriod *int32 `json:"RetentionPeriod,omitempty"`
+	RetentionPeriod *int32 `json:"RetentionPeriod,omitzero"`
 	// CreatedTimestamp is the timestamp of the event data store's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp showing when an event data store was
 	// updated, if applicable.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 }
 
 // EventSelector: Use event selectors to further specify the management and
@@ -171,67 +171,67 @@ type EventDataStore struct {
 type EventSelector struct {
 	// ReadWriteType: Specify if you want your trail to log read-only events,
 	// write-only events, or all.
-	ReadWriteType string `json:"ReadWriteType,omitempty"`
+	ReadWriteType string `json:"ReadWriteType,omitzero"`
 	// IncludeManagementEvents: Specify if you want your event selector to include
 	// management events for your trail.
-	IncludeManagementEvents *bool `json:"IncludeManagementEvents,omitempty"`
+	IncludeManagementEvents *bool `json:"IncludeManagementEvents,omitzero"`
 	// DataResources: CloudTrail supports data event logging for Amazon S3 objects
 	// in standard S3 buckets, Lambda functions, and Amazon DynamoDB tables with
 	// basic event selectors.
-	DataResources []*DataResource `json:"DataResources,omitempty"`
+	DataResources []*DataResource `json:"DataResources,omitzero"`
 	// ExcludeManagementEventSources is an optional list of service event sources
 	// from which you do not want management events to be logged on your trail.
-	ExcludeManagementEventSources []string `json:"ExcludeManagementEventSources,omitempty"`
+	ExcludeManagementEventSources []string `json:"ExcludeManagementEventSources,omitzero"`
 }
 
 // ImportFailureListItem provides information about an import failure.
 type ImportFailureListItem struct {
 	// Location is the location of the failure in the S3 bucket.
-	Location string `json:"Location,omitempty"`
+	Location string `json:"Location,omitzero"`
 	// Status is the status of the import.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// ErrorType is the type of import error.
-	ErrorType string `json:"ErrorType,omitempty"`
+	ErrorType string `json:"ErrorType,omitzero"`
 	// ErrorMessage provides the reason the import failed.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// LastUpdatedTime: When the import was last updated.
-	LastUpdatedTime *timestamp.Time `json:"LastUpdatedTime,omitempty"`
+	LastUpdatedTime *timestamp.Time `json:"LastUpdatedTime,omitzero"`
 }
 
 // ImportSource is the import source.
 type ImportSource struct {
 	// S3 is the source S3 bucket. Required.
-	S3 *S3ImportSource `json:"S3,omitempty"`
+	S3 *S3ImportSource `json:"S3,omitzero"`
 }
 
 // ImportStatistics provides statistics for the specified ImportID.
 type ImportStatistics struct {
 	// PrefixesFound is the number of S3 prefixes found for the import.
-	PrefixesFound *int64 `json:"PrefixesFound,omitempty"`
+	PrefixesFound *int64 `json:"PrefixesFound,omitzero"`
 	// PrefixesCompleted is the number of S3 prefixes that completed import.
-	PrefixesCompleted *int64 `json:"PrefixesCompleted,omitempty"`
+	PrefixesCompleted *int64 `json:"PrefixesCompleted,omitzero"`
 	// FilesCompleted is the number of log files that completed import.
-	FilesCompleted *int64 `json:"FilesCompleted,omitempty"`
+	FilesCompleted *int64 `json:"FilesCompleted,omitzero"`
 	// EventsCompleted is the number of trail events imported into the event data
 	// store.
-	EventsCompleted *int64 `json:"EventsCompleted,omitempty"`
+	EventsCompleted *int64 `json:"EventsCompleted,omitzero"`
 	// FailedEntries is the number of failed entries.
-	FailedEntries *int64 `json:"FailedEntries,omitempty"`
+	FailedEntries *int64 `json:"FailedEntries,omitzero"`
 }
 
 // ImportsListItem contains information about an import that was returned by a
 // lookup request.
 type ImportsListItem struct {
 	// ImportId is the ID of the import.
-	ImportId string `json:"ImportId,omitempty"`
+	ImportId string `json:"ImportId,omitzero"`
 	// ImportStatus is the status of the import.
-	ImportStatus string `json:"ImportStatus,omitempty"`
+	ImportStatus string `json:"ImportStatus,omitzero"`
 	// Destinations is the ARN of the destination event data store.
-	Destinations []string `json:"Destinations,omitempty"`
+	Destinations []string `json:"Destinations,omitzero"`
 	// CreatedTimestamp is the timestamp of the import's creation.
-	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitempty"`
+	CreatedTimestamp *timestamp.Time `json:"CreatedTimestamp,omitzero"`
 	// UpdatedTimestamp is the timestamp of the import's last update.
-	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitempty"`
+	UpdatedTimestamp *timestamp.Time `json:"UpdatedTimestamp,omitzero"`
 }
 
 // IngestionStatus is a table showing information about the most recent
@@ -239,19 +239,19 @@ type ImportsListItem struct {
 type IngestionStatus struct {
 	// LatestIngestionSuccessTime is the time stamp of the most recent successful
 	// ingestion of events for the channel.
-	LatestIngestionSuccessTime *timestamp.Time `json:"LatestIngestionSuccessTime,omitempty"`
+	LatestIngestionSuccessTime *timestamp.Time `json:"LatestIngestionSuccessTime,omitzero"`
 	// LatestIngestionSuccessEventID is the event ID of the most recent successful
 	// ingestion of events.
-	LatestIngestionSuccessEventID string `json:"LatestIngestionSuccessEventID,omitempty"`
+	LatestIngestionSuccessEventID string `json:"LatestIngestionSuccessEventID,omitzero"`
 	// LatestIngestionErrorCode is the error code for the most recent failure to
 	// ingest events.
-	LatestIngestionErrorCode string `json:"LatestIngestionErrorCode,omitempty"`
+	LatestIngestionErrorCode string `json:"LatestIngestionErrorCode,omitzero"`
 	// LatestIngestionAttemptTime is the time stamp of the most recent attempt to
 	// ingest events on the channel.
-	LatestIngestionAttemptTime *timestamp.Time `json:"LatestIngestionAttemptTime,omitempty"`
+	LatestIngestionAttemptTime *timestamp.Time `json:"LatestIngestionAttemptTime,omitzero"`
 	// LatestIngestionAttemptEventID is the event ID of the most recent attempt to
 	// ingest events.
-	LatestIngestionAttemptEventID string `json:"LatestIngestionAttemptEventID,omitempty"`
+	LatestIngestionAttemptEventID string `json:"LatestIngestionAttemptEventID,omitzero"`
 }
 
 // InsightSelector is a JSON string that contains a list of Insights types that
@@ -259,10 +259,10 @@ type IngestionStatus struct {
 type InsightSelector struct {
 	// InsightType is the type of Insights events to log on a trail or event data
 	// store.
-	InsightType string `json:"InsightType,omitempty"`
+	InsightType string `json:"InsightType,omitzero"`
 	// EventCategories: Select the event category on which Insights should be
 	// enabled.
-	EventCategories []string `json:"EventCategories,omitempty"`
+	EventCategories []string `json:"EventCategories,omitzero"`
 }
 
 // LookupAttribute specifies an attribute and value that filter the events
@@ -270,52 +270,52 @@ type InsightSelector struct {
 type LookupAttribute struct {
 	// AttributeKey specifies an attribute on which to filter the events returned.
 	// Required.
-	AttributeKey string `json:"AttributeKey,omitempty"`
+	AttributeKey string `json:"AttributeKey,omitzero"`
 	// AttributeValue specifies a value for the specified AttributeKey. Required.
-	AttributeValue string `json:"AttributeValue,omitempty"`
+	AttributeValue string `json:"AttributeValue,omitzero"`
 }
 
 // PartitionKey contains information about a partition key for an event data
 // store.
 type PartitionKey struct {
 	// Name is the name of the partition key. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the data type of the partition key. Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // PublicKey contains information about a returned public key.
 type PublicKey struct {
 	// Value is the DER encoded public key value in PKCS#1 format.
-	Value []byte `json:"Value,omitempty"`
+	Value []byte `json:"Value,omitzero"`
 	// ValidityStartTime is the starting time of validity of the public key.
-	ValidityStartTime *timestamp.Time `json:"ValidityStartTime,omitempty"`
+	ValidityStartTime *timestamp.Time `json:"ValidityStartTime,omitzero"`
 	// ValidityEndTime is the ending time of validity of the public key.
-	ValidityEndTime *timestamp.Time `json:"ValidityEndTime,omitempty"`
+	ValidityEndTime *timestamp.Time `json:"ValidityEndTime,omitzero"`
 	// Fingerprint is the fingerprint of the public key.
-	Fingerprint string `json:"Fingerprint,omitempty"`
+	Fingerprint string `json:"Fingerprint,omitzero"`
 }
 
 // Query is a SQL string of criteria about events that you want to collect in
 // an event data store.
 type Query struct {
 	// QueryId is the ID of a query.
-	QueryId string `json:"QueryId,omitempty"`
+	QueryId string `json:"QueryId,omitzero"`
 	// QueryStatus is the status of the query.
-	QueryStatus string `json:"QueryStatus,omitempty"`
+	QueryStatus string `json:"QueryStatus,omitzero"`
 	// CreationTime is the creation time of a query.
-	CreationTime *timestamp.Time `json:"CreationTime,omitempty"`
+	CreationTime *timestamp.Time `json:"CreationTime,omitzero"`
 }
 
 // QueryStatistics is metadata about a query, such as the number of results.
 type QueryStatistics struct {
 	// ResultsCount is the number of results returned.
-	ResultsCount *int32 `json:"ResultsCount,omitempty"`
+	ResultsCount *int32 `json:"ResultsCount,omitzero"`
 	// TotalResultsCount is the total number of results returned by a query.
-	TotalResultsCount *int32 `json:"TotalResultsCount,omitempty"`
+	TotalResultsCount *int32 `json:"TotalResultsCount,omitzero"`
 	// BytesScanned is the total bytes that the query scanned in the event data
 	// store.
-	BytesScanned *int64 `json:"BytesScanned,omitempty"`
+	BytesScanned *int64 `json:"BytesScanned,omitzero"`
 }
 
 // QueryStatisticsForDescribeQuery gets metadata about a query, including the
@@ -323,176 +323,176 @@ type QueryStatistics struct {
 // query run time in milliseconds, and the query's creation time.
 type QueryStatisticsForDescribeQuery struct {
 	// EventsMatched is the number of events that matched a query.
-	EventsMatched *int64 `json:"EventsMatched,omitempty"`
+	EventsMatched *int64 `json:"EventsMatched,omitzero"`
 	// EventsScanned is the number of events that the query scanned in the event
 	// data store.
-	EventsScanned *int64 `json:"EventsScanned,omitempty"`
+	EventsScanned *int64 `json:"EventsScanned,omitzero"`
 	// BytesScanned is the total bytes that the query scanned in the event data
 	// store.
-	BytesScanned *int64 `json:"BytesScanned,omitempty"`
+	BytesScanned *int64 `json:"BytesScanned,omitzero"`
 	// ExecutionTimeInMillis is the query's run time, in milliseconds.
-	ExecutionTimeInMillis *int32 `json:"ExecutionTimeInMillis,omitempty"`
+	ExecutionTimeInMillis *int32 `json:"ExecutionTimeInMillis,omitzero"`
 	// CreationTime is the creation time of the query.
-	CreationTime *timestamp.Time `json:"CreationTime,omitempty"`
+	CreationTime *timestamp.Time `json:"CreationTime,omitzero"`
 }
 
 // RefreshSchedule is the schedule for a dashboard refresh.
 type RefreshSchedule struct {
 	// Frequency is the frequency at which you want the dashboard refreshed.
-	Frequency *RefreshScheduleFrequency `json:"Frequency,omitempty"`
+	Frequency *RefreshScheduleFrequency `json:"Frequency,omitzero"`
 	// Status specifies whether the refresh schedule is enabled.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// TimeOfDay is the time of day in UTC to run the schedule; for hourly only
 	// refer to minutes; default is 00:00.
-	TimeOfDay string `json:"TimeOfDay,omitempty"`
+	TimeOfDay string `json:"TimeOfDay,omitzero"`
 }
 
 // RefreshScheduleFrequency specifies the frequency for a dashboard refresh
 // schedule.
 type RefreshScheduleFrequency struct {
 	// Unit is the unit to use for the refresh.
-	Unit string `json:"Unit,omitempty"`
+	Unit string `json:"Unit,omitzero"`
 	// Value is the value for the refresh schedule.
-	Value *int32 `json:"Value,omitempty"`
+	Value *int32 `json:"Value,omitzero"`
 }
 
 // RequestWidget contains information about a widget on a CloudTrail Lake
 // dashboard.
 type RequestWidget struct {
 	// QueryStatement is the query statement for the widget. Required.
-	QueryStatement string `json:"QueryStatement,omitempty"`
+	QueryStatement string `json:"QueryStatement,omitzero"`
 	// QueryParameters is the optional query parameters.
-	QueryParameters []string `json:"QueryParameters,omitempty"`
+	QueryParameters []string `json:"QueryParameters,omitzero"`
 	// ViewProperties is the view properties for the widget. Required.
-	ViewProperties map[string]string `json:"ViewProperties,omitempty"`
+	ViewProperties map[string]string `json:"ViewProperties,omitzero"`
 }
 
 // Resource specifies the type and name of a resource referenced by an event.
 type Resource struct {
 	// ResourceType is the type of a resource referenced by the event returned.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceName is the name of the resource referenced by the event returned.
-	ResourceName string `json:"ResourceName,omitempty"`
+	ResourceName string `json:"ResourceName,omitzero"`
 }
 
 // ResourceTag is a resource tag.
 type ResourceTag struct {
 	// ResourceId specifies the ARN of the resource.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// TagsList is a list of tags.
-	TagsList []*Tag `json:"TagsList,omitempty"`
+	TagsList []*Tag `json:"TagsList,omitzero"`
 }
 
 // S3ImportSource is the settings for the source S3 bucket.
 type S3ImportSource struct {
 	// S3LocationUri is the URI for the source S3 bucket. Required.
-	S3LocationUri string `json:"S3LocationUri,omitempty"`
+	S3LocationUri string `json:"S3LocationUri,omitzero"`
 	// S3BucketRegion is the Region associated with the source S3 bucket.
 	// Required.
-	S3BucketRegion string `json:"S3BucketRegion,omitempty"`
+	S3BucketRegion string `json:"S3BucketRegion,omitzero"`
 	// S3BucketAccessRoleArn is the IAM ARN role used to access the source S3
 	// bucket. Required.
-	S3BucketAccessRoleArn string `json:"S3BucketAccessRoleArn,omitempty"`
+	S3BucketAccessRoleArn string `json:"S3BucketAccessRoleArn,omitzero"`
 }
 
 // SearchSampleQueriesSearchResult is a search result returned by the
 // SearchSampleQueries operation.
 type SearchSampleQueriesSearchResult struct {
 	// Name is the name of a sample query.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is a longer description of a sample query.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// SQL is the SQL code of the sample query.
-	SQL string `json:"SQL,omitempty"`
+	SQL string `json:"SQL,omitzero"`
 	// Relevance is a value between 0 and 1 indicating the similarity between the
 	// search phrase and result.
-	Relevance *float64 `json:"Relevance,omitempty"`
+	Relevance *float64 `json:"Relevance,omitzero"`
 }
 
 // SourceConfig contains configuration information about the channel.
 type SourceConfig struct {
 	// ApplyToAllRegions specifies whether the channel applies to a single Region
 	// or to all Regions.
-	ApplyToAllRegions *bool `json:"ApplyToAllRegions,omitempty"`
+	ApplyToAllRegions *bool `json:"ApplyToAllRegions,omitzero"`
 	// AdvancedEventSelectors is the advanced event selectors that are configured
 	// for the channel.
-	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitempty"`
+	AdvancedEventSelectors []*AdvancedEventSelector `json:"AdvancedEventSelectors,omitzero"`
 }
 
 // Tag is a custom key-value pair associated with a resource such as a
 // CloudTrail trail, event data store, dashboard, or channel.
 type Tag struct {
 	// Key is the key in a key-value pair. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is the value in a key-value pair of a tag.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // Trail is the settings for a trail.
 type Trail struct {
 	// Name is name of the trail set by calling CreateTrail.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// S3BucketName is name of the Amazon S3 bucket into which CloudTrail delivers
 	// your trail files.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix specifies the Amazon S3 key prefix that comes after the name of
 	// the bucket you have designated for log file delivery.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// SnsTopicName: This field is no longer in use.
-	SnsTopicName string `json:"SnsTopicName,omitempty"`
+	SnsTopicName string `json:"SnsTopicName,omitzero"`
 	// SnsTopicARN specifies the ARN of the Amazon SNS topic that CloudTrail uses
 	// to send notifications when log files are delivered.
-	SnsTopicARN string `json:"SnsTopicARN,omitempty"`
+	SnsTopicARN string `json:"SnsTopicARN,omitzero"`
 	// IncludeGlobalServiceEvents is set to True to include Amazon Web Services
 	// API calls from Amazon Web Services global services such as IAM.
-	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitempty"`
+	IncludeGlobalServiceEvents *bool `json:"IncludeGlobalServiceEvents,omitzero"`
 	// IsMultiRegionTrail specifies whether the trail exists only in one Region or
 	// exists in all Regions.
-	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitempty"`
+	IsMultiRegionTrail *bool `json:"IsMultiRegionTrail,omitzero"`
 	// HomeRegion is the Region in which the trail was created.
-	HomeRegion string `json:"HomeRegion,omitempty"`
+	HomeRegion string `json:"HomeRegion,omitzero"`
 	// TrailARN specifies the ARN of the trail.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// LogFileValidationEnabled specifies whether log file validation is enabled.
-	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitempty"`
+	LogFileValidationEnabled *bool `json:"LogFileValidationEnabled,omitzero"`
 	// CloudWatchLogsLogGroupArn specifies an Amazon Resource Name (ARN), a unique
 	// identifier that represents the log group to which CloudTrail logs will be
 	// delivered.
-	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitempty"`
+	CloudWatchLogsLogGroupArn string `json:"CloudWatchLogsLogGroupArn,omitzero"`
 	// CloudWatchLogsRoleArn specifies the role for the CloudWatch Logs endpoint
 	// to assume to write to a user's log group.
-	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitempty"`
+	CloudWatchLogsRoleArn string `json:"CloudWatchLogsRoleArn,omitzero"`
 	// KmsKeyId specifies the KMS key ID that encrypts the logs and digest files
 	// delivered by CloudTrail.
-	KmsKeyId string `json:"KmsKeyId,omitempty"`
+	KmsKeyId string `json:"KmsKeyId,omitzero"`
 	// HasCustomEventSelectors specifies if the trail has custom event selectors.
-	HasCustomEventSelectors *bool `json:"HasCustomEventSelectors,omitempty"`
+	HasCustomEventSelectors *bool `json:"HasCustomEventSelectors,omitzero"`
 	// HasInsightSelectors specifies whether a trail has insight types specified
 	// in an InsightSelector list.
-	HasInsightSelectors *bool `json:"HasInsightSelectors,omitempty"`
+	HasInsightSelectors *bool `json:"HasInsightSelectors,omitzero"`
 	// IsOrganizationTrail specifies whether the trail is an organization trail.
-	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitempty"`
+	IsOrganizationTrail *bool `json:"IsOrganizationTrail,omitzero"`
 }
 
 // TrailInfo is information about a CloudTrail trail, including the trail's
 // name, home Region, and Amazon Resource Name (ARN).
 type TrailInfo struct {
 	// TrailARN is the ARN of a trail.
-	TrailARN string `json:"TrailARN,omitempty"`
+	TrailARN string `json:"TrailARN,omitzero"`
 	// Name is the name of a trail.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// HomeRegion is the Amazon Web Services Region in which a trail was created.
-	HomeRegion string `json:"HomeRegion,omitempty"`
+	HomeRegion string `json:"HomeRegion,omitzero"`
 }
 
 // Widget is a widget on a CloudTrail Lake dashboard.
 type Widget struct {
 	// QueryAlias is the query alias used to identify the query for the widget.
-	QueryAlias string `json:"QueryAlias,omitempty"`
+	QueryAlias string `json:"QueryAlias,omitzero"`
 	// QueryStatement is the SQL query statement for the widget.
-	QueryStatement string `json:"QueryStatement,omitempty"`
+	QueryStatement string `json:"QueryStatement,omitzero"`
 	// QueryParameters is the query parameters for the widget.
-	QueryParameters []string `json:"QueryParameters,omitempty"`
+	QueryParameters []string `json:"QueryParameters,omitzero"`
 	// ViewProperties is the view properties for the widget.
-	ViewProperties map[string]string `json:"ViewProperties,omitempty"`
+	ViewProperties map[string]string `json:"ViewProperties,omitzero"`
 }

@@ -1466,7 +1466,7 @@ var Operations = map[string]wire.OperationInfo{
 type AcceptDelegationRequestInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request to
 	// accept. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 }
 
 // AcceptDelegationRequestOutput is the output of AcceptDelegationRequest. The
@@ -1480,10 +1480,10 @@ type AcceptDelegationRequestOutput struct{}
 type AddClientIDToOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the IAM
 	// OpenID Connect (OIDC) provider resource to add the client ID to. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// ClientID is the client ID (also known as audience) to add to the IAM OpenID
 	// Connect provider resource. Required.
-	ClientID string `json:"ClientID,omitempty"`
+	ClientID string `json:"ClientID,omitzero"`
 }
 
 // AddClientIDToOpenIDConnectProviderOutput is the output of
@@ -1495,9 +1495,9 @@ type AddClientIDToOpenIDConnectProviderOutput struct{}
 type AddRoleToInstanceProfileInput struct {
 	// InstanceProfileName is the name of the instance profile to update.
 	// Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// RoleName is the name of the role to add. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // AddRoleToInstanceProfileOutput is the output of AddRoleToInstanceProfile.
@@ -1508,9 +1508,9 @@ type AddRoleToInstanceProfileOutput struct{}
 // user to the specified group.
 type AddUserToGroupInput struct {
 	// GroupName is the name of the group to update. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// UserName is the name of the user to add. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // AddUserToGroupOutput is the output of AddUserToGroup. The operation has no
@@ -1522,7 +1522,7 @@ type AddUserToGroupOutput struct{}
 type AssociateDelegationRequestInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request to
 	// associate. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 }
 
 // AssociateDelegationRequestOutput is the output of
@@ -1534,10 +1534,10 @@ type AssociateDelegationRequestOutput struct{}
 type AttachGroupPolicyInput struct {
 	// GroupName is the name (friendly name, not ARN) of the group to attach the
 	// policy to. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// attach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // AttachGroupPolicyOutput is the output of AttachGroupPolicy. The operation
@@ -1549,10 +1549,10 @@ type AttachGroupPolicyOutput struct{}
 type AttachRolePolicyInput struct {
 	// RoleName is the name (friendly name, not ARN) of the role to attach the
 	// policy to. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// attach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // AttachRolePolicyOutput is the output of AttachRolePolicy. The operation has
@@ -1564,10 +1564,10 @@ type AttachRolePolicyOutput struct{}
 type AttachUserPolicyInput struct {
 	// UserName is the name (friendly name, not ARN) of the IAM user to attach the
 	// policy to. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// attach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // AttachUserPolicyOutput is the output of AttachUserPolicy. The operation has
@@ -1578,9 +1578,9 @@ type AttachUserPolicyOutput struct{}
 // password of the IAM user who is calling this operation.
 type ChangePasswordInput struct {
 	// OldPassword is the IAM user's current password. Required.
-	OldPassword string `json:"OldPassword,omitempty" sensitive:"true"`
+	OldPassword string `json:"OldPassword,omitzero" sensitive:"true"`
 	// NewPassword is the new password. Required.
-	NewPassword string `json:"NewPassword,omitempty" sensitive:"true"`
+	NewPassword string `json:"NewPassword,omitzero" sensitive:"true"`
 }
 
 // ChangePasswordOutput is the output of ChangePassword. The operation has no
@@ -1592,21 +1592,21 @@ type ChangePasswordOutput struct{}
 // access key ID for the specified user.
 type CreateAccessKeyInput struct {
 	// UserName is the name of the IAM user that the new key will belong to.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // CreateAccessKeyOutput is the output of CreateAccessKey. Contains the
 // response to a successful CreateAccessKey request.
 type CreateAccessKeyOutput struct {
 	// AccessKey is a structure with details about the access key. Required.
-	AccessKey *AccessKey `json:"AccessKey,omitempty"`
+	AccessKey *AccessKey `json:"AccessKey,omitzero"`
 }
 
 // CreateAccountAliasInput is the input of CreateAccountAlias, which creates an
 // alias for your Amazon Web Services account.
 type CreateAccountAliasInput struct {
 	// AccountAlias is the account alias to create. Required.
-	AccountAlias string `json:"AccountAlias,omitempty"`
+	AccountAlias string `json:"AccountAlias,omitzero"`
 }
 
 // CreateAccountAliasOutput is the output of CreateAccountAlias. The operation
@@ -1618,55 +1618,55 @@ type CreateAccountAliasOutput struct{}
 type CreateDelegationRequestInput struct {
 	// OwnerAccountId is the Amazon Web Services account ID this delegation
 	// request is targeted to.
-	OwnerAccountId string `json:"OwnerAccountId,omitempty"`
+	OwnerAccountId string `json:"OwnerAccountId,omitzero"`
 	// Description is a description of the delegation request. Required.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Permissions is the permissions to be delegated in this delegation request.
 	// Required.
-	Permissions *DelegationPermission `json:"Permissions,omitempty"`
+	Permissions *DelegationPermission `json:"Permissions,omitzero"`
 	// RequestMessage is a message explaining the reason for the delegation
 	// request.
-	RequestMessage string `json:"RequestMessage,omitempty"`
+	RequestMessage string `json:"RequestMessage,omitzero"`
 	// RequestorWorkflowId is the workflow ID associated with the requestor.
 	// Required.
-	RequestorWorkflowId string `json:"RequestorWorkflowId,omitempty"`
+	RequestorWorkflowId string `json:"RequestorWorkflowId,omitzero"`
 	// RedirectUrl is the URL to redirect to after the delegation request is
 	// processed.
-	RedirectUrl string `json:"RedirectUrl,omitempty"`
+	RedirectUrl string `json:"RedirectUrl,omitzero"`
 	// NotificationChannel is the notification channel for updates about the
 	// delegation request. Required.
-	NotificationChannel string `json:"NotificationChannel,omitempty"`
+	NotificationChannel string `json:"NotificationChannel,omitzero"`
 	// SessionDuration is the duration for which the delegated session should
 	// remain active, in seconds. Required.
-	SessionDuration *int32 `json:"SessionDuration,omitempty"`
+	SessionDuration *int32 `json:"SessionDuration,omitzero"`
 	// OnlySendByOwner specifies whether the delegation token should only be sent
 	// by the owner.
-	OnlySendByOwner *bool `json:"OnlySendByOwner,omitempty"`
+	OnlySendByOwner *bool `json:"OnlySendByOwner,omitzero"`
 }
 
 // CreateDelegationRequestOutput is the output of CreateDelegationRequest.
 type CreateDelegationRequestOutput struct {
 	// ConsoleDeepLink is a deep link URL to the Amazon Web Services Management
 	// Console for managing the delegation request.
-	ConsoleDeepLink string `json:"ConsoleDeepLink,omitempty"`
+	ConsoleDeepLink string `json:"ConsoleDeepLink,omitzero"`
 	// DelegationRequestId is the unique identifier for the created delegation
 	// request.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 }
 
 // CreateGroupInput is the input of CreateGroup, which creates a new group.
 type CreateGroupInput struct {
 	// Path is the path to the group.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// GroupName is the name of the group to create. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 }
 
 // CreateGroupOutput is the output of CreateGroup. Contains the response to a
 // successful CreateGroup request.
 type CreateGroupOutput struct {
 	// Group is a structure containing details about the new group. Required.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 }
 
 // CreateInstanceProfileInput is the input of CreateInstanceProfile, which
@@ -1674,12 +1674,12 @@ type CreateGroupOutput struct {
 type CreateInstanceProfileInput struct {
 	// InstanceProfileName is the name of the instance profile to create.
 	// Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// Path is the path to the instance profile.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// Tags is a list of tags that you want to attach to the newly created IAM
 	// instance profile.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateInstanceProfileOutput is the output of CreateInstanceProfile. Contains
@@ -1687,19 +1687,19 @@ type CreateInstanceProfileInput struct {
 type CreateInstanceProfileOutput struct {
 	// InstanceProfile is a structure containing details about the new instance
 	// profile. Required.
-	InstanceProfile *InstanceProfile `json:"InstanceProfile,omitempty"`
+	InstanceProfile *InstanceProfile `json:"InstanceProfile,omitzero"`
 }
 
 // CreateLoginProfileInput is the input of CreateLoginProfile, which creates a
 // password for the specified IAM user.
 type CreateLoginProfileInput struct {
 	// UserName is the name of the IAM user to create a password for.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Password is the new password for the user.
-	Password string `json:"Password,omitempty" sensitive:"true"`
+	Password string `json:"Password,omitzero" sensitive:"true"`
 	// PasswordResetRequired specifies whether the user is required to set a new
 	// password on next sign-in.
-	PasswordResetRequired *bool `json:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool `json:"PasswordResetRequired,omitzero"`
 }
 
 // CreateLoginProfileOutput is the output of CreateLoginProfile. Contains the
@@ -1707,7 +1707,7 @@ type CreateLoginProfileInput struct {
 type CreateLoginProfileOutput struct {
 	// LoginProfile is a structure containing the user name and password create
 	// date. Required.
-	LoginProfile *LoginProfile `json:"LoginProfile,omitempty"`
+	LoginProfile *LoginProfile `json:"LoginProfile,omitzero"`
 }
 
 // CreateOpenIDConnectProviderInput is the input of
@@ -1715,15 +1715,15 @@ type CreateLoginProfileOutput struct {
 // identity provider (IdP) that supports OpenID Connect (OIDC).
 type CreateOpenIDConnectProviderInput struct {
 	// Url is the URL of the identity provider. Required.
-	Url string `json:"Url,omitempty"`
+	Url string `json:"Url,omitzero"`
 	// ClientIDList provides a list of client IDs, also known as audiences.
-	ClientIDList []string `json:"ClientIDList,omitempty"`
+	ClientIDList []string `json:"ClientIDList,omitzero"`
 	// ThumbprintList is a list of server certificate thumbprints for the OpenID
 	// Connect (OIDC) identity provider's server certificates.
-	ThumbprintList []string `json:"ThumbprintList,omitempty"`
+	ThumbprintList []string `json:"ThumbprintList,omitzero"`
 	// Tags is a list of tags that you want to attach to the new IAM OpenID
 	// Connect (OIDC) provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateOpenIDConnectProviderOutput is the output of
@@ -1732,33 +1732,33 @@ type CreateOpenIDConnectProviderInput struct {
 type CreateOpenIDConnectProviderOutput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the new IAM
 	// OpenID Connect provider that is created.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// Tags is a list of tags that are attached to the new IAM OIDC provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreatePolicyInput is the input of CreatePolicy, which creates a new managed
 // policy for your Amazon Web Services account.
 type CreatePolicyInput struct {
 	// PolicyName is the friendly name of the policy. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// Path is the path for the policy.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// PolicyDocument is the JSON policy document that you want to use as the
 	// content for the new policy. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 	// Description is a friendly description of the policy.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Tags is a list of tags that you want to attach to the new IAM customer
 	// managed policy.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreatePolicyOutput is the output of CreatePolicy. Contains the response to a
 // successful CreatePolicy request.
 type CreatePolicyOutput struct {
 	// Policy is a structure containing details about the new policy.
-	Policy *Policy `json:"Policy,omitempty"`
+	Policy *Policy `json:"Policy,omitzero"`
 }
 
 // CreatePolicyVersionInput is the input of CreatePolicyVersion, which creates
@@ -1766,13 +1766,13 @@ type CreatePolicyOutput struct {
 type CreatePolicyVersionInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy to which you
 	// want to add a new version. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// PolicyDocument is the JSON policy document that you want to use as the
 	// content for this new version of the policy. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 	// SetAsDefault specifies whether to set this version as the policy's default
 	// version.
-	SetAsDefault *bool `json:"SetAsDefault,omitempty"`
+	SetAsDefault *bool `json:"SetAsDefault,omitzero"`
 }
 
 // CreatePolicyVersionOutput is the output of CreatePolicyVersion. Contains the
@@ -1780,36 +1780,36 @@ type CreatePolicyVersionInput struct {
 type CreatePolicyVersionOutput struct {
 	// PolicyVersion is a structure containing details about the new policy
 	// version.
-	PolicyVersion *PolicyVersion `json:"PolicyVersion,omitempty"`
+	PolicyVersion *PolicyVersion `json:"PolicyVersion,omitzero"`
 }
 
 // CreateRoleInput is the input of CreateRole, which creates a new role for
 // your Amazon Web Services account.
 type CreateRoleInput struct {
 	// Path is the path to the role.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// RoleName is the name of the role to create. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// AssumeRolePolicyDocument is the trust relationship policy document that
 	// grants an entity permission to assume the role. Required.
-	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitempty"`
+	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitzero"`
 	// Description is a description of the role.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// MaxSessionDuration is the maximum session duration (in seconds) that you
 	// want to set for the specified role.
-	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitzero"`
 	// PermissionsBoundary is the ARN of the managed policy that is used to set
 	// the permissions boundary for the role.
-	PermissionsBoundary string `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary string `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that you want to attach to the new role.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateRoleOutput is the output of CreateRole. Contains the response to a
 // successful CreateRole request.
 type CreateRoleOutput struct {
 	// Role is a structure containing details about the new role. Required.
-	Role *Role `json:"Role,omitempty"`
+	Role *Role `json:"Role,omitzero"`
 }
 
 // CreateSAMLProviderInput is the input of CreateSAMLProvider, which creates an
@@ -1818,18 +1818,18 @@ type CreateRoleOutput struct {
 type CreateSAMLProviderInput struct {
 	// SAMLMetadataDocument is an XML document generated by an identity provider
 	// (IdP) that supports SAML 2.0. Required.
-	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitempty"`
+	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitzero"`
 	// Name is the name of the provider to create. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Tags is a list of tags that you want to attach to the new IAM SAML
 	// provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// AssertionEncryptionMode specifies the encryption setting for the SAML
 	// provider.
-	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitzero"`
 	// AddPrivateKey is the private key generated from your external identity
 	// provider.
-	AddPrivateKey string `json:"AddPrivateKey,omitempty" sensitive:"true"`
+	AddPrivateKey string `json:"AddPrivateKey,omitzero" sensitive:"true"`
 }
 
 // CreateSAMLProviderOutput is the output of CreateSAMLProvider. Contains the
@@ -1837,9 +1837,9 @@ type CreateSAMLProviderInput struct {
 type CreateSAMLProviderOutput struct {
 	// SAMLProviderArn is the Amazon Resource Name (ARN) of the new SAML provider
 	// resource in IAM.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 	// Tags is a list of tags that are attached to the new IAM SAML provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateServiceLinkedRoleInput is the input of CreateServiceLinkedRole, which
@@ -1848,18 +1848,18 @@ type CreateSAMLProviderOutput struct {
 type CreateServiceLinkedRoleInput struct {
 	// AWSServiceName is the service principal for the Amazon Web Services service
 	// to which this role is attached. Required.
-	AWSServiceName string `json:"AWSServiceName,omitempty"`
+	AWSServiceName string `json:"AWSServiceName,omitzero"`
 	// Description is the description of the role.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// CustomSuffix is a string that you provide, which is combined with the
 	// service-provided prefix to form the complete role name.
-	CustomSuffix string `json:"CustomSuffix,omitempty"`
+	CustomSuffix string `json:"CustomSuffix,omitzero"`
 }
 
 // CreateServiceLinkedRoleOutput is the output of CreateServiceLinkedRole.
 type CreateServiceLinkedRoleOutput struct {
 	// Role is a Role object that contains details about the newly created role.
-	Role *Role `json:"Role,omitempty"`
+	Role *Role `json:"Role,omitzero"`
 }
 
 // CreateServiceSpecificCredentialInput is the input of
@@ -1869,13 +1869,13 @@ type CreateServiceLinkedRoleOutput struct {
 type CreateServiceSpecificCredentialInput struct {
 	// UserName is the name of the IAM user that is to be associated with the
 	// credentials. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// ServiceName is the name of the Amazon Web Services service that is to be
 	// associated with the credentials. Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// CredentialAgeDays is the number of days until the service specific
 	// credential expires.
-	CredentialAgeDays *int32 `json:"CredentialAgeDays,omitempty"`
+	CredentialAgeDays *int32 `json:"CredentialAgeDays,omitzero"`
 }
 
 // CreateServiceSpecificCredentialOutput is the output of
@@ -1883,41 +1883,41 @@ type CreateServiceSpecificCredentialInput struct {
 type CreateServiceSpecificCredentialOutput struct {
 	// ServiceSpecificCredential is a structure that contains information about
 	// the newly created service-specific credential.
-	ServiceSpecificCredential *ServiceSpecificCredential `json:"ServiceSpecificCredential,omitempty"`
+	ServiceSpecificCredential *ServiceSpecificCredential `json:"ServiceSpecificCredential,omitzero"`
 }
 
 // CreateUserInput is the input of CreateUser, which creates a new IAM user for
 // your Amazon Web Services account.
 type CreateUserInput struct {
 	// Path is the path for the user name.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// UserName is the name of the user to create. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PermissionsBoundary is the ARN of the managed policy that is used to set
 	// the permissions boundary for the user.
-	PermissionsBoundary string `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary string `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that you want to attach to the new user.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateUserOutput is the output of CreateUser. Contains the response to a
 // successful CreateUser request.
 type CreateUserOutput struct {
 	// User is a structure with details about the new IAM user.
-	User *User `json:"User,omitempty"`
+	User *User `json:"User,omitzero"`
 }
 
 // CreateVirtualMFADeviceInput is the input of CreateVirtualMFADevice, which
 // creates a new virtual MFA device for the Amazon Web Services account.
 type CreateVirtualMFADeviceInput struct {
 	// Path is the path for the virtual MFA device.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// VirtualMFADeviceName is the name of the virtual MFA device, which must be
 	// unique. Required.
-	VirtualMFADeviceName string `json:"VirtualMFADeviceName,omitempty"`
+	VirtualMFADeviceName string `json:"VirtualMFADeviceName,omitzero"`
 	// Tags is a list of tags that you want to attach to the new IAM virtual MFA
 	// device.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateVirtualMFADeviceOutput is the output of CreateVirtualMFADevice.
@@ -1925,7 +1925,7 @@ type CreateVirtualMFADeviceInput struct {
 type CreateVirtualMFADeviceOutput struct {
 	// VirtualMFADevice is a structure containing details about the new virtual
 	// MFA device. Required.
-	VirtualMFADevice *VirtualMFADevice `json:"VirtualMFADevice,omitempty"`
+	VirtualMFADevice *VirtualMFADevice `json:"VirtualMFADevice,omitzero"`
 }
 
 // DeactivateMFADeviceInput is the input of DeactivateMFADevice. Deactivates
@@ -1933,10 +1933,10 @@ type CreateVirtualMFADeviceOutput struct {
 // for which it was originally enabled.
 type DeactivateMFADeviceInput struct {
 	// UserName is the name of the user whose MFA device you want to deactivate.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SerialNumber is the serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 }
 
 // DeactivateMFADeviceOutput is the output of DeactivateMFADevice. The
@@ -1947,10 +1947,10 @@ type DeactivateMFADeviceOutput struct{}
 // access key pair associated with the specified IAM user.
 type DeleteAccessKeyInput struct {
 	// UserName is the name of the user whose access key pair you want to delete.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// AccessKeyId is the access key ID for the access key ID and secret access
 	// key you want to delete. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 }
 
 // DeleteAccessKeyOutput is the output of DeleteAccessKey. The operation has no
@@ -1961,7 +1961,7 @@ type DeleteAccessKeyOutput struct{}
 // the specified Amazon Web Services account alias.
 type DeleteAccountAliasInput struct {
 	// AccountAlias is the name of the account alias to delete. Required.
-	AccountAlias string `json:"AccountAlias,omitempty"`
+	AccountAlias string `json:"AccountAlias,omitzero"`
 }
 
 // DeleteAccountAliasOutput is the output of DeleteAccountAlias. The operation
@@ -1981,7 +1981,7 @@ type DeleteAccountPasswordPolicyOutput struct{}
 // IAM group.
 type DeleteGroupInput struct {
 	// GroupName is the name of the IAM group to delete. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 }
 
 // DeleteGroupOutput is the output of DeleteGroup. The operation has no output
@@ -1993,9 +1993,9 @@ type DeleteGroupOutput struct{}
 type DeleteGroupPolicyInput struct {
 	// GroupName is the name (friendly name, not ARN) identifying the group that
 	// the policy is embedded in. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyName is the name identifying the policy document to delete. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // DeleteGroupPolicyOutput is the output of DeleteGroupPolicy. The operation
@@ -2007,7 +2007,7 @@ type DeleteGroupPolicyOutput struct{}
 type DeleteInstanceProfileInput struct {
 	// InstanceProfileName is the name of the instance profile to delete.
 	// Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 }
 
 // DeleteInstanceProfileOutput is the output of DeleteInstanceProfile. The
@@ -2019,7 +2019,7 @@ type DeleteInstanceProfileOutput struct{}
 // see Managing passwords for IAM users.
 type DeleteLoginProfileInput struct {
 	// UserName is the name of the user whose password you want to delete.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // DeleteLoginProfileOutput is the output of DeleteLoginProfile. The operation
@@ -2032,7 +2032,7 @@ type DeleteLoginProfileOutput struct{}
 type DeleteOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the IAM
 	// OpenID Connect provider resource object to delete. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 }
 
 // DeleteOpenIDConnectProviderOutput is the output of
@@ -2044,7 +2044,7 @@ type DeleteOpenIDConnectProviderOutput struct{}
 type DeletePolicyInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// delete. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // DeletePolicyOutput is the output of DeletePolicy. The operation has no
@@ -2056,9 +2056,9 @@ type DeletePolicyOutput struct{}
 type DeletePolicyVersionInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy from which
 	// you want to delete a version. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// VersionId is the policy version to delete. Required.
-	VersionId string `json:"VersionId,omitempty"`
+	VersionId string `json:"VersionId,omitzero"`
 }
 
 // DeletePolicyVersionOutput is the output of DeletePolicyVersion. The
@@ -2069,7 +2069,7 @@ type DeletePolicyVersionOutput struct{}
 // role.
 type DeleteRoleInput struct {
 	// RoleName is the name of the role to delete. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // DeleteRoleOutput is the output of DeleteRole. The operation has no output
@@ -2082,7 +2082,7 @@ type DeleteRoleOutput struct{}
 type DeleteRolePermissionsBoundaryInput struct {
 	// RoleName is the name (friendly name, not ARN) of the IAM role from which
 	// you want to remove the permissions boundary. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // DeleteRolePermissionsBoundaryOutput is the output of
@@ -2094,10 +2094,10 @@ type DeleteRolePermissionsBoundaryOutput struct{}
 type DeleteRolePolicyInput struct {
 	// RoleName is the name (friendly name, not ARN) identifying the role that the
 	// policy is embedded in. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyName is the name of the inline policy to delete from the specified
 	// IAM role. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // DeleteRolePolicyOutput is the output of DeleteRolePolicy. The operation has
@@ -2109,7 +2109,7 @@ type DeleteRolePolicyOutput struct{}
 type DeleteSAMLProviderInput struct {
 	// SAMLProviderArn is the Amazon Resource Name (ARN) of the SAML provider to
 	// delete. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 }
 
 // DeleteSAMLProviderOutput is the output of DeleteSAMLProvider. The operation
@@ -2121,9 +2121,9 @@ type DeleteSAMLProviderOutput struct{}
 type DeleteSSHPublicKeyInput struct {
 	// UserName is the name of the IAM user associated with the SSH public key.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyId is the unique identifier for the SSH public key. Required.
-	SSHPublicKeyId string `json:"SSHPublicKeyId,omitempty"`
+	SSHPublicKeyId string `json:"SSHPublicKeyId,omitzero"`
 }
 
 // DeleteSSHPublicKeyOutput is the output of DeleteSSHPublicKey. The operation
@@ -2135,7 +2135,7 @@ type DeleteSSHPublicKeyOutput struct{}
 type DeleteServerCertificateInput struct {
 	// ServerCertificateName is the name of the server certificate you want to
 	// delete. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 }
 
 // DeleteServerCertificateOutput is the output of DeleteServerCertificate. The
@@ -2147,14 +2147,14 @@ type DeleteServerCertificateOutput struct{}
 // which you can use to check the status of the deletion.
 type DeleteServiceLinkedRoleInput struct {
 	// RoleName is the name of the service-linked role to be deleted. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // DeleteServiceLinkedRoleOutput is the output of DeleteServiceLinkedRole.
 type DeleteServiceLinkedRoleOutput struct {
 	// DeletionTaskId is the deletion task identifier that you can use to check
 	// the status of the deletion. Required.
-	DeletionTaskId string `json:"DeletionTaskId,omitempty"`
+	DeletionTaskId string `json:"DeletionTaskId,omitzero"`
 }
 
 // DeleteServiceSpecificCredentialInput is the input of
@@ -2163,10 +2163,10 @@ type DeleteServiceLinkedRoleOutput struct {
 type DeleteServiceSpecificCredentialInput struct {
 	// UserName is the name of the IAM user associated with the service-specific
 	// credential.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// ServiceSpecificCredentialId is the unique identifier of the
 	// service-specific credential. Required.
-	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitempty"`
+	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitzero"`
 }
 
 // DeleteServiceSpecificCredentialOutput is the output of
@@ -2177,9 +2177,9 @@ type DeleteServiceSpecificCredentialOutput struct{}
 // which deletes a signing certificate associated with the specified IAM user.
 type DeleteSigningCertificateInput struct {
 	// UserName is the name of the user the signing certificate belongs to.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// CertificateId is the ID of the signing certificate to delete. Required.
-	CertificateId string `json:"CertificateId,omitempty"`
+	CertificateId string `json:"CertificateId,omitzero"`
 }
 
 // DeleteSigningCertificateOutput is the output of DeleteSigningCertificate.
@@ -2190,7 +2190,7 @@ type DeleteSigningCertificateOutput struct{}
 // user.
 type DeleteUserInput struct {
 	// UserName is the name of the user to delete. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // DeleteUserOutput is the output of DeleteUser. The operation has no output
@@ -2203,7 +2203,7 @@ type DeleteUserOutput struct{}
 type DeleteUserPermissionsBoundaryInput struct {
 	// UserName is the name (friendly name, not ARN) of the IAM user from which
 	// you want to remove the permissions boundary. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // DeleteUserPermissionsBoundaryOutput is the output of
@@ -2215,9 +2215,9 @@ type DeleteUserPermissionsBoundaryOutput struct{}
 type DeleteUserPolicyInput struct {
 	// UserName is the name (friendly name, not ARN) identifying the user that the
 	// policy is embedded in. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyName is the name identifying the policy document to delete. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // DeleteUserPolicyOutput is the output of DeleteUserPolicy. The operation has
@@ -2229,7 +2229,7 @@ type DeleteUserPolicyOutput struct{}
 type DeleteVirtualMFADeviceInput struct {
 	// SerialNumber is the serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 }
 
 // DeleteVirtualMFADeviceOutput is the output of DeleteVirtualMFADevice. The
@@ -2241,10 +2241,10 @@ type DeleteVirtualMFADeviceOutput struct{}
 type DetachGroupPolicyInput struct {
 	// GroupName is the name (friendly name, not ARN) of the IAM group to detach
 	// the policy from. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// detach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // DetachGroupPolicyOutput is the output of DetachGroupPolicy. The operation
@@ -2256,10 +2256,10 @@ type DetachGroupPolicyOutput struct{}
 type DetachRolePolicyInput struct {
 	// RoleName is the name (friendly name, not ARN) of the IAM role to detach the
 	// policy from. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// detach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // DetachRolePolicyOutput is the output of DetachRolePolicy. The operation has
@@ -2271,10 +2271,10 @@ type DetachRolePolicyOutput struct{}
 type DetachUserPolicyInput struct {
 	// UserName is the name (friendly name, not ARN) of the IAM user to detach the
 	// policy from. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy you want to
 	// detach. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // DetachUserPolicyOutput is the output of DetachUserPolicy. The operation has
@@ -2291,10 +2291,10 @@ type DisableOrganizationsRootCredentialsManagementInput struct{}
 // DisableOrganizationsRootCredentialsManagement.
 type DisableOrganizationsRootCredentialsManagementOutput struct {
 	// OrganizationId is the unique identifier (ID) of an organization.
-	OrganizationId string `json:"OrganizationId,omitempty"`
+	OrganizationId string `json:"OrganizationId,omitzero"`
 	// EnabledFeatures is the features enabled for centralized root access for
 	// member accounts in your organization.
-	EnabledFeatures []string `json:"EnabledFeatures,omitempty"`
+	EnabledFeatures []string `json:"EnabledFeatures,omitzero"`
 }
 
 // DisableOrganizationsRootSessionsInput is the input of
@@ -2306,10 +2306,10 @@ type DisableOrganizationsRootSessionsInput struct{}
 // DisableOrganizationsRootSessions.
 type DisableOrganizationsRootSessionsOutput struct {
 	// OrganizationId is the unique identifier (ID) of an organization.
-	OrganizationId string `json:"OrganizationId,omitempty"`
+	OrganizationId string `json:"OrganizationId,omitzero"`
 	// EnabledFeatures is the features you have enabled for centralized root
 	// access of member accounts in your organization.
-	EnabledFeatures []string `json:"EnabledFeatures,omitempty"`
+	EnabledFeatures []string `json:"EnabledFeatures,omitzero"`
 }
 
 // DisableOutboundWebIdentityFederationInput is the input of
@@ -2327,16 +2327,16 @@ type DisableOutboundWebIdentityFederationOutput struct{}
 type EnableMFADeviceInput struct {
 	// UserName is the name of the IAM user for whom you want to enable the MFA
 	// device. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SerialNumber is the serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// AuthenticationCode1 is an authentication code emitted by the device.
 	// Required.
-	AuthenticationCode1 string `json:"AuthenticationCode1,omitempty"`
+	AuthenticationCode1 string `json:"AuthenticationCode1,omitzero"`
 	// AuthenticationCode2 is a subsequent authentication code emitted by the
 	// device. Required.
-	AuthenticationCode2 string `json:"AuthenticationCode2,omitempty"`
+	AuthenticationCode2 string `json:"AuthenticationCode2,omitzero"`
 }
 
 // EnableMFADeviceOutput is the output of EnableMFADevice. The operation has no
@@ -2353,10 +2353,10 @@ type EnableOrganizationsRootCredentialsManagementInput struct{}
 // EnableOrganizationsRootCredentialsManagement.
 type EnableOrganizationsRootCredentialsManagementOutput struct {
 	// OrganizationId is the unique identifier (ID) of an organization.
-	OrganizationId string `json:"OrganizationId,omitempty"`
+	OrganizationId string `json:"OrganizationId,omitzero"`
 	// EnabledFeatures is the features you have enabled for centralized root
 	// access.
-	EnabledFeatures []string `json:"EnabledFeatures,omitempty"`
+	EnabledFeatures []string `json:"EnabledFeatures,omitzero"`
 }
 
 // EnableOrganizationsRootSessionsInput is the input of
@@ -2369,10 +2369,10 @@ type EnableOrganizationsRootSessionsInput struct{}
 // EnableOrganizationsRootSessions.
 type EnableOrganizationsRootSessionsOutput struct {
 	// OrganizationId is the unique identifier (ID) of an organization.
-	OrganizationId string `json:"OrganizationId,omitempty"`
+	OrganizationId string `json:"OrganizationId,omitzero"`
 	// EnabledFeatures is the features you have enabled for centralized root
 	// access.
-	EnabledFeatures []string `json:"EnabledFeatures,omitempty"`
+	EnabledFeatures []string `json:"EnabledFeatures,omitzero"`
 }
 
 // EnableOutboundWebIdentityFederationInput is the input of
@@ -2387,7 +2387,7 @@ type EnableOutboundWebIdentityFederationOutput struct {
 	// IssuerIdentifier is a unique issuer URL for your Amazon Web Services
 	// account that hosts the OpenID Connect (OIDC) discovery endpoints at
 	// /.well-known/openid-configuration and /.well-known/jwks.json.
-	IssuerIdentifier string `json:"IssuerIdentifier,omitempty"`
+	IssuerIdentifier string `json:"IssuerIdentifier,omitzero"`
 }
 
 // GenerateCredentialReportInput is the input of GenerateCredentialReport,
@@ -2399,9 +2399,9 @@ type GenerateCredentialReportInput struct{}
 // Contains the response to a successful GenerateCredentialReport request.
 type GenerateCredentialReportOutput struct {
 	// State is information about the state of the credential report.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// Description is information about the credential report.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 }
 
 // GenerateOrganizationsAccessReportInput is the input of
@@ -2410,10 +2410,10 @@ type GenerateCredentialReportOutput struct {
 type GenerateOrganizationsAccessReportInput struct {
 	// EntityPath is the path of the Organizations entity (root, OU, or account).
 	// Required.
-	EntityPath string `json:"EntityPath,omitempty"`
+	EntityPath string `json:"EntityPath,omitzero"`
 	// OrganizationsPolicyId is the identifier of the Organizations service
 	// control policy (SCP).
-	OrganizationsPolicyId string `json:"OrganizationsPolicyId,omitempty"`
+	OrganizationsPolicyId string `json:"OrganizationsPolicyId,omitzero"`
 }
 
 // GenerateOrganizationsAccessReportOutput is the output of
@@ -2421,7 +2421,7 @@ type GenerateOrganizationsAccessReportInput struct {
 type GenerateOrganizationsAccessReportOutput struct {
 	// JobId is the job identifier that you can use in the
 	// GetOrganizationsAccessReport operation.
-	JobId string `json:"JobId,omitempty"`
+	JobId string `json:"JobId,omitzero"`
 }
 
 // GenerateServiceLastAccessedDetailsInput is the input of
@@ -2432,9 +2432,9 @@ type GenerateServiceLastAccessedDetailsInput struct {
 	// Arn is the ARN of the IAM resource (user, group, role, or managed policy)
 	// used to generate information about when the resource was last used in an
 	// attempt to access an Amazon Web Services service. Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Granularity is the level of detail that you want to generate.
-	Granularity string `json:"Granularity,omitempty"`
+	Granularity string `json:"Granularity,omitzero"`
 }
 
 // GenerateServiceLastAccessedDetailsOutput is the output of
@@ -2442,24 +2442,24 @@ type GenerateServiceLastAccessedDetailsInput struct {
 type GenerateServiceLastAccessedDetailsOutput struct {
 	// JobId is the JobId that you can use in the GetServiceLastAccessedDetails or
 	// GetServiceLastAccessedDetailsWithEntities operations.
-	JobId string `json:"JobId,omitempty"`
+	JobId string `json:"JobId,omitzero"`
 }
 
 // GetAccessKeyLastUsedInput is the input of GetAccessKeyLastUsed, which
 // retrieves information about when the specified access key was last used.
 type GetAccessKeyLastUsedInput struct {
 	// AccessKeyId is the identifier of an access key. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 }
 
 // GetAccessKeyLastUsedOutput is the output of GetAccessKeyLastUsed. Contains
 // the response to a successful GetAccessKeyLastUsed request.
 type GetAccessKeyLastUsedOutput struct {
 	// UserName is the name of the IAM user that owns this access key.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// AccessKeyLastUsed contains information about the last time the access key
 	// was used.
-	AccessKeyLastUsed *AccessKeyLastUsed `json:"AccessKeyLastUsed,omitempty"`
+	AccessKeyLastUsed *AccessKeyLastUsed `json:"AccessKeyLastUsed,omitzero"`
 }
 
 // GetAccountAuthorizationDetailsInput is the input of
@@ -2468,13 +2468,13 @@ type GetAccessKeyLastUsedOutput struct {
 // including their relationships to one another.
 type GetAccountAuthorizationDetailsInput struct {
 	// Filter is a list of entity types used to filter the results.
-	Filter []string `json:"Filter,omitempty"`
+	Filter []string `json:"Filter,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // GetAccountAuthorizationDetailsOutput is the output of
@@ -2482,19 +2482,19 @@ type GetAccountAuthorizationDetailsInput struct {
 // GetAccountAuthorizationDetails request.
 type GetAccountAuthorizationDetailsOutput struct {
 	// UserDetailList is a list containing information about IAM users.
-	UserDetailList []*UserDetail `json:"UserDetailList,omitempty"`
+	UserDetailList []*UserDetail `json:"UserDetailList,omitzero"`
 	// GroupDetailList is a list containing information about IAM groups.
-	GroupDetailList []*GroupDetail `json:"GroupDetailList,omitempty"`
+	GroupDetailList []*GroupDetail `json:"GroupDetailList,omitzero"`
 	// RoleDetailList is a list containing information about IAM roles.
-	RoleDetailList []*RoleDetail `json:"RoleDetailList,omitempty"`
+	RoleDetailList []*RoleDetail `json:"RoleDetailList,omitzero"`
 	// Policies is a list containing information about managed policies.
-	Policies []*ManagedPolicyDetail `json:"Policies,omitempty"`
+	Policies []*ManagedPolicyDetail `json:"Policies,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // GetAccountPasswordPolicyInput is the input of GetAccountPasswordPolicy,
@@ -2507,7 +2507,7 @@ type GetAccountPasswordPolicyInput struct{}
 type GetAccountPasswordPolicyOutput struct {
 	// PasswordPolicy is a structure that contains details about the account's
 	// password policy. Required.
-	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy,omitempty"`
+	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy,omitzero"`
 }
 
 // GetAccountSummaryInput is the input of GetAccountSummary, which retrieves
@@ -2520,7 +2520,7 @@ type GetAccountSummaryInput struct{}
 type GetAccountSummaryOutput struct {
 	// SummaryMap is a set of key–value pairs containing information about IAM
 	// entity usage and IAM quotas.
-	SummaryMap map[string]int32 `json:"SummaryMap,omitempty"`
+	SummaryMap map[string]int32 `json:"SummaryMap,omitzero"`
 }
 
 // GetContextKeysForCustomPolicyInput is the input of
@@ -2529,7 +2529,7 @@ type GetAccountSummaryOutput struct {
 type GetContextKeysForCustomPolicyInput struct {
 	// PolicyInputList is a list of policies for which you want the list of
 	// context keys referenced in those policies. Required.
-	PolicyInputList []string `json:"PolicyInputList,omitempty"`
+	PolicyInputList []string `json:"PolicyInputList,omitzero"`
 }
 
 // GetContextKeysForCustomPolicyOutput is the output of
@@ -2538,7 +2538,7 @@ type GetContextKeysForCustomPolicyInput struct {
 type GetContextKeysForCustomPolicyOutput struct {
 	// ContextKeyNames is the list of context keys that are referenced in the
 	// input policies.
-	ContextKeyNames []string `json:"ContextKeyNames,omitempty"`
+	ContextKeyNames []string `json:"ContextKeyNames,omitzero"`
 }
 
 // GetContextKeysForPrincipalPolicyInput is the input of
@@ -2548,10 +2548,10 @@ type GetContextKeysForCustomPolicyOutput struct {
 type GetContextKeysForPrincipalPolicyInput struct {
 	// PolicySourceArn is the ARN of a user, group, or role whose policies contain
 	// the context keys that you want listed. Required.
-	PolicySourceArn string `json:"PolicySourceArn,omitempty"`
+	PolicySourceArn string `json:"PolicySourceArn,omitzero"`
 	// PolicyInputList is an optional list of additional policies for which you
 	// want the list of context keys that are referenced.
-	PolicyInputList []string `json:"PolicyInputList,omitempty"`
+	PolicyInputList []string `json:"PolicyInputList,omitzero"`
 }
 
 // GetContextKeysForPrincipalPolicyOutput is the output of
@@ -2568,12 +2568,12 @@ type GetCredentialReportInput struct{}
 // response to a successful GetCredentialReport request.
 type GetCredentialReportOutput struct {
 	// Content contains the credential report.
-	Content []byte `json:"Content,omitempty"`
+	Content []byte `json:"Content,omitzero"`
 	// ReportFormat is the format (MIME type) of the credential report.
-	ReportFormat string `json:"ReportFormat,omitempty"`
+	ReportFormat string `json:"ReportFormat,omitzero"`
 	// GeneratedTime is the date and time when the credential report was created,
 	// in ISO 8601 date-time format.
-	GeneratedTime *timestamp.Time `json:"GeneratedTime,omitempty"`
+	GeneratedTime *timestamp.Time `json:"GeneratedTime,omitzero"`
 }
 
 // GetDelegationRequestInput is the input of GetDelegationRequest, which
@@ -2581,52 +2581,52 @@ type GetCredentialReportOutput struct {
 type GetDelegationRequestInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request to
 	// retrieve. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 	// DelegationPermissionCheck specifies whether to perform a permission check
 	// for the delegation request.
-	DelegationPermissionCheck *bool `json:"DelegationPermissionCheck,omitempty"`
+	DelegationPermissionCheck *bool `json:"DelegationPermissionCheck,omitzero"`
 }
 
 // GetDelegationRequestOutput is the output of GetDelegationRequest.
 type GetDelegationRequestOutput struct {
 	// DelegationRequest is the delegation request object containing all details
 	// about the request.
-	DelegationRequest *DelegationRequest `json:"DelegationRequest,omitempty"`
+	DelegationRequest *DelegationRequest `json:"DelegationRequest,omitzero"`
 	// PermissionCheckStatus is the status of the permission check for the
 	// delegation request.
-	PermissionCheckStatus string `json:"PermissionCheckStatus,omitempty"`
+	PermissionCheckStatus string `json:"PermissionCheckStatus,omitzero"`
 	// PermissionCheckResult is the result of the permission check, indicating
 	// whether the caller has sufficient permissions to cover the requested
 	// permissions.
-	PermissionCheckResult string `json:"PermissionCheckResult,omitempty"`
+	PermissionCheckResult string `json:"PermissionCheckResult,omitzero"`
 }
 
 // GetGroupInput is the input of GetGroup, which returns a list of IAM users
 // that are in the specified IAM group.
 type GetGroupInput struct {
 	// GroupName is the name of the group. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // GetGroupOutput is the output of GetGroup. Contains the response to a
 // successful GetGroup request.
 type GetGroupOutput struct {
 	// Group is a structure that contains details about the group. Required.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 	// Users is a list of users in the group. Required.
-	Users []*User `json:"Users,omitempty"`
+	Users []*User `json:"Users,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // GetGroupPolicyInput is the input of GetGroupPolicy, which retrieves the
@@ -2634,40 +2634,40 @@ type GetGroupOutput struct {
 // group.
 type GetGroupPolicyInput struct {
 	// GroupName is the name of the group the policy is associated with. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyName is the name of the policy document to get. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // GetGroupPolicyOutput is the output of GetGroupPolicy. Contains the response
 // to a successful GetGroupPolicy request.
 type GetGroupPolicyOutput struct {
 	// GroupName is the group the policy is associated with. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyName is the name of the policy. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // GetHumanReadableSummaryInput is the input of GetHumanReadableSummary, which
 // retrieves a human readable summary for a given entity.
 type GetHumanReadableSummaryInput struct {
 	// EntityArn: Arn of the entity to be summarized. Required.
-	EntityArn string `json:"EntityArn,omitempty"`
+	EntityArn string `json:"EntityArn,omitzero"`
 	// Locale is a string representing the locale to use for the summary
 	// generation.
-	Locale string `json:"Locale,omitempty"`
+	Locale string `json:"Locale,omitzero"`
 }
 
 // GetHumanReadableSummaryOutput is the output of GetHumanReadableSummary.
 type GetHumanReadableSummaryOutput struct {
 	// SummaryContent is summary content in the specified locale.
-	SummaryContent string `json:"SummaryContent,omitempty"`
+	SummaryContent string `json:"SummaryContent,omitzero"`
 	// Locale is the locale that this response was generated for.
-	Locale string `json:"Locale,omitempty"`
+	Locale string `json:"Locale,omitzero"`
 	// SummaryState: State of summary generation.
-	SummaryState string `json:"SummaryState,omitempty"`
+	SummaryState string `json:"SummaryState,omitzero"`
 }
 
 // GetInstanceProfileInput is the input of GetInstanceProfile, which retrieves
@@ -2676,7 +2676,7 @@ type GetHumanReadableSummaryOutput struct {
 type GetInstanceProfileInput struct {
 	// InstanceProfileName is the name of the instance profile to get information
 	// about. Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 }
 
 // GetInstanceProfileOutput is the output of GetInstanceProfile. Contains the
@@ -2684,14 +2684,14 @@ type GetInstanceProfileInput struct {
 type GetInstanceProfileOutput struct {
 	// InstanceProfile is a structure containing details about the instance
 	// profile. Required.
-	InstanceProfile *InstanceProfile `json:"InstanceProfile,omitempty"`
+	InstanceProfile *InstanceProfile `json:"InstanceProfile,omitzero"`
 }
 
 // GetLoginProfileInput is the input of GetLoginProfile, which retrieves the
 // user name for the specified IAM user.
 type GetLoginProfileInput struct {
 	// UserName is the name of the user whose login profile you want to retrieve.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // GetLoginProfileOutput is the output of GetLoginProfile. Contains the
@@ -2699,7 +2699,7 @@ type GetLoginProfileInput struct {
 type GetLoginProfileOutput struct {
 	// LoginProfile is a structure containing the user name and the profile
 	// creation date for the user. Required.
-	LoginProfile *LoginProfile `json:"LoginProfile,omitempty"`
+	LoginProfile *LoginProfile `json:"LoginProfile,omitzero"`
 }
 
 // GetMFADeviceInput is the input of GetMFADevice, which retrieves information
@@ -2707,23 +2707,23 @@ type GetLoginProfileOutput struct {
 type GetMFADeviceInput struct {
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// UserName is the friendly name identifying the user.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // GetMFADeviceOutput is the output of GetMFADevice.
 type GetMFADeviceOutput struct {
 	// UserName is the friendly name identifying the user.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// EnableDate is the date that a specified user's MFA device was first
 	// enabled.
-	EnableDate *timestamp.Time `json:"EnableDate,omitempty"`
+	EnableDate *timestamp.Time `json:"EnableDate,omitzero"`
 	// Certifications is the certifications of a specified user's MFA device.
-	Certifications map[string]string `json:"Certifications,omitempty"`
+	Certifications map[string]string `json:"Certifications,omitzero"`
 }
 
 // GetOpenIDConnectProviderInput is the input of GetOpenIDConnectProvider,
@@ -2732,7 +2732,7 @@ type GetMFADeviceOutput struct {
 type GetOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the OIDC
 	// provider resource object in IAM to get information for. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 }
 
 // GetOpenIDConnectProviderOutput is the output of GetOpenIDConnectProvider.
@@ -2740,19 +2740,19 @@ type GetOpenIDConnectProviderInput struct {
 type GetOpenIDConnectProviderOutput struct {
 	// Url is the URL that the IAM OIDC provider resource object is associated
 	// with.
-	Url string `json:"Url,omitempty"`
+	Url string `json:"Url,omitzero"`
 	// ClientIDList is a list of client IDs (also known as audiences) that are
 	// associated with the specified IAM OIDC provider resource object.
-	ClientIDList []string `json:"ClientIDList,omitempty"`
+	ClientIDList []string `json:"ClientIDList,omitzero"`
 	// ThumbprintList is a list of certificate thumbprints that are associated
 	// with the specified IAM OIDC provider resource object.
-	ThumbprintList []string `json:"ThumbprintList,omitempty"`
+	ThumbprintList []string `json:"ThumbprintList,omitzero"`
 	// CreateDate is the date and time when the IAM OIDC provider resource object
 	// was created in the Amazon Web Services account.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// Tags is a list of tags that are attached to the specified IAM OIDC
 	// provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // GetOrganizationsAccessReportInput is the input of
@@ -2762,46 +2762,46 @@ type GetOpenIDConnectProviderOutput struct {
 type GetOrganizationsAccessReportInput struct {
 	// JobId is the identifier of the request generated by the
 	// GenerateOrganizationsAccessReport operation. Required.
-	JobId string `json:"JobId,omitempty"`
+	JobId string `json:"JobId,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// SortKey is the key that is used to sort the results.
-	SortKey string `json:"SortKey,omitempty"`
+	SortKey string `json:"SortKey,omitzero"`
 }
 
 // GetOrganizationsAccessReportOutput is the output of
 // GetOrganizationsAccessReport.
 type GetOrganizationsAccessReportOutput struct {
 	// JobStatus is the status of the job. Required.
-	JobStatus string `json:"JobStatus,omitempty"`
+	JobStatus string `json:"JobStatus,omitzero"`
 	// JobCreationDate is the date and time, in ISO 8601 date-time format, when
 	// the report job was created. Required.
-	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitempty"`
+	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitzero"`
 	// JobCompletionDate is the date and time, in ISO 8601 date-time format, when
 	// the generated report job was completed or failed.
-	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitempty"`
+	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitzero"`
 	// NumberOfServicesAccessible is the number of services that the applicable
 	// SCPs allow account principals to access.
-	NumberOfServicesAccessible *int32 `json:"NumberOfServicesAccessible,omitempty"`
+	NumberOfServicesAccessible *int32 `json:"NumberOfServicesAccessible,omitzero"`
 	// NumberOfServicesNotAccessed is the number of services that account
 	// principals are allowed but did not attempt to access.
-	NumberOfServicesNotAccessed *int32 `json:"NumberOfServicesNotAccessed,omitempty"`
+	NumberOfServicesNotAccessed *int32 `json:"NumberOfServicesNotAccessed,omitzero"`
 	// AccessDetails is an object that contains details about the most recent
 	// attempt to access the service.
-	AccessDetails []*AccessDetail `json:"AccessDetails,omitempty"`
+	AccessDetails []*AccessDetail `json:"AccessDetails,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// ErrorDetails contains information about the reason that the operation
 	// failed.
-	ErrorDetails *ErrorDetails `json:"ErrorDetails,omitempty"`
+	ErrorDetails *ErrorDetails `json:"ErrorDetails,omitzero"`
 }
 
 // GetOutboundWebIdentityFederationInfoInput is the input of
@@ -2816,10 +2816,10 @@ type GetOutboundWebIdentityFederationInfoOutput struct {
 	// IssuerIdentifier is a unique issuer URL for your Amazon Web Services
 	// account that hosts the OpenID Connect (OIDC) discovery endpoints at
 	// /.well-known/openid-configuration and /.well-known/jwks.json.
-	IssuerIdentifier string `json:"IssuerIdentifier,omitempty"`
+	IssuerIdentifier string `json:"IssuerIdentifier,omitzero"`
 	// JwtVendingEnabled indicates whether outbound identity federation is
 	// currently enabled for your Amazon Web Services account.
-	JwtVendingEnabled *bool `json:"JwtVendingEnabled,omitempty"`
+	JwtVendingEnabled *bool `json:"JwtVendingEnabled,omitzero"`
 }
 
 // GetPolicyInput is the input of GetPolicy, which retrieves information about
@@ -2829,14 +2829,14 @@ type GetOutboundWebIdentityFederationInfoOutput struct {
 type GetPolicyInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the managed policy that you
 	// want information about. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // GetPolicyOutput is the output of GetPolicy. Contains the response to a
 // successful GetPolicy request.
 type GetPolicyOutput struct {
 	// Policy is a structure containing details about the policy.
-	Policy *Policy `json:"Policy,omitempty"`
+	Policy *Policy `json:"Policy,omitzero"`
 }
 
 // GetPolicyVersionInput is the input of GetPolicyVersion, which retrieves
@@ -2845,16 +2845,16 @@ type GetPolicyOutput struct {
 type GetPolicyVersionInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the managed policy that you
 	// want information about. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// VersionId identifies the policy version to retrieve. Required.
-	VersionId string `json:"VersionId,omitempty"`
+	VersionId string `json:"VersionId,omitzero"`
 }
 
 // GetPolicyVersionOutput is the output of GetPolicyVersion. Contains the
 // response to a successful GetPolicyVersion request.
 type GetPolicyVersionOutput struct {
 	// PolicyVersion is a structure containing details about the policy version.
-	PolicyVersion *PolicyVersion `json:"PolicyVersion,omitempty"`
+	PolicyVersion *PolicyVersion `json:"PolicyVersion,omitzero"`
 }
 
 // GetRoleInput is the input of GetRole, which retrieves information about the
@@ -2862,14 +2862,14 @@ type GetPolicyVersionOutput struct {
 // policy that grants permission to assume the role.
 type GetRoleInput struct {
 	// RoleName is the name of the IAM role to get information about. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // GetRoleOutput is the output of GetRole. Contains the response to a
 // successful GetRole request.
 type GetRoleOutput struct {
 	// Role is a structure containing details about the IAM role. Required.
-	Role *Role `json:"Role,omitempty"`
+	Role *Role `json:"Role,omitzero"`
 }
 
 // GetRolePolicyInput is the input of GetRolePolicy, which retrieves the
@@ -2877,20 +2877,20 @@ type GetRoleOutput struct {
 // role.
 type GetRolePolicyInput struct {
 	// RoleName is the name of the role associated with the policy. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyName is the name of the policy document to get. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // GetRolePolicyOutput is the output of GetRolePolicy. Contains the response to
 // a successful GetRolePolicy request.
 type GetRolePolicyOutput struct {
 	// RoleName is the role the policy is associated with. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyName is the name of the policy. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // GetSAMLProviderInput is the input of GetSAMLProvider, which returns the SAML
@@ -2899,29 +2899,29 @@ type GetRolePolicyOutput struct {
 type GetSAMLProviderInput struct {
 	// SAMLProviderArn is the Amazon Resource Name (ARN) of the SAML provider
 	// resource object in IAM to get information about. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 }
 
 // GetSAMLProviderOutput is the output of GetSAMLProvider. Contains the
 // response to a successful GetSAMLProvider request.
 type GetSAMLProviderOutput struct {
 	// SAMLProviderUUID is the unique identifier assigned to the SAML provider.
-	SAMLProviderUUID string `json:"SAMLProviderUUID,omitempty"`
+	SAMLProviderUUID string `json:"SAMLProviderUUID,omitzero"`
 	// SAMLMetadataDocument is the XML metadata document that includes information
 	// about an identity provider.
-	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitempty"`
+	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitzero"`
 	// CreateDate is the date and time when the SAML provider was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// ValidUntil is the expiration date and time for the SAML provider.
-	ValidUntil *timestamp.Time `json:"ValidUntil,omitempty"`
+	ValidUntil *timestamp.Time `json:"ValidUntil,omitzero"`
 	// Tags is a list of tags that are attached to the specified IAM SAML
 	// provider.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// AssertionEncryptionMode specifies the encryption setting for the SAML
 	// provider.
-	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitzero"`
 	// PrivateKeyList is the private key metadata for the SAML provider.
-	PrivateKeyList []*SAMLPrivateKey `json:"PrivateKeyList,omitempty"`
+	PrivateKeyList []*SAMLPrivateKey `json:"PrivateKeyList,omitzero"`
 }
 
 // GetSSHPublicKeyInput is the input of GetSSHPublicKey, which retrieves the
@@ -2929,19 +2929,19 @@ type GetSAMLProviderOutput struct {
 type GetSSHPublicKeyInput struct {
 	// UserName is the name of the IAM user associated with the SSH public key.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyId is the unique identifier for the SSH public key. Required.
-	SSHPublicKeyId string `json:"SSHPublicKeyId,omitempty"`
+	SSHPublicKeyId string `json:"SSHPublicKeyId,omitzero"`
 	// Encoding specifies the public key encoding format to use in the response.
 	// Required.
-	Encoding string `json:"Encoding,omitempty"`
+	Encoding string `json:"Encoding,omitzero"`
 }
 
 // GetSSHPublicKeyOutput is the output of GetSSHPublicKey. Contains the
 // response to a successful GetSSHPublicKey request.
 type GetSSHPublicKeyOutput struct {
 	// SSHPublicKey is a structure containing details about the SSH public key.
-	SSHPublicKey *SSHPublicKey `json:"SSHPublicKey,omitempty"`
+	SSHPublicKey *SSHPublicKey `json:"SSHPublicKey,omitzero"`
 }
 
 // GetServerCertificateInput is the input of GetServerCertificate, which
@@ -2949,7 +2949,7 @@ type GetSSHPublicKeyOutput struct {
 type GetServerCertificateInput struct {
 	// ServerCertificateName is the name of the server certificate you want to
 	// retrieve information about. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 }
 
 // GetServerCertificateOutput is the output of GetServerCertificate. Contains
@@ -2957,7 +2957,7 @@ type GetServerCertificateInput struct {
 type GetServerCertificateOutput struct {
 	// ServerCertificate is a structure containing details about the server
 	// certificate. Required.
-	ServerCertificate *ServerCertificate `json:"ServerCertificate,omitempty"`
+	ServerCertificate *ServerCertificate `json:"ServerCertificate,omitzero"`
 }
 
 // GetServiceLastAccessedDetailsInput is the input of
@@ -2967,40 +2967,40 @@ type GetServerCertificateOutput struct {
 type GetServiceLastAccessedDetailsInput struct {
 	// JobId is the ID of the request generated by the
 	// GenerateServiceLastAccessedDetails operation. Required.
-	JobId string `json:"JobId,omitempty"`
+	JobId string `json:"JobId,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // GetServiceLastAccessedDetailsOutput is the output of
 // GetServiceLastAccessedDetails.
 type GetServiceLastAccessedDetailsOutput struct {
 	// JobStatus is the status of the job. Required.
-	JobStatus string `json:"JobStatus,omitempty"`
+	JobStatus string `json:"JobStatus,omitzero"`
 	// JobType is the type of job.
-	JobType string `json:"JobType,omitempty"`
+	JobType string `json:"JobType,omitzero"`
 	// JobCreationDate is the date and time, in ISO 8601 date-time format, when
 	// the report job was created. Required.
-	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitempty"`
+	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitzero"`
 	// ServicesLastAccessed is a ServiceLastAccessed object that contains details
 	// about the most recent attempt to access the service. Required.
-	ServicesLastAccessed []*ServiceLastAccessed `json:"ServicesLastAccessed,omitempty"`
+	ServicesLastAccessed []*ServiceLastAccessed `json:"ServicesLastAccessed,omitzero"`
 	// JobCompletionDate is the date and time, in ISO 8601 date-time format, when
 	// the generated report job was completed or failed. Required.
-	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitempty"`
+	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// Error is an object that contains details about the reason the operation
 	// failed.
-	Error *ErrorDetails `json:"Error,omitempty"`
+	Error *ErrorDetails `json:"Error,omitzero"`
 }
 
 // GetServiceLastAccessedDetailsWithEntitiesInput is the input of
@@ -3010,42 +3010,42 @@ type GetServiceLastAccessedDetailsOutput struct {
 type GetServiceLastAccessedDetailsWithEntitiesInput struct {
 	// JobId is the ID of the request generated by the
 	// GenerateServiceLastAccessedDetails operation. Required.
-	JobId string `json:"JobId,omitempty"`
+	JobId string `json:"JobId,omitzero"`
 	// ServiceNamespace is the service namespace for an Amazon Web Services
 	// service. Required.
-	ServiceNamespace string `json:"ServiceNamespace,omitempty"`
+	ServiceNamespace string `json:"ServiceNamespace,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // GetServiceLastAccessedDetailsWithEntitiesOutput is the output of
 // GetServiceLastAccessedDetailsWithEntities.
 type GetServiceLastAccessedDetailsWithEntitiesOutput struct {
 	// JobStatus is the status of the job. Required.
-	JobStatus string `json:"JobStatus,omitempty"`
+	JobStatus string `json:"JobStatus,omitzero"`
 	// JobCreationDate is the date and time, in ISO 8601 date-time format, when
 	// the report job was created. Required.
-	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitempty"`
+	JobCreationDate *timestamp.Time `json:"JobCreationDate,omitzero"`
 	// JobCompletionDate is the date and time, in ISO 8601 date-time format, when
 	// the generated report job was completed or failed. Required.
-	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitempty"`
+	JobCompletionDate *timestamp.Time `json:"JobCompletionDate,omitzero"`
 	// EntityDetailsList is an EntityDetailsList object that contains details
 	// about when an IAM entity (user or role) used group or policy permissions in
 	// an attempt to access the specified Amazon Web Services service. Required.
-	EntityDetailsList []*EntityDetails `json:"EntityDetailsList,omitempty"`
+	EntityDetailsList []*EntityDetails `json:"EntityDetailsList,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// Error is an object that contains details about the reason the operation
 	// failed.
-	Error *ErrorDetails `json:"Error,omitempty"`
+	Error *ErrorDetails `json:"Error,omitzero"`
 }
 
 // GetServiceLinkedRoleDeletionStatusInput is the input of
@@ -3053,17 +3053,17 @@ type GetServiceLastAccessedDetailsWithEntitiesOutput struct {
 // service-linked role deletion.
 type GetServiceLinkedRoleDeletionStatusInput struct {
 	// DeletionTaskId is the deletion task identifier. Required.
-	DeletionTaskId string `json:"DeletionTaskId,omitempty"`
+	DeletionTaskId string `json:"DeletionTaskId,omitzero"`
 }
 
 // GetServiceLinkedRoleDeletionStatusOutput is the output of
 // GetServiceLinkedRoleDeletionStatus.
 type GetServiceLinkedRoleDeletionStatusOutput struct {
 	// Status is the status of the deletion. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// Reason is an object that contains details about the reason the deletion
 	// failed.
-	Reason *DeletionTaskFailureReasonType `json:"Reason,omitempty"`
+	Reason *DeletionTaskFailureReasonType `json:"Reason,omitzero"`
 }
 
 // GetUserInput is the input of GetUser, which retrieves information about the
@@ -3071,14 +3071,14 @@ type GetServiceLinkedRoleDeletionStatusOutput struct {
 // ARN.
 type GetUserInput struct {
 	// UserName is the name of the user to get information about.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // GetUserOutput is the output of GetUser. Contains the response to a
 // successful GetUser request.
 type GetUserOutput struct {
 	// User is a structure containing details about the IAM user. Required.
-	User *User `json:"User,omitempty"`
+	User *User `json:"User,omitzero"`
 }
 
 // GetUserPolicyInput is the input of GetUserPolicy, which retrieves the
@@ -3086,33 +3086,33 @@ type GetUserOutput struct {
 type GetUserPolicyInput struct {
 	// UserName is the name of the user who the policy is associated with.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyName is the name of the policy document to get. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // GetUserPolicyOutput is the output of GetUserPolicy. Contains the response to
 // a successful GetUserPolicy request.
 type GetUserPolicyOutput struct {
 	// UserName is the user the policy is associated with. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyName is the name of the policy. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // ListAccessKeysInput is the input of ListAccessKeys, which returns
 // information about the access key IDs associated with the specified IAM user.
 type ListAccessKeysInput struct {
 	// UserName is the name of the user.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListAccessKeysOutput is the output of ListAccessKeys. Contains the response
@@ -3120,13 +3120,13 @@ type ListAccessKeysInput struct {
 type ListAccessKeysOutput struct {
 	// AccessKeyMetadata is a list of objects containing metadata about the access
 	// keys. Required.
-	AccessKeyMetadata []*AccessKeyMetadata `json:"AccessKeyMetadata,omitempty"`
+	AccessKeyMetadata []*AccessKeyMetadata `json:"AccessKeyMetadata,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListAccountAliasesInput is the input of ListAccountAliases, which lists the
@@ -3135,23 +3135,23 @@ type ListAccessKeysOutput struct {
 type ListAccountAliasesInput struct {
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListAccountAliasesOutput is the output of ListAccountAliases. Contains the
 // response to a successful ListAccountAliases request.
 type ListAccountAliasesOutput struct {
 	// AccountAliases is a list of aliases associated with the account. Required.
-	AccountAliases []string `json:"AccountAliases,omitempty"`
+	AccountAliases []string `json:"AccountAliases,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListAttachedGroupPoliciesInput is the input of ListAttachedGroupPolicies,
@@ -3160,28 +3160,28 @@ type ListAccountAliasesOutput struct {
 type ListAttachedGroupPoliciesInput struct {
 	// GroupName is the name (friendly name, not ARN) of the group to list
 	// attached policies for. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListAttachedGroupPoliciesOutput is the output of ListAttachedGroupPolicies.
 // Contains the response to a successful ListAttachedGroupPolicies request.
 type ListAttachedGroupPoliciesOutput struct {
 	// AttachedPolicies is a list of the attached policies.
-	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitempty"`
+	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListAttachedRolePoliciesInput is the input of ListAttachedRolePolicies,
@@ -3190,28 +3190,28 @@ type ListAttachedGroupPoliciesOutput struct {
 type ListAttachedRolePoliciesInput struct {
 	// RoleName is the name (friendly name, not ARN) of the role to list attached
 	// policies for. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListAttachedRolePoliciesOutput is the output of ListAttachedRolePolicies.
 // Contains the response to a successful ListAttachedRolePolicies request.
 type ListAttachedRolePoliciesOutput struct {
 	// AttachedPolicies is a list of the attached policies.
-	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitempty"`
+	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListAttachedUserPoliciesInput is the input of ListAttachedUserPolicies,
@@ -3220,54 +3220,54 @@ type ListAttachedRolePoliciesOutput struct {
 type ListAttachedUserPoliciesInput struct {
 	// UserName is the name (friendly name, not ARN) of the user to list attached
 	// policies for. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListAttachedUserPoliciesOutput is the output of ListAttachedUserPolicies.
 // Contains the response to a successful ListAttachedUserPolicies request.
 type ListAttachedUserPoliciesOutput struct {
 	// AttachedPolicies is a list of the attached policies.
-	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitempty"`
+	AttachedPolicies []*AttachedPolicy `json:"AttachedPolicies,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListDelegationRequestsInput is the input of ListDelegationRequests, which
 // lists delegation requests based on the specified criteria.
 type ListDelegationRequestsInput struct {
 	// OwnerId is the owner ID to filter delegation requests by.
-	OwnerId string `json:"OwnerId,omitempty"`
+	OwnerId string `json:"OwnerId,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListDelegationRequestsOutput is the output of ListDelegationRequests.
 type ListDelegationRequestsOutput struct {
 	// DelegationRequests is a list of delegation requests that match the
 	// specified criteria.
-	DelegationRequests []*DelegationRequest `json:"DelegationRequests,omitempty"`
+	DelegationRequests []*DelegationRequest `json:"DelegationRequests,omitzero"`
 	// Marker: When isTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"isTruncated,omitempty"`
+	IsTruncated *bool `json:"isTruncated,omitzero"`
 }
 
 // ListEntitiesForPolicyInput is the input of ListEntitiesForPolicy, which
@@ -3276,115 +3276,115 @@ type ListDelegationRequestsOutput struct {
 type ListEntitiesForPolicyInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy for which you
 	// want the versions. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// EntityFilter is the entity type to use for filtering the results.
-	EntityFilter string `json:"EntityFilter,omitempty"`
+	EntityFilter string `json:"EntityFilter,omitzero"`
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// PolicyUsageFilter is the policy usage method to use for filtering the
 	// results.
-	PolicyUsageFilter string `json:"PolicyUsageFilter,omitempty"`
+	PolicyUsageFilter string `json:"PolicyUsageFilter,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListEntitiesForPolicyOutput is the output of ListEntitiesForPolicy. Contains
 // the response to a successful ListEntitiesForPolicy request.
 type ListEntitiesForPolicyOutput struct {
 	// PolicyGroups is a list of IAM groups that the policy is attached to.
-	PolicyGroups []*PolicyGroup `json:"PolicyGroups,omitempty"`
+	PolicyGroups []*PolicyGroup `json:"PolicyGroups,omitzero"`
 	// PolicyUsers is a list of IAM users that the policy is attached to.
-	PolicyUsers []*PolicyUser `json:"PolicyUsers,omitempty"`
+	PolicyUsers []*PolicyUser `json:"PolicyUsers,omitzero"`
 	// PolicyRoles is a list of IAM roles that the policy is attached to.
-	PolicyRoles []*PolicyRole `json:"PolicyRoles,omitempty"`
+	PolicyRoles []*PolicyRole `json:"PolicyRoles,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListGroupPoliciesInput is the input of ListGroupPolicies, which lists the
 // names of the inline policies that are embedded in the specified IAM group.
 type ListGroupPoliciesInput struct {
 	// GroupName is the name of the group to list policies for. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListGroupPoliciesOutput is the output of ListGroupPolicies. Contains the
 // response to a successful ListGroupPolicies request.
 type ListGroupPoliciesOutput struct {
 	// PolicyNames is a list of policy names. Required.
-	PolicyNames []string `json:"PolicyNames,omitempty"`
+	PolicyNames []string `json:"PolicyNames,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListGroupsInput is the input of ListGroups, which lists the IAM groups that
 // have the specified path prefix.
 type ListGroupsInput struct {
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListGroupsOutput is the output of ListGroups. Contains the response to a
 // successful ListGroups request.
 type ListGroupsOutput struct {
 	// Groups is a list of groups. Required.
-	Groups []*Group `json:"Groups,omitempty"`
+	Groups []*Group `json:"Groups,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListGroupsForUserInput is the input of ListGroupsForUser, which lists the
 // IAM groups that the specified IAM user belongs to.
 type ListGroupsForUserInput struct {
 	// UserName is the name of the user to list groups for. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListGroupsForUserOutput is the output of ListGroupsForUser. Contains the
 // response to a successful ListGroupsForUser request.
 type ListGroupsForUserOutput struct {
 	// Groups is a list of groups. Required.
-	Groups []*Group `json:"Groups,omitempty"`
+	Groups []*Group `json:"Groups,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListInstanceProfileTagsInput is the input of ListInstanceProfileTags, which
@@ -3392,52 +3392,52 @@ type ListGroupsForUserOutput struct {
 type ListInstanceProfileTagsInput struct {
 	// InstanceProfileName is the name of the IAM instance profile whose tags you
 	// want to see. Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListInstanceProfileTagsOutput is the output of ListInstanceProfileTags.
 type ListInstanceProfileTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the IAM instance
 	// profile. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListInstanceProfilesInput is the input of ListInstanceProfiles, which lists
 // the instance profiles that have the specified path prefix.
 type ListInstanceProfilesInput struct {
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListInstanceProfilesOutput is the output of ListInstanceProfiles. Contains
 // the response to a successful ListInstanceProfiles request.
 type ListInstanceProfilesOutput struct {
 	// InstanceProfiles is a list of instance profiles. Required.
-	InstanceProfiles []*InstanceProfile `json:"InstanceProfiles,omitempty"`
+	InstanceProfiles []*InstanceProfile `json:"InstanceProfiles,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListInstanceProfilesForRoleInput is the input of
@@ -3445,13 +3445,13 @@ type ListInstanceProfilesOutput struct {
 // specified associated IAM role.
 type ListInstanceProfilesForRoleInput struct {
 	// RoleName is the name of the role to list instance profiles for. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListInstanceProfilesForRoleOutput is the output of
@@ -3459,13 +3459,13 @@ type ListInstanceProfilesForRoleInput struct {
 // ListInstanceProfilesForRole request.
 type ListInstanceProfilesForRoleOutput struct {
 	// InstanceProfiles is a list of instance profiles. Required.
-	InstanceProfiles []*InstanceProfile `json:"InstanceProfiles,omitempty"`
+	InstanceProfiles []*InstanceProfile `json:"InstanceProfiles,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListMFADeviceTagsInput is the input of ListMFADeviceTags, which lists the
@@ -3474,52 +3474,52 @@ type ListInstanceProfilesForRoleOutput struct {
 type ListMFADeviceTagsInput struct {
 	// SerialNumber is the unique identifier for the IAM virtual MFA device whose
 	// tags you want to see. Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListMFADeviceTagsOutput is the output of ListMFADeviceTags.
 type ListMFADeviceTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the virtual MFA
 	// device. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListMFADevicesInput is the input of ListMFADevices, which lists the MFA
 // devices for an IAM user.
 type ListMFADevicesInput struct {
 	// UserName is the name of the user whose MFA devices you want to list.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListMFADevicesOutput is the output of ListMFADevices. Contains the response
 // to a successful ListMFADevices request.
 type ListMFADevicesOutput struct {
 	// MFADevices is a list of MFA devices. Required.
-	MFADevices []*MFADevice `json:"MFADevices,omitempty"`
+	MFADevices []*MFADevice `json:"MFADevices,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListOpenIDConnectProviderTagsInput is the input of
@@ -3528,13 +3528,13 @@ type ListMFADevicesOutput struct {
 type ListOpenIDConnectProviderTagsInput struct {
 	// OpenIDConnectProviderArn is the ARN of the OpenID Connect (OIDC) identity
 	// provider whose tags you want to see. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListOpenIDConnectProviderTagsOutput is the output of
@@ -3542,13 +3542,13 @@ type ListOpenIDConnectProviderTagsInput struct {
 type ListOpenIDConnectProviderTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the OpenID Connect
 	// (OIDC) identity provider. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListOpenIDConnectProvidersInput is the input of ListOpenIDConnectProviders,
@@ -3562,7 +3562,7 @@ type ListOpenIDConnectProvidersInput struct{}
 type ListOpenIDConnectProvidersOutput struct {
 	// OpenIDConnectProviderList is the list of IAM OIDC provider resource objects
 	// defined in the Amazon Web Services account.
-	OpenIDConnectProviderList []*OpenIDConnectProviderListEntry `json:"OpenIDConnectProviderList,omitempty"`
+	OpenIDConnectProviderList []*OpenIDConnectProviderListEntry `json:"OpenIDConnectProviderList,omitzero"`
 }
 
 // ListOrganizationsFeaturesInput is the input of ListOrganizationsFeatures,
@@ -3573,10 +3573,10 @@ type ListOrganizationsFeaturesInput struct{}
 // ListOrganizationsFeaturesOutput is the output of ListOrganizationsFeatures.
 type ListOrganizationsFeaturesOutput struct {
 	// OrganizationId is the unique identifier (ID) of an organization.
-	OrganizationId string `json:"OrganizationId,omitempty"`
+	OrganizationId string `json:"OrganizationId,omitzero"`
 	// EnabledFeatures specifies the features that are currently available in your
 	// organization.
-	EnabledFeatures []string `json:"EnabledFeatures,omitempty"`
+	EnabledFeatures []string `json:"EnabledFeatures,omitzero"`
 }
 
 // ListPoliciesInput is the input of ListPolicies, which lists all the managed
@@ -3585,33 +3585,33 @@ type ListOrganizationsFeaturesOutput struct {
 // managed policies.
 type ListPoliciesInput struct {
 	// Scope is the scope to use for filtering the results.
-	Scope string `json:"Scope,omitempty"`
+	Scope string `json:"Scope,omitzero"`
 	// OnlyAttached is a flag to filter the results to only the attached policies.
-	OnlyAttached *bool `json:"OnlyAttached,omitempty"`
+	OnlyAttached *bool `json:"OnlyAttached,omitzero"`
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// PolicyUsageFilter is the policy usage method to use for filtering the
 	// results.
-	PolicyUsageFilter string `json:"PolicyUsageFilter,omitempty"`
+	PolicyUsageFilter string `json:"PolicyUsageFilter,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListPoliciesOutput is the output of ListPolicies. Contains the response to a
 // successful ListPolicies request.
 type ListPoliciesOutput struct {
 	// Policies is a list of policies.
-	Policies []*Policy `json:"Policies,omitempty"`
+	Policies []*Policy `json:"Policies,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListPoliciesGrantingServiceAccessInput is the input of
@@ -3621,13 +3621,13 @@ type ListPoliciesOutput struct {
 type ListPoliciesGrantingServiceAccessInput struct {
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// Arn is the ARN of the IAM identity (user, group, or role) whose policies
 	// you want to list. Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// ServiceNamespaces is the service namespace for the Amazon Web Services
 	// services whose policies you want to list. Required.
-	ServiceNamespaces []string `json:"ServiceNamespaces,omitempty"`
+	ServiceNamespaces []string `json:"ServiceNamespaces,omitzero"`
 }
 
 // ListPoliciesGrantingServiceAccessOutput is the output of
@@ -3636,13 +3636,13 @@ type ListPoliciesGrantingServiceAccessOutput struct {
 	// PoliciesGrantingServiceAccess is a ListPoliciesGrantingServiceAccess object
 	// that contains details about the permissions policies attached to the
 	// specified identity (user, group, or role). Required.
-	PoliciesGrantingServiceAccess []*ListPoliciesGrantingServiceAccessEntry `json:"PoliciesGrantingServiceAccess,omitempty"`
+	PoliciesGrantingServiceAccess []*ListPoliciesGrantingServiceAccessEntry `json:"PoliciesGrantingServiceAccess,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListPolicyTagsInput is the input of ListPolicyTags, which lists the tags
@@ -3650,26 +3650,26 @@ type ListPoliciesGrantingServiceAccessOutput struct {
 type ListPolicyTagsInput struct {
 	// PolicyArn is the ARN of the IAM customer managed policy whose tags you want
 	// to see. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListPolicyTagsOutput is the output of ListPolicyTags.
 type ListPolicyTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the IAM customer
 	// managed policy. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListPolicyVersionsInput is the input of ListPolicyVersions, which lists
@@ -3678,52 +3678,52 @@ type ListPolicyTagsOutput struct {
 type ListPolicyVersionsInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy for which you
 	// want the versions. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListPolicyVersionsOutput is the output of ListPolicyVersions. Contains the
 // response to a successful ListPolicyVersions request.
 type ListPolicyVersionsOutput struct {
 	// Versions is a list of policy versions.
-	Versions []*PolicyVersion `json:"Versions,omitempty"`
+	Versions []*PolicyVersion `json:"Versions,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListRolePoliciesInput is the input of ListRolePolicies, which lists the
 // names of the inline policies that are embedded in the specified IAM role.
 type ListRolePoliciesInput struct {
 	// RoleName is the name of the role to list policies for. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListRolePoliciesOutput is the output of ListRolePolicies. Contains the
 // response to a successful ListRolePolicies request.
 type ListRolePoliciesOutput struct {
 	// PolicyNames is a list of policy names. Required.
-	PolicyNames []string `json:"PolicyNames,omitempty"`
+	PolicyNames []string `json:"PolicyNames,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListRoleTagsInput is the input of ListRoleTags, which lists the tags that
@@ -3731,51 +3731,51 @@ type ListRolePoliciesOutput struct {
 type ListRoleTagsInput struct {
 	// RoleName is the name of the IAM role for which you want to see the list of
 	// tags. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListRoleTagsOutput is the output of ListRoleTags.
 type ListRoleTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the role. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListRolesInput is the input of ListRoles, which lists the IAM roles that
 // have the specified path prefix.
 type ListRolesInput struct {
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListRolesOutput is the output of ListRoles. Contains the response to a
 // successful ListRoles request.
 type ListRolesOutput struct {
 	// Roles is a list of roles. Required.
-	Roles []*Role `json:"Roles,omitempty"`
+	Roles []*Role `json:"Roles,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListSAMLProviderTagsInput is the input of ListSAMLProviderTags, which lists
@@ -3784,26 +3784,26 @@ type ListRolesOutput struct {
 type ListSAMLProviderTagsInput struct {
 	// SAMLProviderArn is the ARN of the Security Assertion Markup Language (SAML)
 	// identity provider whose tags you want to see. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListSAMLProviderTagsOutput is the output of ListSAMLProviderTags.
 type ListSAMLProviderTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the Security
 	// Assertion Markup Language (SAML) identity provider. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListSAMLProvidersInput is the input of ListSAMLProviders, which lists the
@@ -3815,7 +3815,7 @@ type ListSAMLProvidersInput struct{}
 type ListSAMLProvidersOutput struct {
 	// SAMLProviderList is the list of SAML provider resource objects defined in
 	// IAM for this Amazon Web Services account.
-	SAMLProviderList []*SAMLProviderListEntry `json:"SAMLProviderList,omitempty"`
+	SAMLProviderList []*SAMLProviderListEntry `json:"SAMLProviderList,omitzero"`
 }
 
 // ListSSHPublicKeysInput is the input of ListSSHPublicKeys, which returns
@@ -3823,26 +3823,26 @@ type ListSAMLProvidersOutput struct {
 // user.
 type ListSSHPublicKeysInput struct {
 	// UserName is the name of the IAM user to list SSH public keys for.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListSSHPublicKeysOutput is the output of ListSSHPublicKeys. Contains the
 // response to a successful ListSSHPublicKeys request.
 type ListSSHPublicKeysOutput struct {
 	// SSHPublicKeys is a list of the SSH public keys assigned to IAM user.
-	SSHPublicKeys []*SSHPublicKeyMetadata `json:"SSHPublicKeys,omitempty"`
+	SSHPublicKeys []*SSHPublicKeyMetadata `json:"SSHPublicKeys,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListServerCertificateTagsInput is the input of ListServerCertificateTags,
@@ -3851,26 +3851,26 @@ type ListSSHPublicKeysOutput struct {
 type ListServerCertificateTagsInput struct {
 	// ServerCertificateName is the name of the IAM server certificate whose tags
 	// you want to see. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListServerCertificateTagsOutput is the output of ListServerCertificateTags.
 type ListServerCertificateTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the IAM server
 	// certificate. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListServerCertificatesInput is the input of ListServerCertificates, which
@@ -3878,26 +3878,26 @@ type ListServerCertificateTagsOutput struct {
 // prefix.
 type ListServerCertificatesInput struct {
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListServerCertificatesOutput is the output of ListServerCertificates.
 // Contains the response to a successful ListServerCertificates request.
 type ListServerCertificatesOutput struct {
 	// ServerCertificateMetadataList is a list of server certificates. Required.
-	ServerCertificateMetadataList []*ServerCertificateMetadata `json:"ServerCertificateMetadataList,omitempty"`
+	ServerCertificateMetadataList []*ServerCertificateMetadata `json:"ServerCertificateMetadataList,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListServiceSpecificCredentialsInput is the input of
@@ -3906,19 +3906,19 @@ type ListServerCertificatesOutput struct {
 type ListServiceSpecificCredentialsInput struct {
 	// UserName is the name of the user whose service-specific credentials you
 	// want information about.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// ServiceName is filters the returned results to only those for the specified
 	// Amazon Web Services service.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// AllUsers is a flag indicating whether to list service specific credentials
 	// for all users.
-	AllUsers *bool `json:"AllUsers,omitempty"`
+	AllUsers *bool `json:"AllUsers,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListServiceSpecificCredentialsOutput is the output of
@@ -3926,13 +3926,13 @@ type ListServiceSpecificCredentialsInput struct {
 type ListServiceSpecificCredentialsOutput struct {
 	// ServiceSpecificCredentials is a list of structures that each contain
 	// details about a service-specific credential.
-	ServiceSpecificCredentials []*ServiceSpecificCredentialMetadata `json:"ServiceSpecificCredentials,omitempty"`
+	ServiceSpecificCredentials []*ServiceSpecificCredentialMetadata `json:"ServiceSpecificCredentials,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 }
 
 // ListSigningCertificatesInput is the input of ListSigningCertificates, which
@@ -3941,13 +3941,13 @@ type ListServiceSpecificCredentialsOutput struct {
 type ListSigningCertificatesInput struct {
 	// UserName is the name of the IAM user whose signing certificates you want to
 	// examine.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListSigningCertificatesOutput is the output of ListSigningCertificates.
@@ -3955,90 +3955,90 @@ type ListSigningCertificatesInput struct {
 type ListSigningCertificatesOutput struct {
 	// Certificates is a list of the user's signing certificate information.
 	// Required.
-	Certificates []*SigningCertificate `json:"Certificates,omitempty"`
+	Certificates []*SigningCertificate `json:"Certificates,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListUserPoliciesInput is the input of ListUserPolicies, which lists the
 // names of the inline policies embedded in the specified IAM user.
 type ListUserPoliciesInput struct {
 	// UserName is the name of the user to list policies for. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListUserPoliciesOutput is the output of ListUserPolicies. Contains the
 // response to a successful ListUserPolicies request.
 type ListUserPoliciesOutput struct {
 	// PolicyNames is a list of policy names. Required.
-	PolicyNames []string `json:"PolicyNames,omitempty"`
+	PolicyNames []string `json:"PolicyNames,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListUserTagsInput is the input of ListUserTags, which lists the tags that
 // are attached to the specified IAM user.
 type ListUserTagsInput struct {
 	// UserName is the name of the IAM user whose tags you want to see. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListUserTagsOutput is the output of ListUserTags.
 type ListUserTagsOutput struct {
 	// Tags is the list of tags that are currently attached to the user. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListUsersInput is the input of ListUsers, which lists the IAM users that
 // have the specified path prefix.
 type ListUsersInput struct {
 	// PathPrefix is the path prefix for filtering the results.
-	PathPrefix string `json:"PathPrefix,omitempty"`
+	PathPrefix string `json:"PathPrefix,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListUsersOutput is the output of ListUsers. Contains the response to a
 // successful ListUsers request.
 type ListUsersOutput struct {
 	// Users is a list of users. Required.
-	Users []*User `json:"Users,omitempty"`
+	Users []*User `json:"Users,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListVirtualMFADevicesInput is the input of ListVirtualMFADevices, which
@@ -4047,13 +4047,13 @@ type ListUsersOutput struct {
 type ListVirtualMFADevicesInput struct {
 	// AssignmentStatus is the status (Unassigned or Assigned) of the devices to
 	// list.
-	AssignmentStatus string `json:"AssignmentStatus,omitempty"`
+	AssignmentStatus string `json:"AssignmentStatus,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 }
 
 // ListVirtualMFADevicesOutput is the output of ListVirtualMFADevices. Contains
@@ -4062,24 +4062,24 @@ type ListVirtualMFADevicesOutput struct {
 	// VirtualMFADevices is the list of virtual MFA devices in the current account
 	// that match the AssignmentStatus value that was passed in the request.
 	// Required.
-	VirtualMFADevices []*VirtualMFADevice `json:"VirtualMFADevices,omitempty"`
+	VirtualMFADevices []*VirtualMFADevice `json:"VirtualMFADevices,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // PutGroupPolicyInput is the input of PutGroupPolicy, which adds or updates an
 // inline policy document that is embedded in the specified IAM group.
 type PutGroupPolicyInput struct {
 	// GroupName is the name of the group to associate the policy with. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// PolicyName is the name of the policy document. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // PutGroupPolicyOutput is the output of PutGroupPolicy. The operation has no
@@ -4092,10 +4092,10 @@ type PutGroupPolicyOutput struct{}
 type PutRolePermissionsBoundaryInput struct {
 	// RoleName is the name (friendly name, not ARN) of the IAM role for which you
 	// want to set the permissions boundary. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PermissionsBoundary is the ARN of the managed policy that is used to set
 	// the permissions boundary for the role. Required.
-	PermissionsBoundary string `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary string `json:"PermissionsBoundary,omitzero"`
 }
 
 // PutRolePermissionsBoundaryOutput is the output of
@@ -4106,11 +4106,11 @@ type PutRolePermissionsBoundaryOutput struct{}
 // inline policy document that is embedded in the specified IAM role.
 type PutRolePolicyInput struct {
 	// RoleName is the name of the role to associate the policy with. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyName is the name of the policy document. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // PutRolePolicyOutput is the output of PutRolePolicy. The operation has no
@@ -4123,10 +4123,10 @@ type PutRolePolicyOutput struct{}
 type PutUserPermissionsBoundaryInput struct {
 	// UserName is the name (friendly name, not ARN) of the IAM user for which you
 	// want to set the permissions boundary. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PermissionsBoundary is the ARN of the managed policy that is used to set
 	// the permissions boundary for the user. Required.
-	PermissionsBoundary string `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary string `json:"PermissionsBoundary,omitzero"`
 }
 
 // PutUserPermissionsBoundaryOutput is the output of
@@ -4137,11 +4137,11 @@ type PutUserPermissionsBoundaryOutput struct{}
 // inline policy document that is embedded in the specified IAM user.
 type PutUserPolicyInput struct {
 	// UserName is the name of the user to associate the policy with. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// PolicyName is the name of the policy document. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // PutUserPolicyOutput is the output of PutUserPolicy. The operation has no
@@ -4153,10 +4153,10 @@ type PutUserPolicyOutput struct{}
 type RejectDelegationRequestInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request to
 	// reject. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 	// Notes is optional notes explaining the reason for rejecting the delegation
 	// request.
-	Notes string `json:"Notes,omitempty"`
+	Notes string `json:"Notes,omitzero"`
 }
 
 // RejectDelegationRequestOutput is the output of RejectDelegationRequest. The
@@ -4170,10 +4170,10 @@ type RejectDelegationRequestOutput struct{}
 type RemoveClientIDFromOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the IAM OIDC
 	// provider resource to remove the client ID from. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// ClientID is the client ID (also known as audience) to remove from the IAM
 	// OIDC provider resource. Required.
-	ClientID string `json:"ClientID,omitempty"`
+	ClientID string `json:"ClientID,omitzero"`
 }
 
 // RemoveClientIDFromOpenIDConnectProviderOutput is the output of
@@ -4187,9 +4187,9 @@ type RemoveClientIDFromOpenIDConnectProviderOutput struct{}
 type RemoveRoleFromInstanceProfileInput struct {
 	// InstanceProfileName is the name of the instance profile to update.
 	// Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// RoleName is the name of the role to remove. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 }
 
 // RemoveRoleFromInstanceProfileOutput is the output of
@@ -4200,9 +4200,9 @@ type RemoveRoleFromInstanceProfileOutput struct{}
 // the specified user from the specified group.
 type RemoveUserFromGroupInput struct {
 	// GroupName is the name of the group to update. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// UserName is the name of the user to remove. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 }
 
 // RemoveUserFromGroupOutput is the output of RemoveUserFromGroup. The
@@ -4215,10 +4215,10 @@ type RemoveUserFromGroupOutput struct{}
 type ResetServiceSpecificCredentialInput struct {
 	// UserName is the name of the IAM user associated with the service-specific
 	// credential.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// ServiceSpecificCredentialId is the unique identifier of the
 	// service-specific credential. Required.
-	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitempty"`
+	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitzero"`
 }
 
 // ResetServiceSpecificCredentialOutput is the output of
@@ -4226,7 +4226,7 @@ type ResetServiceSpecificCredentialInput struct {
 type ResetServiceSpecificCredentialOutput struct {
 	// ServiceSpecificCredential is a structure with details about the updated
 	// service-specific credential, including the new password.
-	ServiceSpecificCredential *ServiceSpecificCredential `json:"ServiceSpecificCredential,omitempty"`
+	ServiceSpecificCredential *ServiceSpecificCredential `json:"ServiceSpecificCredential,omitzero"`
 }
 
 // ResyncMFADeviceInput is the input of ResyncMFADevice. Synchronizes the
@@ -4235,16 +4235,16 @@ type ResetServiceSpecificCredentialOutput struct {
 type ResyncMFADeviceInput struct {
 	// UserName is the name of the user whose MFA device you want to
 	// resynchronize. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SerialNumber: Serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// AuthenticationCode1 is an authentication code emitted by the device.
 	// Required.
-	AuthenticationCode1 string `json:"AuthenticationCode1,omitempty"`
+	AuthenticationCode1 string `json:"AuthenticationCode1,omitzero"`
 	// AuthenticationCode2 is a subsequent authentication code emitted by the
 	// device. Required.
-	AuthenticationCode2 string `json:"AuthenticationCode2,omitempty"`
+	AuthenticationCode2 string `json:"AuthenticationCode2,omitzero"`
 }
 
 // ResyncMFADeviceOutput is the output of ResyncMFADevice. The operation has no
@@ -4256,7 +4256,7 @@ type ResyncMFADeviceOutput struct{}
 type SendDelegationTokenInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request for
 	// which to send the token. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 }
 
 // SendDelegationTokenOutput is the output of SendDelegationToken. The
@@ -4269,10 +4269,10 @@ type SendDelegationTokenOutput struct{}
 type SetDefaultPolicyVersionInput struct {
 	// PolicyArn is the Amazon Resource Name (ARN) of the IAM policy whose default
 	// version you want to set. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// VersionId is the version of the policy to set as the default (operative)
 	// version. Required.
-	VersionId string `json:"VersionId,omitempty"`
+	VersionId string `json:"VersionId,omitzero"`
 }
 
 // SetDefaultPolicyVersionOutput is the output of SetDefaultPolicyVersion. The
@@ -4286,7 +4286,7 @@ type SetDefaultPolicyVersionOutput struct{}
 type SetSecurityTokenServicePreferencesInput struct {
 	// GlobalEndpointTokenVersion is the version of the global endpoint token.
 	// Required.
-	GlobalEndpointTokenVersion string `json:"GlobalEndpointTokenVersion,omitempty"`
+	GlobalEndpointTokenVersion string `json:"GlobalEndpointTokenVersion,omitzero"`
 }
 
 // SetSecurityTokenServicePreferencesOutput is the output of
@@ -4300,37 +4300,37 @@ type SetSecurityTokenServicePreferencesOutput struct{}
 type SimulateCustomPolicyInput struct {
 	// PolicyInputList is a list of policy documents to include in the simulation.
 	// Required.
-	PolicyInputList []string `json:"PolicyInputList,omitempty"`
+	PolicyInputList []string `json:"PolicyInputList,omitzero"`
 	// PermissionsBoundaryPolicyInputList is the IAM permissions boundary policy
 	// to simulate.
-	PermissionsBoundaryPolicyInputList []string `json:"PermissionsBoundaryPolicyInputList,omitempty"`
+	PermissionsBoundaryPolicyInputList []string `json:"PermissionsBoundaryPolicyInputList,omitzero"`
 	// ActionNames is a list of names of API operations to evaluate in the
 	// simulation. Required.
-	ActionNames []string `json:"ActionNames,omitempty"`
+	ActionNames []string `json:"ActionNames,omitzero"`
 	// ResourceArns is a list of ARNs of Amazon Web Services resources to include
 	// in the simulation.
-	ResourceArns []string `json:"ResourceArns,omitempty"`
+	ResourceArns []string `json:"ResourceArns,omitzero"`
 	// ResourcePolicy is a resource-based policy to include in the simulation
 	// provided as a string.
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy string `json:"ResourcePolicy,omitzero"`
 	// ResourceOwner is an ARN representing the Amazon Web Services account ID
 	// that specifies the owner of any simulated resource that does not identify
 	// its owner in the resource ARN.
-	ResourceOwner string `json:"ResourceOwner,omitempty"`
+	ResourceOwner string `json:"ResourceOwner,omitzero"`
 	// CallerArn is the ARN of the IAM user that you want to use as the simulated
 	// caller of the API operations.
-	CallerArn string `json:"CallerArn,omitempty"`
+	CallerArn string `json:"CallerArn,omitzero"`
 	// ContextEntries is a list of context keys and corresponding values for the
 	// simulation to use.
-	ContextEntries []*ContextEntry `json:"ContextEntries,omitempty"`
+	ContextEntries []*ContextEntry `json:"ContextEntries,omitzero"`
 	// ResourceHandlingOption specifies the type of simulation to run.
-	ResourceHandlingOption string `json:"ResourceHandlingOption,omitempty"`
+	ResourceHandlingOption string `json:"ResourceHandlingOption,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // SimulateCustomPolicyOutput is the output of SimulateCustomPolicy. Contains
@@ -4338,13 +4338,13 @@ type SimulateCustomPolicyInput struct {
 // request.
 type SimulateCustomPolicyOutput struct {
 	// EvaluationResults is the results of the simulation.
-	EvaluationResults []*EvaluationResult `json:"EvaluationResults,omitempty"`
+	EvaluationResults []*EvaluationResult `json:"EvaluationResults,omitzero"`
 	// IsTruncated is a flag that indicates whether there are more items to
 	// return.
-	IsTruncated *bool `json:"IsTruncated,omitempty"`
+	IsTruncated *bool `json:"IsTruncated,omitzero"`
 	// Marker: When IsTruncated is true, this element is present and contains the
 	// value to use for the Marker parameter in a subsequent pagination request.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // SimulatePrincipalPolicyInput is the input of SimulatePrincipalPolicy.
@@ -4354,40 +4354,40 @@ type SimulateCustomPolicyOutput struct {
 type SimulatePrincipalPolicyInput struct {
 	// PolicySourceArn is the Amazon Resource Name (ARN) of a user, group, or role
 	// whose policies you want to include in the simulation. Required.
-	PolicySourceArn string `json:"PolicySourceArn,omitempty"`
+	PolicySourceArn string `json:"PolicySourceArn,omitzero"`
 	// PolicyInputList is an optional list of additional policy documents to
 	// include in the simulation.
-	PolicyInputList []string `json:"PolicyInputList,omitempty"`
+	PolicyInputList []string `json:"PolicyInputList,omitzero"`
 	// PermissionsBoundaryPolicyInputList is the IAM permissions boundary policy
 	// to simulate.
-	PermissionsBoundaryPolicyInputList []string `json:"PermissionsBoundaryPolicyInputList,omitempty"`
+	PermissionsBoundaryPolicyInputList []string `json:"PermissionsBoundaryPolicyInputList,omitzero"`
 	// ActionNames is a list of names of API operations to evaluate in the
 	// simulation. Required.
-	ActionNames []string `json:"ActionNames,omitempty"`
+	ActionNames []string `json:"ActionNames,omitzero"`
 	// ResourceArns is a list of ARNs of Amazon Web Services resources to include
 	// in the simulation.
-	ResourceArns []string `json:"ResourceArns,omitempty"`
+	ResourceArns []string `json:"ResourceArns,omitzero"`
 	// ResourcePolicy is a resource-based policy to include in the simulation
 	// provided as a string.
-	ResourcePolicy string `json:"ResourcePolicy,omitempty"`
+	ResourcePolicy string `json:"ResourcePolicy,omitzero"`
 	// ResourceOwner is an Amazon Web Services account ID that specifies the owner
 	// of any simulated resource that does not identify its owner in the resource
 	// ARN.
-	ResourceOwner string `json:"ResourceOwner,omitempty"`
+	ResourceOwner string `json:"ResourceOwner,omitzero"`
 	// CallerArn is the ARN of the IAM user that you want to specify as the
 	// simulated caller of the API operations.
-	CallerArn string `json:"CallerArn,omitempty"`
+	CallerArn string `json:"CallerArn,omitzero"`
 	// ContextEntries is a list of context keys and corresponding values for the
 	// simulation to use.
-	ContextEntries []*ContextEntry `json:"ContextEntries,omitempty"`
+	ContextEntries []*ContextEntry `json:"ContextEntries,omitzero"`
 	// ResourceHandlingOption specifies the type of simulation to run.
-	ResourceHandlingOption string `json:"ResourceHandlingOption,omitempty"`
+	ResourceHandlingOption string `json:"ResourceHandlingOption,omitzero"`
 	// MaxItems: Use this only when paginating results to indicate the maximum
 	// number of items you want in the response.
-	MaxItems *int32 `json:"MaxItems,omitempty"`
+	MaxItems *int32 `json:"MaxItems,omitzero"`
 	// Marker: Use this parameter only when paginating results and only after you
 	// receive a response indicating that the results are truncated.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // SimulatePrincipalPolicyOutput is the output of SimulatePrincipalPolicy. It
@@ -4399,10 +4399,10 @@ type SimulatePrincipalPolicyOutput = SimulateCustomPolicyOutput
 type TagInstanceProfileInput struct {
 	// InstanceProfileName is the name of the IAM instance profile to which you
 	// want to add tags. Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM instance
 	// profile. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagInstanceProfileOutput is the output of TagInstanceProfile. The operation
@@ -4414,10 +4414,10 @@ type TagInstanceProfileOutput struct{}
 type TagMFADeviceInput struct {
 	// SerialNumber is the unique identifier for the IAM virtual MFA device to
 	// which you want to add tags. Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM virtual MFA
 	// device. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagMFADeviceOutput is the output of TagMFADevice. The operation has no
@@ -4430,10 +4430,10 @@ type TagMFADeviceOutput struct{}
 type TagOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the ARN of the OIDC identity provider in IAM to
 	// which you want to add tags. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// Tags is the list of tags that you want to attach to the OIDC identity
 	// provider in IAM. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagOpenIDConnectProviderOutput is the output of TagOpenIDConnectProvider.
@@ -4445,10 +4445,10 @@ type TagOpenIDConnectProviderOutput struct{}
 type TagPolicyInput struct {
 	// PolicyArn is the ARN of the IAM customer managed policy to which you want
 	// to add tags. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM customer
 	// managed policy. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagPolicyOutput is the output of TagPolicy. The operation has no output
@@ -4460,9 +4460,9 @@ type TagPolicyOutput struct{}
 type TagRoleInput struct {
 	// RoleName is the name of the IAM role to which you want to add tags.
 	// Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM role. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagRoleOutput is the output of TagRole. The operation has no output members.
@@ -4473,10 +4473,10 @@ type TagRoleOutput struct{}
 type TagSAMLProviderInput struct {
 	// SAMLProviderArn is the ARN of the SAML identity provider in IAM to which
 	// you want to add tags. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 	// Tags is the list of tags that you want to attach to the SAML identity
 	// provider in IAM. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagSAMLProviderOutput is the output of TagSAMLProvider. The operation has no
@@ -4488,10 +4488,10 @@ type TagSAMLProviderOutput struct{}
 type TagServerCertificateInput struct {
 	// ServerCertificateName is the name of the IAM server certificate to which
 	// you want to add tags. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM server
 	// certificate. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagServerCertificateOutput is the output of TagServerCertificate. The
@@ -4503,9 +4503,9 @@ type TagServerCertificateOutput struct{}
 type TagUserInput struct {
 	// UserName is the name of the IAM user to which you want to add tags.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Tags is the list of tags that you want to attach to the IAM user. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagUserOutput is the output of TagUser. The operation has no output members.
@@ -4516,9 +4516,9 @@ type TagUserOutput struct{}
 type UntagInstanceProfileInput struct {
 	// InstanceProfileName is the name of the IAM instance profile from which you
 	// want to remove tags. Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagInstanceProfileOutput is the output of UntagInstanceProfile. The
@@ -4531,9 +4531,9 @@ type UntagInstanceProfileOutput struct{}
 type UntagMFADeviceInput struct {
 	// SerialNumber is the unique identifier for the IAM virtual MFA device from
 	// which you want to remove tags. Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagMFADeviceOutput is the output of UntagMFADevice. The operation has no
@@ -4546,9 +4546,9 @@ type UntagMFADeviceOutput struct{}
 type UntagOpenIDConnectProviderInput struct {
 	// OpenIDConnectProviderArn is the ARN of the OIDC provider in IAM from which
 	// you want to remove tags. Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagOpenIDConnectProviderOutput is the output of
@@ -4560,9 +4560,9 @@ type UntagOpenIDConnectProviderOutput struct{}
 type UntagPolicyInput struct {
 	// PolicyArn is the ARN of the IAM customer managed policy from which you want
 	// to remove tags. Required.
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagPolicyOutput is the output of UntagPolicy. The operation has no output
@@ -4574,9 +4574,9 @@ type UntagPolicyOutput struct{}
 type UntagRoleInput struct {
 	// RoleName is the name of the IAM role from which you want to remove tags.
 	// Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagRoleOutput is the output of UntagRole. The operation has no output
@@ -4589,9 +4589,9 @@ type UntagRoleOutput struct{}
 type UntagSAMLProviderInput struct {
 	// SAMLProviderArn is the ARN of the SAML identity provider in IAM from which
 	// you want to remove tags. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagSAMLProviderOutput is the output of UntagSAMLProvider. The operation
@@ -4603,9 +4603,9 @@ type UntagSAMLProviderOutput struct{}
 type UntagServerCertificateInput struct {
 	// ServerCertificateName is the name of the IAM server certificate from which
 	// you want to remove tags. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagServerCertificateOutput is the output of UntagServerCertificate. The
@@ -4617,9 +4617,9 @@ type UntagServerCertificateOutput struct{}
 type UntagUserInput struct {
 	// UserName is the name of the IAM user from which you want to remove tags.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// TagKeys is a list of key names as a simple array of strings. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagUserOutput is the output of UntagUser. The operation has no output
@@ -4630,12 +4630,12 @@ type UntagUserOutput struct{}
 // status of the specified access key from Active to Inactive, or vice versa.
 type UpdateAccessKeyInput struct {
 	// UserName is the name of the user whose key you want to update.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// AccessKeyId is the access key ID of the secret access key you want to
 	// update. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 	// Status is the status you want to assign to the secret access key. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // UpdateAccessKeyOutput is the output of UpdateAccessKey. The operation has no
@@ -4648,35 +4648,35 @@ type UpdateAccessKeyOutput struct{}
 type UpdateAccountPasswordPolicyInput struct {
 	// MinimumPasswordLength is the minimum number of characters allowed in an IAM
 	// user password.
-	MinimumPasswordLength *int32 `json:"MinimumPasswordLength,omitempty"`
+	MinimumPasswordLength *int32 `json:"MinimumPasswordLength,omitzero"`
 	// RequireSymbols specifies whether IAM user passwords must contain at least
 	// one of the following non-alphanumeric characters: ! @ # $ % ^ & * ( ) _ + -
 	// = [ ] { } | ' If you do not specify a value for this parameter, then the
 	// operation uses the default value of false.
-	RequireSymbols *bool `json:"RequireSymbols,omitempty"`
+	RequireSymbols *bool `json:"RequireSymbols,omitzero"`
 	// RequireNumbers specifies whether IAM user passwords must contain at least
 	// one numeric character (0 to 9).
-	RequireNumbers *bool `json:"RequireNumbers,omitempty"`
+	RequireNumbers *bool `json:"RequireNumbers,omitzero"`
 	// RequireUppercaseCharacters specifies whether IAM user passwords must
 	// contain at least one uppercase character from the ISO basic Latin alphabet
 	// (A to Z).
-	RequireUppercaseCharacters *bool `json:"RequireUppercaseCharacters,omitempty"`
+	RequireUppercaseCharacters *bool `json:"RequireUppercaseCharacters,omitzero"`
 	// RequireLowercaseCharacters specifies whether IAM user passwords must
 	// contain at least one lowercase character from the ISO basic Latin alphabet
 	// (a to z).
-	RequireLowercaseCharacters *bool `json:"RequireLowercaseCharacters,omitempty"`
+	RequireLowercaseCharacters *bool `json:"RequireLowercaseCharacters,omitzero"`
 	// AllowUsersToChangePassword allows all IAM users in your account to use the
 	// Amazon Web Services Management Console to change their own passwords.
-	AllowUsersToChangePassword *bool `json:"AllowUsersToChangePassword,omitempty"`
+	AllowUsersToChangePassword *bool `json:"AllowUsersToChangePassword,omitzero"`
 	// MaxPasswordAge is the number of days that an IAM user password is valid.
-	MaxPasswordAge *int32 `json:"MaxPasswordAge,omitempty"`
+	MaxPasswordAge *int32 `json:"MaxPasswordAge,omitzero"`
 	// PasswordReusePrevention specifies the number of previous passwords that IAM
 	// users are prevented from reusing.
-	PasswordReusePrevention *int32 `json:"PasswordReusePrevention,omitempty"`
+	PasswordReusePrevention *int32 `json:"PasswordReusePrevention,omitzero"`
 	// HardExpiry: Prevents IAM users who are accessing the account via the Amazon
 	// Web Services Management Console from setting a new console password after
 	// their password has expired.
-	HardExpiry *bool `json:"HardExpiry,omitempty"`
+	HardExpiry *bool `json:"HardExpiry,omitzero"`
 }
 
 // UpdateAccountPasswordPolicyOutput is the output of
@@ -4687,10 +4687,10 @@ type UpdateAccountPasswordPolicyOutput struct{}
 // updates the policy that grants an IAM entity permission to assume a role.
 type UpdateAssumeRolePolicyInput struct {
 	// RoleName is the name of the role to update with the new policy. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// PolicyDocument is the policy that grants an entity permission to assume the
 	// role. Required.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // UpdateAssumeRolePolicyOutput is the output of UpdateAssumeRolePolicy. The
@@ -4702,9 +4702,9 @@ type UpdateAssumeRolePolicyOutput struct{}
 type UpdateDelegationRequestInput struct {
 	// DelegationRequestId is the unique identifier of the delegation request to
 	// update. Required.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 	// Notes is additional notes or comments to add to the delegation request.
-	Notes string `json:"Notes,omitempty"`
+	Notes string `json:"Notes,omitzero"`
 }
 
 // UpdateDelegationRequestOutput is the output of UpdateDelegationRequest. The
@@ -4715,11 +4715,11 @@ type UpdateDelegationRequestOutput struct{}
 // the path of the specified IAM group.
 type UpdateGroupInput struct {
 	// GroupName is name of the IAM group to update. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// NewPath: New path for the IAM group.
-	NewPath string `json:"NewPath,omitempty"`
+	NewPath string `json:"NewPath,omitzero"`
 	// NewGroupName: New name for the IAM group.
-	NewGroupName string `json:"NewGroupName,omitempty"`
+	NewGroupName string `json:"NewGroupName,omitzero"`
 }
 
 // UpdateGroupOutput is the output of UpdateGroup. The operation has no output
@@ -4731,12 +4731,12 @@ type UpdateGroupOutput struct{}
 type UpdateLoginProfileInput struct {
 	// UserName is the name of the user whose password you want to update.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Password is the new password for the specified IAM user.
-	Password string `json:"Password,omitempty" sensitive:"true"`
+	Password string `json:"Password,omitzero" sensitive:"true"`
 	// PasswordResetRequired allows this new password to be used only once by
 	// requiring the specified IAM user to set a new password on next sign-in.
-	PasswordResetRequired *bool `json:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool `json:"PasswordResetRequired,omitzero"`
 }
 
 // UpdateLoginProfileOutput is the output of UpdateLoginProfile. The operation
@@ -4751,10 +4751,10 @@ type UpdateOpenIDConnectProviderThumbprintInput struct {
 	// OpenIDConnectProviderArn is the Amazon Resource Name (ARN) of the IAM OIDC
 	// provider resource object for which you want to update the thumbprint.
 	// Required.
-	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitempty"`
+	OpenIDConnectProviderArn string `json:"OpenIDConnectProviderArn,omitzero"`
 	// ThumbprintList is a list of certificate thumbprints that are associated
 	// with the specified IAM OpenID Connect provider. Required.
-	ThumbprintList []string `json:"ThumbprintList,omitempty"`
+	ThumbprintList []string `json:"ThumbprintList,omitzero"`
 }
 
 // UpdateOpenIDConnectProviderThumbprintOutput is the output of
@@ -4765,13 +4765,13 @@ type UpdateOpenIDConnectProviderThumbprintOutput struct{}
 // maximum session duration setting of a role.
 type UpdateRoleInput struct {
 	// RoleName is the name of the role that you want to modify. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Description is the new description that you want to apply to the specified
 	// role.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// MaxSessionDuration is the maximum session duration (in seconds) that you
 	// want to set for the specified role.
-	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitzero"`
 }
 
 // UpdateRoleOutput is the output of UpdateRole.
@@ -4781,16 +4781,16 @@ type UpdateRoleOutput struct{}
 // UpdateRole instead.
 type UpdateRoleDescriptionInput struct {
 	// RoleName is the name of the role that you want to modify. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// Description is the new description that you want to apply to the specified
 	// role. Required.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 }
 
 // UpdateRoleDescriptionOutput is the output of UpdateRoleDescription.
 type UpdateRoleDescriptionOutput struct {
 	// Role is a structure that contains details about the modified role.
-	Role *Role `json:"Role,omitempty"`
+	Role *Role `json:"Role,omitzero"`
 }
 
 // UpdateSAMLProviderInput is the input of UpdateSAMLProvider, which updates
@@ -4799,18 +4799,18 @@ type UpdateRoleDescriptionOutput struct {
 type UpdateSAMLProviderInput struct {
 	// SAMLMetadataDocument is an XML document generated by an identity provider
 	// (IdP) that supports SAML 2.0.
-	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitempty"`
+	SAMLMetadataDocument string `json:"SAMLMetadataDocument,omitzero"`
 	// SAMLProviderArn is the Amazon Resource Name (ARN) of the SAML provider to
 	// update. Required.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 	// AssertionEncryptionMode specifies the encryption setting for the SAML
 	// provider.
-	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitempty"`
+	AssertionEncryptionMode string `json:"AssertionEncryptionMode,omitzero"`
 	// AddPrivateKey specifies the new private key from your external identity
 	// provider.
-	AddPrivateKey string `json:"AddPrivateKey,omitempty" sensitive:"true"`
+	AddPrivateKey string `json:"AddPrivateKey,omitzero" sensitive:"true"`
 	// RemovePrivateKey is the Key ID of the private key to remove.
-	RemovePrivateKey string `json:"RemovePrivateKey,omitempty"`
+	RemovePrivateKey string `json:"RemovePrivateKey,omitzero"`
 }
 
 // UpdateSAMLProviderOutput is the output of UpdateSAMLProvider. Contains the
@@ -4818,7 +4818,7 @@ type UpdateSAMLProviderInput struct {
 type UpdateSAMLProviderOutput struct {
 	// SAMLProviderArn is the Amazon Resource Name (ARN) of the SAML provider that
 	// was updated.
-	SAMLProviderArn string `json:"SAMLProviderArn,omitempty"`
+	SAMLProviderArn string `json:"SAMLProviderArn,omitzero"`
 }
 
 // UpdateSSHPublicKeyInput is the input of UpdateSSHPublicKey, which sets the
@@ -4826,11 +4826,11 @@ type UpdateSAMLProviderOutput struct {
 type UpdateSSHPublicKeyInput struct {
 	// UserName is the name of the IAM user associated with the SSH public key.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyId is the unique identifier for the SSH public key. Required.
-	SSHPublicKeyId string `json:"SSHPublicKeyId,omitempty"`
+	SSHPublicKeyId string `json:"SSHPublicKeyId,omitzero"`
 	// Status is the status to assign to the SSH public key. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // UpdateSSHPublicKeyOutput is the output of UpdateSSHPublicKey. The operation
@@ -4843,11 +4843,11 @@ type UpdateSSHPublicKeyOutput struct{}
 type UpdateServerCertificateInput struct {
 	// ServerCertificateName is the name of the server certificate that you want
 	// to update. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// NewPath is the new path for the server certificate.
-	NewPath string `json:"NewPath,omitempty"`
+	NewPath string `json:"NewPath,omitzero"`
 	// NewServerCertificateName is the new name for the server certificate.
-	NewServerCertificateName string `json:"NewServerCertificateName,omitempty"`
+	NewServerCertificateName string `json:"NewServerCertificateName,omitzero"`
 }
 
 // UpdateServerCertificateOutput is the output of UpdateServerCertificate. The
@@ -4860,13 +4860,13 @@ type UpdateServerCertificateOutput struct{}
 type UpdateServiceSpecificCredentialInput struct {
 	// UserName is the name of the IAM user associated with the service-specific
 	// credential.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// ServiceSpecificCredentialId is the unique identifier of the
 	// service-specific credential. Required.
-	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitempty"`
+	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitzero"`
 	// Status is the status to be assigned to the service-specific credential.
 	// Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // UpdateServiceSpecificCredentialOutput is the output of
@@ -4878,12 +4878,12 @@ type UpdateServiceSpecificCredentialOutput struct{}
 // active to disabled, or vice versa.
 type UpdateSigningCertificateInput struct {
 	// UserName is the name of the IAM user the signing certificate belongs to.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// CertificateId is the ID of the signing certificate you want to update.
 	// Required.
-	CertificateId string `json:"CertificateId,omitempty"`
+	CertificateId string `json:"CertificateId,omitzero"`
 	// Status is the status you want to assign to the certificate. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // UpdateSigningCertificateOutput is the output of UpdateSigningCertificate.
@@ -4894,11 +4894,11 @@ type UpdateSigningCertificateOutput struct{}
 // the path of the specified IAM user.
 type UpdateUserInput struct {
 	// UserName is name of the user to update. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// NewPath: New path for the IAM user.
-	NewPath string `json:"NewPath,omitempty"`
+	NewPath string `json:"NewPath,omitzero"`
 	// NewUserName: New name for the user.
-	NewUserName string `json:"NewUserName,omitempty"`
+	NewUserName string `json:"NewUserName,omitzero"`
 }
 
 // UpdateUserOutput is the output of UpdateUser. The operation has no output
@@ -4910,36 +4910,36 @@ type UpdateUserOutput struct{}
 type UploadSSHPublicKeyInput struct {
 	// UserName is the name of the IAM user to associate the SSH public key with.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyBody is the SSH public key. Required.
-	SSHPublicKeyBody string `json:"SSHPublicKeyBody,omitempty"`
+	SSHPublicKeyBody string `json:"SSHPublicKeyBody,omitzero"`
 }
 
 // UploadSSHPublicKeyOutput is the output of UploadSSHPublicKey. Contains the
 // response to a successful UploadSSHPublicKey request.
 type UploadSSHPublicKeyOutput struct {
 	// SSHPublicKey contains information about the SSH public key.
-	SSHPublicKey *SSHPublicKey `json:"SSHPublicKey,omitempty"`
+	SSHPublicKey *SSHPublicKey `json:"SSHPublicKey,omitzero"`
 }
 
 // UploadServerCertificateInput is the input of UploadServerCertificate, which
 // uploads a server certificate entity for the Amazon Web Services account.
 type UploadServerCertificateInput struct {
 	// Path is the path for the server certificate.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// ServerCertificateName is the name for the server certificate. Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// CertificateBody is the contents of the public key certificate in
 	// PEM-encoded format. Required.
-	CertificateBody string `json:"CertificateBody,omitempty"`
+	CertificateBody string `json:"CertificateBody,omitzero"`
 	// PrivateKey is the contents of the private key in PEM-encoded format.
 	// Required.
-	PrivateKey string `json:"PrivateKey,omitempty" sensitive:"true"`
+	PrivateKey string `json:"PrivateKey,omitzero" sensitive:"true"`
 	// CertificateChain is the contents of the certificate chain.
-	CertificateChain string `json:"CertificateChain,omitempty"`
+	CertificateChain string `json:"CertificateChain,omitzero"`
 	// Tags is a list of tags that you want to attach to the new IAM server
 	// certificate resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // UploadServerCertificateOutput is the output of UploadServerCertificate.
@@ -4948,9 +4948,9 @@ type UploadServerCertificateOutput struct {
 	// ServerCertificateMetadata is the meta information of the uploaded server
 	// certificate without its certificate body, certificate chain, and private
 	// key.
-	ServerCertificateMetadata *ServerCertificateMetadata `json:"ServerCertificateMetadata,omitempty"`
+	ServerCertificateMetadata *ServerCertificateMetadata `json:"ServerCertificateMetadata,omitzero"`
 	// Tags is a list of tags that are attached to the new IAM server certificate.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // UploadSigningCertificateInput is the input of UploadSigningCertificate,
@@ -4958,14 +4958,14 @@ type UploadServerCertificateOutput struct {
 // specified IAM user.
 type UploadSigningCertificateInput struct {
 	// UserName is the name of the user the signing certificate is for.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// CertificateBody is the contents of the signing certificate. Required.
-	CertificateBody string `json:"CertificateBody,omitempty"`
+	CertificateBody string `json:"CertificateBody,omitzero"`
 }
 
 // UploadSigningCertificateOutput is the output of UploadSigningCertificate.
 // Contains the response to a successful UploadSigningCertificate request.
 type UploadSigningCertificateOutput struct {
 	// Certificate is information about the certificate. Required.
-	Certificate *SigningCertificate `json:"Certificate,omitempty"`
+	Certificate *SigningCertificate `json:"Certificate,omitzero"`
 }

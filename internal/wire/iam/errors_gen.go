@@ -55,7 +55,7 @@ const ErrCodeConcurrentModificationException = "ConcurrentModification"
 // object were submitted simultaneously.
 type ConcurrentModificationException struct {
 	// Message is the message member of ConcurrentModificationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewConcurrentModificationException returns a ConcurrentModification error of
@@ -73,7 +73,7 @@ const ErrCodeCredentialReportExpiredException = "ReportExpired"
 // request was rejected because the most recent credential report has expired.
 type CredentialReportExpiredException struct {
 	// Message is the message member of CredentialReportExpiredException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCredentialReportExpiredException returns a ReportExpired error of kind
@@ -91,7 +91,7 @@ const ErrCodeCredentialReportNotPresentException = "ReportNotPresent"
 // The request was rejected because the credential report does not exist.
 type CredentialReportNotPresentException struct {
 	// Message is the message member of CredentialReportNotPresentException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCredentialReportNotPresentException returns a ReportNotPresent error of
@@ -110,7 +110,7 @@ const ErrCodeCredentialReportNotReadyException = "ReportInProgress"
 // generated.
 type CredentialReportNotReadyException struct {
 	// Message is the message member of CredentialReportNotReadyException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCredentialReportNotReadyException returns a ReportInProgress error of
@@ -129,7 +129,7 @@ const ErrCodeDeleteConflictException = "DeleteConflict"
 // subordinate entities.
 type DeleteConflictException struct {
 	// Message is the message member of DeleteConflictException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDeleteConflictException returns a DeleteConflict error of kind
@@ -148,7 +148,7 @@ const ErrCodeDuplicateCertificateException = "DuplicateCertificate"
 // IAM user in the account.
 type DuplicateCertificateException struct {
 	// Message is the message member of DuplicateCertificateException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDuplicateCertificateException returns a DuplicateCertificate error of
@@ -167,7 +167,7 @@ const ErrCodeDuplicateSSHPublicKeyException = "DuplicateSSHPublicKey"
 // with the specified IAM user.
 type DuplicateSSHPublicKeyException struct {
 	// Message is the message member of DuplicateSSHPublicKeyException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDuplicateSSHPublicKeyException returns a DuplicateSSHPublicKey error of
@@ -186,7 +186,7 @@ const ErrCodeEntityAlreadyExistsException = "EntityAlreadyExists"
 // exists.
 type EntityAlreadyExistsException struct {
 	// Message is the message member of EntityAlreadyExistsException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewEntityAlreadyExistsException returns a EntityAlreadyExists error of kind
@@ -206,7 +206,7 @@ const ErrCodeEntityTemporarilyUnmodifiableException = "EntityTemporarilyUnmodifi
 // that was deleted and then recreated.
 type EntityTemporarilyUnmodifiableException struct {
 	// Message is the message member of EntityTemporarilyUnmodifiableException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewEntityTemporarilyUnmodifiableException returns a
@@ -226,7 +226,7 @@ const ErrCodeFeatureDisabledException = "FeatureDisabled"
 // Amazon Web Services account.
 type FeatureDisabledException struct {
 	// Message is the message member of FeatureDisabledException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewFeatureDisabledException returns a FeatureDisabled error of kind
@@ -245,7 +245,7 @@ const ErrCodeFeatureEnabledException = "FeatureEnabled"
 // Amazon Web Services account.
 type FeatureEnabledException struct {
 	// Message is the message member of FeatureEnabledException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewFeatureEnabledException returns a FeatureEnabled error of kind
@@ -264,7 +264,7 @@ const ErrCodeInvalidAuthenticationCodeException = "InvalidAuthenticationCode"
 // recognized.
 type InvalidAuthenticationCodeException struct {
 	// Message is the message member of InvalidAuthenticationCodeException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidAuthenticationCodeException returns a InvalidAuthenticationCode
@@ -282,7 +282,7 @@ const ErrCodeInvalidCertificateException = "InvalidCertificate"
 // request was rejected because the certificate is invalid.
 type InvalidCertificateException struct {
 	// Message is the message member of InvalidCertificateException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidCertificateException returns a InvalidCertificate error of kind
@@ -301,7 +301,7 @@ const ErrCodeInvalidInputException = "InvalidInput"
 // parameter.
 type InvalidInputException struct {
 	// Message is the message member of InvalidInputException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidInputException returns a InvalidInput error of kind awserr.Invalid
@@ -320,7 +320,7 @@ const ErrCodeInvalidPublicKeyException = "InvalidPublicKey"
 // invalid.
 type InvalidPublicKeyException struct {
 	// Message is the message member of InvalidPublicKeyException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidPublicKeyException returns a InvalidPublicKey error of kind
@@ -338,7 +338,7 @@ const ErrCodeInvalidUserTypeException = "InvalidUserType"
 // was rejected because the type of user for the transaction was incorrect.
 type InvalidUserTypeException struct {
 	// Message is the message member of InvalidUserTypeException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidUserTypeException returns a InvalidUserType error of kind
@@ -357,7 +357,7 @@ const ErrCodeKeyPairMismatchException = "KeyPairMismatch"
 // match.
 type KeyPairMismatchException struct {
 	// Message is the message member of KeyPairMismatchException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKeyPairMismatchException returns a KeyPairMismatch error of kind
@@ -376,7 +376,7 @@ const ErrCodeLimitExceededException = "LimitExceeded"
 // Web Services account limits.
 type LimitExceededException struct {
 	// Message is the message member of LimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewLimitExceededException returns a LimitExceeded error of kind
@@ -394,7 +394,7 @@ const ErrCodeMalformedCertificateException = "MalformedCertificate"
 // The request was rejected because the certificate was malformed or expired.
 type MalformedCertificateException struct {
 	// Message is the message member of MalformedCertificateException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewMalformedCertificateException returns a MalformedCertificate error of
@@ -412,7 +412,7 @@ const ErrCodeMalformedPolicyDocumentException = "MalformedPolicyDocument"
 // errors. The request was rejected because the policy document was malformed.
 type MalformedPolicyDocumentException struct {
 	// Message is the message member of MalformedPolicyDocumentException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewMalformedPolicyDocumentException returns a MalformedPolicyDocument error
@@ -430,7 +430,7 @@ const ErrCodeNoSuchEntityException = "NoSuchEntity"
 // rejected because it referenced a resource entity that does not exist.
 type NoSuchEntityException struct {
 	// Message is the message member of NoSuchEntityException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewNoSuchEntityException returns a NoSuchEntity error of kind
@@ -449,7 +449,7 @@ const ErrCodeOpenIdIdpCommunicationErrorException = "OpenIdIdpCommunicationError
 // connect to the OpenID Connect identity provider URL.
 type OpenIdIdpCommunicationErrorException struct {
 	// Message is the message member of OpenIdIdpCommunicationErrorException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpenIdIdpCommunicationErrorException returns a
@@ -500,7 +500,7 @@ const ErrCodePasswordPolicyViolationException = "PasswordPolicyViolation"
 // the requirements imposed by the account password policy.
 type PasswordPolicyViolationException struct {
 	// Message is the message member of PasswordPolicyViolationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewPasswordPolicyViolationException returns a PasswordPolicyViolation error
@@ -519,7 +519,7 @@ const ErrCodePolicyEvaluationException = "PolicyEvaluation"
 // evaluated.
 type PolicyEvaluationException struct {
 	// Message is the message member of PolicyEvaluationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewPolicyEvaluationException returns a PolicyEvaluation error of kind
@@ -538,7 +538,7 @@ const ErrCodePolicyNotAttachableException = "PolicyNotAttachable"
 // attached to the service-linked role for that service.
 type PolicyNotAttachableException struct {
 	// Message is the message member of PolicyNotAttachableException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewPolicyNotAttachableException returns a PolicyNotAttachable error of kind
@@ -557,7 +557,7 @@ const ErrCodeReportGenerationLimitExceededException = "ReportGenerationLimitExce
 // number of concurrent requests for this account are already running.
 type ReportGenerationLimitExceededException struct {
 	// Message is the message member of ReportGenerationLimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewReportGenerationLimitExceededException returns a
@@ -592,7 +592,7 @@ const ErrCodeServiceFailureException = "ServiceFailure"
 // processing has failed because of an unknown error, exception or failure.
 type ServiceFailureException struct {
 	// Message is the message member of ServiceFailureException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewServiceFailureException returns a ServiceFailure error of kind
@@ -610,7 +610,7 @@ const ErrCodeServiceNotSupportedException = "NotSupportedService"
 // specified service does not support service-specific credentials.
 type ServiceNotSupportedException struct {
 	// Message is the message member of ServiceNotSupportedException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewServiceNotSupportedException returns a NotSupportedService error of kind
@@ -629,7 +629,7 @@ const ErrCodeUnmodifiableEntityException = "UnmodifiableEntity"
 // Services resources.
 type UnmodifiableEntityException struct {
 	// Message is the message member of UnmodifiableEntityException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewUnmodifiableEntityException returns a UnmodifiableEntity error of kind
@@ -648,7 +648,7 @@ const ErrCodeUnrecognizedPublicKeyEncodingException = "UnrecognizedPublicKeyEnco
 // public key encoding format is unsupported or unrecognized.
 type UnrecognizedPublicKeyEncodingException struct {
 	// Message is the message member of UnrecognizedPublicKeyEncodingException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewUnrecognizedPublicKeyEncodingException returns a

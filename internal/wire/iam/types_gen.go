@@ -15,39 +15,39 @@ import (
 type AccessDetail struct {
 	// ServiceName is the name of the service in which access was attempted.
 	// Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// ServiceNamespace is the namespace of the service in which access was
 	// attempted. Required.
-	ServiceNamespace string `json:"ServiceNamespace,omitempty"`
+	ServiceNamespace string `json:"ServiceNamespace,omitzero"`
 	// Region is the Region where the last service access attempt occurred.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 	// EntityPath is the path of the Organizations entity (root, organizational
 	// unit, or account) from which an authenticated principal last attempted to
 	// access the service.
-	EntityPath string `json:"EntityPath,omitempty"`
+	EntityPath string `json:"EntityPath,omitzero"`
 	// LastAuthenticatedTime is the date and time, in ISO 8601 date-time format,
 	// when an authenticated principal most recently attempted to access the
 	// service.
-	LastAuthenticatedTime *timestamp.Time `json:"LastAuthenticatedTime,omitempty"`
+	LastAuthenticatedTime *timestamp.Time `json:"LastAuthenticatedTime,omitzero"`
 	// TotalAuthenticatedEntities is the number of accounts with authenticated
 	// principals (root user, IAM users, and IAM roles) that attempted to access
 	// the service in the tracking period.
-	TotalAuthenticatedEntities *int32 `json:"TotalAuthenticatedEntities,omitempty"`
+	TotalAuthenticatedEntities *int32 `json:"TotalAuthenticatedEntities,omitzero"`
 }
 
 // AccessKey contains information about an Amazon Web Services access key.
 type AccessKey struct {
 	// UserName is the name of the IAM user that the access key is associated
 	// with. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// AccessKeyId is the ID for this access key. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 	// Status is the status of the access key. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// SecretAccessKey is the secret key used to sign requests. Required.
-	SecretAccessKey string `json:"SecretAccessKey,omitempty" sensitive:"true"`
+	SecretAccessKey string `json:"SecretAccessKey,omitzero" sensitive:"true"`
 	// CreateDate is the date when the access key was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 }
 
 // AccessKeyLastUsed contains information about the last time an Amazon Web
@@ -56,26 +56,26 @@ type AccessKey struct {
 type AccessKeyLastUsed struct {
 	// LastUsedDate is the date and time, in ISO 8601 date-time format, when the
 	// access key was most recently used.
-	LastUsedDate *timestamp.Time `json:"LastUsedDate,omitempty"`
+	LastUsedDate *timestamp.Time `json:"LastUsedDate,omitzero"`
 	// ServiceName is the name of the Amazon Web Services service with which this
 	// access key was most recently used. Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// Region is the Amazon Web Services Region where this access key was most
 	// recently used. Required.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 }
 
 // AccessKeyMetadata contains information about an Amazon Web Services access
 // key, without its secret key.
 type AccessKeyMetadata struct {
 	// UserName is the name of the IAM user that the key is associated with.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// AccessKeyId is the ID for this access key.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 	// Status is the status of the access key.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// CreateDate is the date when the access key was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 }
 
 // AttachedPermissionsBoundary contains information about an attached
@@ -84,32 +84,32 @@ type AttachedPermissionsBoundary struct {
 	// PermissionsBoundaryType is the permissions boundary usage type that
 	// indicates what type of IAM resource is used as the permissions boundary for
 	// an entity.
-	PermissionsBoundaryType string `json:"PermissionsBoundaryType,omitempty"`
+	PermissionsBoundaryType string `json:"PermissionsBoundaryType,omitzero"`
 	// PermissionsBoundaryArn is the ARN of the policy used to set the permissions
 	// boundary for the user or role.
-	PermissionsBoundaryArn string `json:"PermissionsBoundaryArn,omitempty"`
+	PermissionsBoundaryArn string `json:"PermissionsBoundaryArn,omitzero"`
 }
 
 // AttachedPolicy contains information about an attached policy.
 type AttachedPolicy struct {
 	// PolicyName is the friendly name of the attached policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN).
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 }
 
 // ContextEntry contains information about a condition context key.
 type ContextEntry struct {
 	// ContextKeyName is the full name of a condition context key, including the
 	// service prefix.
-	ContextKeyName string `json:"ContextKeyName,omitempty"`
+	ContextKeyName string `json:"ContextKeyName,omitzero"`
 	// ContextKeyValues is the value (or values, if the condition context key
 	// supports multiple values) to provide to the simulation when the key is
 	// referenced by a Condition element in an input policy.
-	ContextKeyValues []string `json:"ContextKeyValues,omitempty"`
+	ContextKeyValues []string `json:"ContextKeyValues,omitzero"`
 	// ContextKeyType is the data type of the value (or values) specified in the
 	// ContextKeyValues parameter.
-	ContextKeyType string `json:"ContextKeyType,omitempty"`
+	ContextKeyType string `json:"ContextKeyType,omitzero"`
 }
 
 // DelegationPermission contains information about the permissions being
@@ -117,67 +117,67 @@ type ContextEntry struct {
 type DelegationPermission struct {
 	// PolicyTemplateArn: This ARN maps to a pre-registered policy content for
 	// this partner.
-	PolicyTemplateArn string `json:"PolicyTemplateArn,omitempty"`
+	PolicyTemplateArn string `json:"PolicyTemplateArn,omitzero"`
 	// Parameters is a list of policy parameters that define the scope and
 	// constraints of the delegated permissions.
-	Parameters []*PolicyParameter `json:"Parameters,omitempty"`
+	Parameters []*PolicyParameter `json:"Parameters,omitzero"`
 }
 
 // DelegationRequest contains information about a delegation request, including
 // its status, permissions, and associated metadata.
 type DelegationRequest struct {
 	// DelegationRequestId is the unique identifier for the delegation request.
-	DelegationRequestId string `json:"DelegationRequestId,omitempty"`
+	DelegationRequestId string `json:"DelegationRequestId,omitzero"`
 	// OwnerAccountId: Amazon Web Services account ID of the owner of the
 	// delegation request.
-	OwnerAccountId string `json:"OwnerAccountId,omitempty"`
+	OwnerAccountId string `json:"OwnerAccountId,omitzero"`
 	// Description is description of the delegation request.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// RequestMessage is a custom message that is added to the delegation request
 	// by the partner.
-	RequestMessage string `json:"RequestMessage,omitempty"`
+	RequestMessage string `json:"RequestMessage,omitzero"`
 	// Permissions contains information about the permissions being delegated in a
 	// delegation request.
-	Permissions *DelegationPermission `json:"Permissions,omitempty"`
+	Permissions *DelegationPermission `json:"Permissions,omitzero"`
 	// PermissionPolicy: JSON content of the associated permission policy of this
 	// delegation request.
-	PermissionPolicy string `json:"PermissionPolicy,omitempty"`
+	PermissionPolicy string `json:"PermissionPolicy,omitzero"`
 	// RolePermissionRestrictionArns: If the PermissionPolicy includes role
 	// creation permissions, this element will include the list of permissions
 	// boundary policies associated with the role creation.
-	RolePermissionRestrictionArns []string `json:"RolePermissionRestrictionArns,omitempty"`
+	RolePermissionRestrictionArns []string `json:"RolePermissionRestrictionArns,omitzero"`
 	// OwnerId: ARN of the owner of this delegation request.
-	OwnerId string `json:"OwnerId,omitempty"`
+	OwnerId string `json:"OwnerId,omitzero"`
 	// ApproverId is the Amazon Resource Name (ARN).
-	ApproverId string `json:"ApproverId,omitempty"`
+	ApproverId string `json:"ApproverId,omitzero"`
 	// State is the state of this delegation request.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// ExpirationTime is the expiry time of this delegation request See the
 	// Understanding the Request Lifecycle for details on the life time of a
 	// delegation request at each state.
-	ExpirationTime *timestamp.Time `json:"ExpirationTime,omitempty"`
+	ExpirationTime *timestamp.Time `json:"ExpirationTime,omitzero"`
 	// RequestorId: Identity of the requestor of this delegation request.
-	RequestorId string `json:"RequestorId,omitempty"`
+	RequestorId string `json:"RequestorId,omitzero"`
 	// RequestorName is a friendly name of the requestor.
-	RequestorName string `json:"RequestorName,omitempty"`
+	RequestorName string `json:"RequestorName,omitzero"`
 	// CreateDate: Creation date (timestamp) of this delegation request.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// SessionDuration is the life-time of the requested session credential.
-	SessionDuration *int32 `json:"SessionDuration,omitempty"`
+	SessionDuration *int32 `json:"SessionDuration,omitzero"`
 	// RedirectUrl is a URL to be redirected to once the delegation request is
 	// approved.
-	RedirectUrl string `json:"RedirectUrl,omitempty"`
+	RedirectUrl string `json:"RedirectUrl,omitzero"`
 	// Notes: Notes added to this delegation request, if this request was updated
 	// via the UpdateDelegationRequest API.
-	Notes string `json:"Notes,omitempty"`
+	Notes string `json:"Notes,omitzero"`
 	// RejectionReason: Reasons for rejecting this delegation request, if this
 	// request was rejected.
-	RejectionReason string `json:"RejectionReason,omitempty"`
+	RejectionReason string `json:"RejectionReason,omitzero"`
 	// OnlySendByOwner is a flag indicating whether the SendDelegationToken must
 	// be called by the owner of this delegation request.
-	OnlySendByOwner *bool `json:"OnlySendByOwner,omitempty"`
+	OnlySendByOwner *bool `json:"OnlySendByOwner,omitzero"`
 	// UpdatedTime: Last updated timestamp of the request.
-	UpdatedTime *timestamp.Time `json:"UpdatedTime,omitempty"`
+	UpdatedTime *timestamp.Time `json:"UpdatedTime,omitzero"`
 }
 
 // DeletionTaskFailureReasonType is the reason that the service-linked role
@@ -185,11 +185,11 @@ type DelegationRequest struct {
 type DeletionTaskFailureReasonType struct {
 	// Reason is a short description of the reason that the service-linked role
 	// deletion failed.
-	Reason string `json:"Reason,omitempty"`
+	Reason string `json:"Reason,omitzero"`
 	// RoleUsageList is a list of objects that contains details about the
 	// service-linked role deletion failure, if that information is returned by
 	// the service.
-	RoleUsageList []*RoleUsageType `json:"RoleUsageList,omitempty"`
+	RoleUsageList []*RoleUsageType `json:"RoleUsageList,omitzero"`
 }
 
 // EntityDetails is an object that contains details about when the IAM entities
@@ -198,24 +198,24 @@ type DeletionTaskFailureReasonType struct {
 type EntityDetails struct {
 	// EntityInfo: The EntityInfo object that contains details about the entity
 	// (user or role). Required.
-	EntityInfo *EntityInfo `json:"EntityInfo,omitempty"`
+	EntityInfo *EntityInfo `json:"EntityInfo,omitzero"`
 	// LastAuthenticated is the date and time, in ISO 8601 date-time format, when
 	// the authenticated entity last attempted to access Amazon Web Services.
-	LastAuthenticated *timestamp.Time `json:"LastAuthenticated,omitempty"`
+	LastAuthenticated *timestamp.Time `json:"LastAuthenticated,omitzero"`
 }
 
 // EntityInfo contains details about the specified entity (user or role).
 type EntityInfo struct {
 	// Arn is the Amazon Resource Name (ARN). Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Name is the name of the entity (user or role). Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the type of entity (user or role). Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Id is the identifier of the entity (user or role). Required.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Path is the path to the entity (user or role).
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 }
 
 // ErrorDetails contains information about the reason that the operation
@@ -223,97 +223,97 @@ type EntityInfo struct {
 type ErrorDetails struct {
 	// Message is detailed information about the reason that the operation failed.
 	// Required.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// Code is the error code associated with the operation failure. Required.
-	Code string `json:"Code,omitempty"`
+	Code string `json:"Code,omitzero"`
 }
 
 // EvaluationResult contains the results of a simulation.
 type EvaluationResult struct {
 	// EvalActionName is the name of the API operation tested on the indicated
 	// resource. Required.
-	EvalActionName string `json:"EvalActionName,omitempty"`
+	EvalActionName string `json:"EvalActionName,omitzero"`
 	// EvalResourceName is the ARN of the resource that the indicated API
 	// operation was tested on.
-	EvalResourceName string `json:"EvalResourceName,omitempty"`
+	EvalResourceName string `json:"EvalResourceName,omitzero"`
 	// EvalDecision is the result of the simulation. Required.
-	EvalDecision string `json:"EvalDecision,omitempty"`
+	EvalDecision string `json:"EvalDecision,omitzero"`
 	// MatchedStatements is a list of the statements in the input policies that
 	// determine the result for this scenario.
-	MatchedStatements []*Statement `json:"MatchedStatements,omitempty"`
+	MatchedStatements []*Statement `json:"MatchedStatements,omitzero"`
 	// MissingContextValues is a list of context keys that are required by the
 	// included input policies but that were not provided by one of the input
 	// parameters.
-	MissingContextValues []string `json:"MissingContextValues,omitempty"`
+	MissingContextValues []string `json:"MissingContextValues,omitzero"`
 	// OrganizationsDecisionDetail is a structure that details how Organizations
 	// and its service control policies affect the results of the simulation.
-	OrganizationsDecisionDetail *OrganizationsDecisionDetail `json:"OrganizationsDecisionDetail,omitempty"`
+	OrganizationsDecisionDetail *OrganizationsDecisionDetail `json:"OrganizationsDecisionDetail,omitzero"`
 	// PermissionsBoundaryDecisionDetail contains information about the effect
 	// that a permissions boundary has on a policy simulation when the boundary is
 	// applied to an IAM entity.
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `json:"PermissionsBoundaryDecisionDetail,omitempty"`
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `json:"PermissionsBoundaryDecisionDetail,omitzero"`
 	// EvalDecisionDetails is additional details about the results of the
 	// cross-account evaluation decision.
-	EvalDecisionDetails map[string]string `json:"EvalDecisionDetails,omitempty"`
+	EvalDecisionDetails map[string]string `json:"EvalDecisionDetails,omitzero"`
 	// ResourceSpecificResults is the individual results of the simulation of the
 	// API operation specified in EvalActionName on each resource.
-	ResourceSpecificResults []*ResourceSpecificResult `json:"ResourceSpecificResults,omitempty"`
+	ResourceSpecificResults []*ResourceSpecificResult `json:"ResourceSpecificResults,omitzero"`
 }
 
 // Group contains information about an IAM group entity.
 type Group struct {
 	// Path is the path to the group. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// GroupName is the friendly name that identifies the group. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// GroupId is the stable and unique string identifying the group. Required.
-	GroupId string `json:"GroupId,omitempty"`
+	GroupId string `json:"GroupId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) specifying the group. Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// group was created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 }
 
 // GroupDetail contains information about an IAM group, including all of the
 // group's policies.
 type GroupDetail struct {
 	// Path is the path to the group.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// GroupName is the friendly name that identifies the group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// GroupId is the stable and unique string identifying the group.
-	GroupId string `json:"GroupId,omitempty"`
+	GroupId string `json:"GroupId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// group was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// GroupPolicyList is a list of the inline policies embedded in the group.
-	GroupPolicyList []*PolicyDetail `json:"GroupPolicyList,omitempty"`
+	GroupPolicyList []*PolicyDetail `json:"GroupPolicyList,omitzero"`
 	// AttachedManagedPolicies is a list of the managed policies attached to the
 	// group.
-	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitempty"`
+	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitzero"`
 }
 
 // InstanceProfile contains information about an instance profile.
 type InstanceProfile struct {
 	// Path is the path to the instance profile. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// InstanceProfileName is the name identifying the instance profile. Required.
-	InstanceProfileName string `json:"InstanceProfileName,omitempty"`
+	InstanceProfileName string `json:"InstanceProfileName,omitzero"`
 	// InstanceProfileId is the stable and unique string identifying the instance
 	// profile. Required.
-	InstanceProfileId string `json:"InstanceProfileId,omitempty"`
+	InstanceProfileId string `json:"InstanceProfileId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) specifying the instance profile.
 	// Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date when the instance profile was created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// Roles is the role associated with the instance profile. Required.
-	Roles []*Role `json:"Roles,omitempty"`
+	Roles []*Role `json:"Roles,omitzero"`
 	// Tags is a list of tags that are attached to the instance profile.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // ListPoliciesGrantingServiceAccessEntry contains details about the
@@ -321,35 +321,35 @@ type InstanceProfile struct {
 // group, or role).
 type ListPoliciesGrantingServiceAccessEntry struct {
 	// ServiceNamespace is the namespace of the service that was accessed.
-	ServiceNamespace string `json:"ServiceNamespace,omitempty"`
+	ServiceNamespace string `json:"ServiceNamespace,omitzero"`
 	// Policies: The PoliciesGrantingServiceAccess object that contains details
 	// about the policy.
-	Policies []*PolicyGrantingServiceAccess `json:"Policies,omitempty"`
+	Policies []*PolicyGrantingServiceAccess `json:"Policies,omitzero"`
 }
 
 // LoginProfile contains the user name and password create date for a user.
 type LoginProfile struct {
 	// UserName is the name of the user, which can be used for signing in to the
 	// Amazon Web Services Management Console. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// CreateDate is the date when the password for the user was created.
 	// Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// PasswordResetRequired specifies whether the user is required to set a new
 	// password on next sign-in.
-	PasswordResetRequired *bool `json:"PasswordResetRequired,omitempty"`
+	PasswordResetRequired *bool `json:"PasswordResetRequired,omitzero"`
 }
 
 // MFADevice contains information about an MFA device.
 type MFADevice struct {
 	// UserName is the user with whom the MFA device is associated. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SerialNumber is the serial number that uniquely identifies the MFA device.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// EnableDate is the date when the MFA device was enabled for the user.
 	// Required.
-	EnableDate *timestamp.Time `json:"EnableDate,omitempty"`
+	EnableDate *timestamp.Time `json:"EnableDate,omitzero"`
 }
 
 // ManagedPolicyDetail contains information about a managed policy, including
@@ -357,43 +357,43 @@ type MFADevice struct {
 // groups, and roles) that the policy is attached to.
 type ManagedPolicyDetail struct {
 	// PolicyName is the friendly name (not ARN) identifying the policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyId is the stable and unique string identifying the policy.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Path is the path to the policy.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// DefaultVersionId is the identifier for the version of the policy that is
 	// set as the default (operative) version.
-	DefaultVersionId string `json:"DefaultVersionId,omitempty"`
+	DefaultVersionId string `json:"DefaultVersionId,omitzero"`
 	// AttachmentCount is the number of principal entities (users, groups, and
 	// roles) that the policy is attached to.
-	AttachmentCount *int32 `json:"AttachmentCount,omitempty"`
+	AttachmentCount *int32 `json:"AttachmentCount,omitzero"`
 	// PermissionsBoundaryUsageCount is the number of entities (users and roles)
 	// for which the policy is used as the permissions boundary.
-	PermissionsBoundaryUsageCount *int32 `json:"PermissionsBoundaryUsageCount,omitempty"`
+	PermissionsBoundaryUsageCount *int32 `json:"PermissionsBoundaryUsageCount,omitzero"`
 	// IsAttachable specifies whether the policy can be attached to an IAM user,
 	// group, or role.
-	IsAttachable *bool `json:"IsAttachable,omitempty"`
+	IsAttachable *bool `json:"IsAttachable,omitzero"`
 	// Description is a friendly description of the policy.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// policy was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// UpdateDate is the date and time, in ISO 8601 date-time format, when the
 	// policy was last updated.
-	UpdateDate *timestamp.Time `json:"UpdateDate,omitempty"`
+	UpdateDate *timestamp.Time `json:"UpdateDate,omitzero"`
 	// PolicyVersionList is a list containing information about the versions of
 	// the policy.
-	PolicyVersionList []*PolicyVersion `json:"PolicyVersionList,omitempty"`
+	PolicyVersionList []*PolicyVersion `json:"PolicyVersionList,omitzero"`
 }
 
 // OpenIDConnectProviderListEntry contains the Amazon Resource Name (ARN) for
 // an IAM OpenID Connect provider.
 type OpenIDConnectProviderListEntry struct {
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 }
 
 // OrganizationsDecisionDetail contains information about the effect that
@@ -402,39 +402,39 @@ type OrganizationsDecisionDetail struct {
 	// AllowedByOrganizations specifies whether the simulated operation is allowed
 	// by the Organizations service control policies that impact the simulated
 	// user's account.
-	AllowedByOrganizations *bool `json:"AllowedByOrganizations,omitempty"`
+	AllowedByOrganizations *bool `json:"AllowedByOrganizations,omitzero"`
 }
 
 // PasswordPolicy contains information about the account password policy.
 type PasswordPolicy struct {
 	// MinimumPasswordLength is minimum length to require for IAM user passwords.
-	MinimumPasswordLength *int32 `json:"MinimumPasswordLength,omitempty"`
+	MinimumPasswordLength *int32 `json:"MinimumPasswordLength,omitzero"`
 	// RequireSymbols specifies whether IAM user passwords must contain at least
 	// one of the following symbols: ! @ # $ % ^ & * ( ) _ + - = [ ] { } | '.
-	RequireSymbols *bool `json:"RequireSymbols,omitempty"`
+	RequireSymbols *bool `json:"RequireSymbols,omitzero"`
 	// RequireNumbers specifies whether IAM user passwords must contain at least
 	// one numeric character (0 to 9).
-	RequireNumbers *bool `json:"RequireNumbers,omitempty"`
+	RequireNumbers *bool `json:"RequireNumbers,omitzero"`
 	// RequireUppercaseCharacters specifies whether IAM user passwords must
 	// contain at least one uppercase character (A to Z).
-	RequireUppercaseCharacters *bool `json:"RequireUppercaseCharacters,omitempty"`
+	RequireUppercaseCharacters *bool `json:"RequireUppercaseCharacters,omitzero"`
 	// RequireLowercaseCharacters specifies whether IAM user passwords must
 	// contain at least one lowercase character (a to z).
-	RequireLowercaseCharacters *bool `json:"RequireLowercaseCharacters,omitempty"`
+	RequireLowercaseCharacters *bool `json:"RequireLowercaseCharacters,omitzero"`
 	// AllowUsersToChangePassword specifies whether IAM users are allowed to
 	// change their own password.
-	AllowUsersToChangePassword *bool `json:"AllowUsersToChangePassword,omitempty"`
+	AllowUsersToChangePassword *bool `json:"AllowUsersToChangePassword,omitzero"`
 	// ExpirePasswords indicates whether passwords in the account expire.
-	ExpirePasswords *bool `json:"ExpirePasswords,omitempty"`
+	ExpirePasswords *bool `json:"ExpirePasswords,omitzero"`
 	// MaxPasswordAge is the number of days that an IAM user password is valid.
-	MaxPasswordAge *int32 `json:"MaxPasswordAge,omitempty"`
+	MaxPasswordAge *int32 `json:"MaxPasswordAge,omitzero"`
 	// PasswordReusePrevention specifies the number of previous passwords that IAM
 	// users are prevented from reusing.
-	PasswordReusePrevention *int32 `json:"PasswordReusePrevention,omitempty"`
+	PasswordReusePrevention *int32 `json:"PasswordReusePrevention,omitzero"`
 	// HardExpiry specifies whether IAM users are prevented from setting a new
 	// password via the Amazon Web Services Management Console after their
 	// password has expired.
-	HardExpiry *bool `json:"HardExpiry,omitempty"`
+	HardExpiry *bool `json:"HardExpiry,omitzero"`
 }
 
 // PermissionsBoundaryDecisionDetail contains information about the effect that
@@ -443,129 +443,129 @@ type PasswordPolicy struct {
 type PermissionsBoundaryDecisionDetail struct {
 	// AllowedByPermissionsBoundary specifies whether an action is allowed by a
 	// permissions boundary that is applied to an IAM entity (user or role).
-	AllowedByPermissionsBoundary *bool `json:"AllowedByPermissionsBoundary,omitempty"`
+	AllowedByPermissionsBoundary *bool `json:"AllowedByPermissionsBoundary,omitzero"`
 }
 
 // Policy contains information about a managed policy.
 type Policy struct {
 	// PolicyName is the friendly name (not ARN) identifying the policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyId is the stable and unique string identifying the policy.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Path is the path to the policy.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// DefaultVersionId is the identifier for the version of the policy that is
 	// set as the default version.
-	DefaultVersionId string `json:"DefaultVersionId,omitempty"`
+	DefaultVersionId string `json:"DefaultVersionId,omitzero"`
 	// AttachmentCount is the number of entities (users, groups, and roles) that
 	// the policy is attached to.
-	AttachmentCount *int32 `json:"AttachmentCount,omitempty"`
+	AttachmentCount *int32 `json:"AttachmentCount,omitzero"`
 	// PermissionsBoundaryUsageCount is the number of entities (users and roles)
 	// for which the policy is used to set the permissions boundary.
-	PermissionsBoundaryUsageCount *int32 `json:"PermissionsBoundaryUsageCount,omitempty"`
+	PermissionsBoundaryUsageCount *int32 `json:"PermissionsBoundaryUsageCount,omitzero"`
 	// IsAttachable specifies whether the policy can be attached to an IAM user,
 	// group, or role.
-	IsAttachable *bool `json:"IsAttachable,omitempty"`
+	IsAttachable *bool `json:"IsAttachable,omitzero"`
 	// Description is a friendly description of the policy.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// policy was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// UpdateDate is the date and time, in ISO 8601 date-time format, when the
 	// policy was last updated.
-	UpdateDate *timestamp.Time `json:"UpdateDate,omitempty"`
+	UpdateDate *timestamp.Time `json:"UpdateDate,omitzero"`
 	// Tags is a list of tags that are attached to the instance profile.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // PolicyDetail contains information about an IAM policy, including the policy
 // document.
 type PolicyDetail struct {
 	// PolicyName is the name of the policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyDocument is the policy document.
-	PolicyDocument string `json:"PolicyDocument,omitempty"`
+	PolicyDocument string `json:"PolicyDocument,omitzero"`
 }
 
 // PolicyGrantingServiceAccess contains details about the permissions policies
 // that are attached to the specified identity (user, group, or role).
 type PolicyGrantingServiceAccess struct {
 	// PolicyName is the policy name. Required.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// PolicyType is the policy type. Required.
-	PolicyType string `json:"PolicyType,omitempty"`
+	PolicyType string `json:"PolicyType,omitzero"`
 	// PolicyArn is the Amazon Resource Name (ARN).
-	PolicyArn string `json:"PolicyArn,omitempty"`
+	PolicyArn string `json:"PolicyArn,omitzero"`
 	// EntityType is the type of entity (user or role) that used the policy to
 	// access the service to which the inline policy is attached.
-	EntityType string `json:"EntityType,omitempty"`
+	EntityType string `json:"EntityType,omitzero"`
 	// EntityName is the name of the entity (user or role) to which the inline
 	// policy is attached.
-	EntityName string `json:"EntityName,omitempty"`
+	EntityName string `json:"EntityName,omitzero"`
 }
 
 // PolicyGroup contains information about a group that a managed policy is
 // attached to.
 type PolicyGroup struct {
 	// GroupName is the name (friendly name, not ARN) identifying the group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// GroupId is the stable and unique string identifying the group.
-	GroupId string `json:"GroupId,omitempty"`
+	GroupId string `json:"GroupId,omitzero"`
 }
 
 // PolicyParameter contains information about a policy parameter used to
 // customize delegated permissions.
 type PolicyParameter struct {
 	// Name is the name of the policy parameter.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Values is the allowed values for the policy parameter.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the data type of the policy parameter value.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // PolicyRole contains information about a role that a managed policy is
 // attached to.
 type PolicyRole struct {
 	// RoleName is the name (friendly name, not ARN) identifying the role.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// RoleId is the stable and unique string identifying the role.
-	RoleId string `json:"RoleId,omitempty"`
+	RoleId string `json:"RoleId,omitzero"`
 }
 
 // PolicyUser contains information about a user that a managed policy is
 // attached to.
 type PolicyUser struct {
 	// UserName is the name (friendly name, not ARN) identifying the user.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// UserId is the stable and unique string identifying the user.
-	UserId string `json:"UserId,omitempty"`
+	UserId string `json:"UserId,omitzero"`
 }
 
 // PolicyVersion contains information about a version of a managed policy.
 type PolicyVersion struct {
 	// Document is the policy document.
-	Document string `json:"Document,omitempty"`
+	Document string `json:"Document,omitzero"`
 	// VersionId is the identifier for the policy version.
-	VersionId string `json:"VersionId,omitempty"`
+	VersionId string `json:"VersionId,omitzero"`
 	// IsDefaultVersion specifies whether the policy version is set as the
 	// policy's default version.
-	IsDefaultVersion *bool `json:"IsDefaultVersion,omitempty"`
+	IsDefaultVersion *bool `json:"IsDefaultVersion,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// policy version was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 }
 
 // Position contains the row and column of a location of a Statement element in
 // a policy document.
 type Position struct {
 	// Line is the line containing the specified position in the document.
-	Line *int32 `json:"Line,omitempty"`
+	Line *int32 `json:"Line,omitzero"`
 	// Column is the column in the line containing the specified position in the
 	// document.
-	Column *int32 `json:"Column,omitempty"`
+	Column *int32 `json:"Column,omitzero"`
 }
 
 // ResourceSpecificResult contains the result of the simulation of a single API
@@ -573,88 +573,88 @@ type Position struct {
 type ResourceSpecificResult struct {
 	// EvalResourceName is the name of the simulated resource, in Amazon Resource
 	// Name (ARN) format. Required.
-	EvalResourceName string `json:"EvalResourceName,omitempty"`
+	EvalResourceName string `json:"EvalResourceName,omitzero"`
 	// EvalResourceDecision is the result of the simulation of the simulated API
 	// operation on the resource specified in EvalResourceName. Required.
-	EvalResourceDecision string `json:"EvalResourceDecision,omitempty"`
+	EvalResourceDecision string `json:"EvalResourceDecision,omitzero"`
 	// MatchedStatements is a list of the statements in the input policies that
 	// determine the result for this part of the simulation.
-	MatchedStatements []*Statement `json:"MatchedStatements,omitempty"`
+	MatchedStatements []*Statement `json:"MatchedStatements,omitzero"`
 	// MissingContextValues is a list of context keys that are required by the
 	// included input policies but that were not provided by one of the input
 	// parameters.
-	MissingContextValues []string `json:"MissingContextValues,omitempty"`
+	MissingContextValues []string `json:"MissingContextValues,omitzero"`
 	// EvalDecisionDetails is additional details about the results of the
 	// evaluation decision on a single resource.
-	EvalDecisionDetails map[string]string `json:"EvalDecisionDetails,omitempty"`
+	EvalDecisionDetails map[string]string `json:"EvalDecisionDetails,omitzero"`
 	// PermissionsBoundaryDecisionDetail contains information about the effect
 	// that a permissions boundary has on a policy simulation when that boundary
 	// is applied to an IAM entity.
-	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `json:"PermissionsBoundaryDecisionDetail,omitempty"`
+	PermissionsBoundaryDecisionDetail *PermissionsBoundaryDecisionDetail `json:"PermissionsBoundaryDecisionDetail,omitzero"`
 }
 
 // Role contains information about an IAM role.
 type Role struct {
 	// Path is the path to the role. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// RoleName is the friendly name that identifies the role. Required.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// RoleId is the stable and unique string identifying the role. Required.
-	RoleId string `json:"RoleId,omitempty"`
+	RoleId string `json:"RoleId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) specifying the role. Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// role was created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// AssumeRolePolicyDocument is the policy that grants an entity permission to
 	// assume the role.
-	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitempty"`
+	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitzero"`
 	// Description is a description of the role that you provide.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// MaxSessionDuration is the maximum session duration (in seconds) for the
 	// specified role.
-	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration *int32 `json:"MaxSessionDuration,omitzero"`
 	// PermissionsBoundary is the ARN of the policy used to set the permissions
 	// boundary for the role.
-	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that are attached to the role.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// RoleLastUsed contains information about the last time that an IAM role was
 	// used.
-	RoleLastUsed *RoleLastUsed `json:"RoleLastUsed,omitempty"`
+	RoleLastUsed *RoleLastUsed `json:"RoleLastUsed,omitzero"`
 }
 
 // RoleDetail contains information about an IAM role, including all of the
 // role's policies.
 type RoleDetail struct {
 	// Path is the path to the role.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// RoleName is the friendly name that identifies the role.
-	RoleName string `json:"RoleName,omitempty"`
+	RoleName string `json:"RoleName,omitzero"`
 	// RoleId is the stable and unique string identifying the role.
-	RoleId string `json:"RoleId,omitempty"`
+	RoleId string `json:"RoleId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// role was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// AssumeRolePolicyDocument is the trust policy that grants permission to
 	// assume the role.
-	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitempty"`
+	AssumeRolePolicyDocument string `json:"AssumeRolePolicyDocument,omitzero"`
 	// InstanceProfileList is a list of instance profiles that contain this role.
-	InstanceProfileList []*InstanceProfile `json:"InstanceProfileList,omitempty"`
+	InstanceProfileList []*InstanceProfile `json:"InstanceProfileList,omitzero"`
 	// RolePolicyList is a list of inline policies embedded in the role.
-	RolePolicyList []*PolicyDetail `json:"RolePolicyList,omitempty"`
+	RolePolicyList []*PolicyDetail `json:"RolePolicyList,omitzero"`
 	// AttachedManagedPolicies is a list of managed policies attached to the role.
-	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitempty"`
+	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitzero"`
 	// PermissionsBoundary is the ARN of the policy used to set the permissions
 	// boundary for the role.
-	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that are attached to the role.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// RoleLastUsed contains information about the last time that an IAM role was
 	// used.
-	RoleLastUsed *RoleLastUsed `json:"RoleLastUsed,omitempty"`
+	RoleLastUsed *RoleLastUsed `json:"RoleLastUsed,omitzero"`
 }
 
 // RoleLastUsed contains information about the last time that an IAM role was
@@ -662,10 +662,10 @@ type RoleDetail struct {
 type RoleLastUsed struct {
 	// LastUsedDate is the date and time, in ISO 8601 date-time format that the
 	// role was last used.
-	LastUsedDate *timestamp.Time `json:"LastUsedDate,omitempty"`
+	LastUsedDate *timestamp.Time `json:"LastUsedDate,omitzero"`
 	// Region is the name of the Amazon Web Services Region in which the role was
 	// last used.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 }
 
 // RoleUsageType is an object that contains details about how a service-linked
@@ -673,47 +673,47 @@ type RoleLastUsed struct {
 type RoleUsageType struct {
 	// Region is the name of the Region where the service-linked role is being
 	// used.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 	// Resources is the name of the resource that is using the service-linked
 	// role.
-	Resources []string `json:"Resources,omitempty"`
+	Resources []string `json:"Resources,omitzero"`
 }
 
 // SAMLPrivateKey contains the private keys for the SAML provider.
 type SAMLPrivateKey struct {
 	// KeyId is the unique identifier for the SAML private key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Timestamp is the date and time, in ISO 8601 date-time format, when the
 	// private key was uploaded.
-	Timestamp *timestamp.Time `json:"Timestamp,omitempty"`
+	Timestamp *timestamp.Time `json:"Timestamp,omitzero"`
 }
 
 // SAMLProviderListEntry contains the list of SAML providers for this account.
 type SAMLProviderListEntry struct {
 	// Arn is the Amazon Resource Name (ARN) of the SAML provider.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// ValidUntil is the expiration date and time for the SAML provider.
-	ValidUntil *timestamp.Time `json:"ValidUntil,omitempty"`
+	ValidUntil *timestamp.Time `json:"ValidUntil,omitzero"`
 	// CreateDate is the date and time when the SAML provider was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 }
 
 // SSHPublicKey contains information about an SSH public key.
 type SSHPublicKey struct {
 	// UserName is the name of the IAM user associated with the SSH public key.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyId is the unique identifier for the SSH public key. Required.
-	SSHPublicKeyId string `json:"SSHPublicKeyId,omitempty"`
+	SSHPublicKeyId string `json:"SSHPublicKeyId,omitzero"`
 	// Fingerprint is the MD5 message digest of the SSH public key. Required.
-	Fingerprint string `json:"Fingerprint,omitempty"`
+	Fingerprint string `json:"Fingerprint,omitzero"`
 	// SSHPublicKeyBody is the SSH public key. Required.
-	SSHPublicKeyBody string `json:"SSHPublicKeyBody,omitempty"`
+	SSHPublicKeyBody string `json:"SSHPublicKeyBody,omitzero"`
 	// Status is the status of the SSH public key. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// UploadDate is the date and time, in ISO 8601 date-time format, when the SSH
 	// public key was uploaded.
-	UploadDate *timestamp.Time `json:"UploadDate,omitempty"`
+	UploadDate *timestamp.Time `json:"UploadDate,omitzero"`
 }
 
 // SSHPublicKeyMetadata contains information about an SSH public key, without
@@ -721,47 +721,47 @@ type SSHPublicKey struct {
 type SSHPublicKeyMetadata struct {
 	// UserName is the name of the IAM user associated with the SSH public key.
 	// Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// SSHPublicKeyId is the unique identifier for the SSH public key. Required.
-	SSHPublicKeyId string `json:"SSHPublicKeyId,omitempty"`
+	SSHPublicKeyId string `json:"SSHPublicKeyId,omitzero"`
 	// Status is the status of the SSH public key. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// UploadDate is the date and time, in ISO 8601 date-time format, when the SSH
 	// public key was uploaded. Required.
-	UploadDate *timestamp.Time `json:"UploadDate,omitempty"`
+	UploadDate *timestamp.Time `json:"UploadDate,omitzero"`
 }
 
 // ServerCertificate contains information about a server certificate.
 type ServerCertificate struct {
 	// ServerCertificateMetadata is the meta information of the server
 	// certificate, such as its name, path, ID, and ARN. Required.
-	ServerCertificateMetadata *ServerCertificateMetadata `json:"ServerCertificateMetadata,omitempty"`
+	ServerCertificateMetadata *ServerCertificateMetadata `json:"ServerCertificateMetadata,omitzero"`
 	// CertificateBody is the contents of the public key certificate. Required.
-	CertificateBody string `json:"CertificateBody,omitempty"`
+	CertificateBody string `json:"CertificateBody,omitzero"`
 	// CertificateChain is the contents of the public key certificate chain.
-	CertificateChain string `json:"CertificateChain,omitempty"`
+	CertificateChain string `json:"CertificateChain,omitzero"`
 	// Tags is a list of tags that are attached to the server certificate.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // ServerCertificateMetadata contains information about a server certificate
 // without its certificate body, certificate chain, and private key.
 type ServerCertificateMetadata struct {
 	// Path is the path to the server certificate. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// ServerCertificateName is the name that identifies the server certificate.
 	// Required.
-	ServerCertificateName string `json:"ServerCertificateName,omitempty"`
+	ServerCertificateName string `json:"ServerCertificateName,omitzero"`
 	// ServerCertificateId is the stable and unique string identifying the server
 	// certificate. Required.
-	ServerCertificateId string `json:"ServerCertificateId,omitempty"`
+	ServerCertificateId string `json:"ServerCertificateId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) specifying the server certificate.
 	// Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// UploadDate is the date when the server certificate was uploaded.
-	UploadDate *timestamp.Time `json:"UploadDate,omitempty"`
+	UploadDate *timestamp.Time `json:"UploadDate,omitzero"`
 	// Expiration is the date on which the certificate is set to expire.
-	Expiration *timestamp.Time `json:"Expiration,omitempty"`
+	Expiration *timestamp.Time `json:"Expiration,omitzero"`
 }
 
 // ServiceLastAccessed contains details about the most recent attempt to access
@@ -769,26 +769,26 @@ type ServerCertificateMetadata struct {
 type ServiceLastAccessed struct {
 	// ServiceName is the name of the service in which access was attempted.
 	// Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// LastAuthenticated is the date and time, in ISO 8601 date-time format, when
 	// an authenticated entity most recently attempted to access the service.
-	LastAuthenticated *timestamp.Time `json:"LastAuthenticated,omitempty"`
+	LastAuthenticated *timestamp.Time `json:"LastAuthenticated,omitzero"`
 	// ServiceNamespace is the namespace of the service in which access was
 	// attempted. Required.
-	ServiceNamespace string `json:"ServiceNamespace,omitempty"`
+	ServiceNamespace string `json:"ServiceNamespace,omitzero"`
 	// LastAuthenticatedEntity is the ARN of the authenticated entity (user or
 	// role) that last attempted to access the service.
-	LastAuthenticatedEntity string `json:"LastAuthenticatedEntity,omitempty"`
+	LastAuthenticatedEntity string `json:"LastAuthenticatedEntity,omitzero"`
 	// LastAuthenticatedRegion is the Region from which the authenticated entity
 	// (user or role) last attempted to access the service.
-	LastAuthenticatedRegion string `json:"LastAuthenticatedRegion,omitempty"`
+	LastAuthenticatedRegion string `json:"LastAuthenticatedRegion,omitzero"`
 	// TotalAuthenticatedEntities is the total number of authenticated principals
 	// (root user, IAM users, or IAM roles) that have attempted to access the
 	// service.
-	TotalAuthenticatedEntities *int32 `json:"TotalAuthenticatedEntities,omitempty"`
+	TotalAuthenticatedEntities *int32 `json:"TotalAuthenticatedEntities,omitzero"`
 	// TrackedActionsLastAccessed is an object that contains details about the
 	// most recent attempt to access a tracked action within the service.
-	TrackedActionsLastAccessed []*TrackedActionLastAccessed `json:"TrackedActionsLastAccessed,omitempty"`
+	TrackedActionsLastAccessed []*TrackedActionLastAccessed `json:"TrackedActionsLastAccessed,omitzero"`
 }
 
 // ServiceSpecificCredential contains the details of a service-specific
@@ -796,35 +796,35 @@ type ServiceLastAccessed struct {
 type ServiceSpecificCredential struct {
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// service-specific credential were created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// ExpirationDate is the date and time when the service specific credential
 	// expires.
-	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitempty"`
+	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitzero"`
 	// ServiceName is the name of the service associated with the service-specific
 	// credential. Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 	// ServiceUserName is the generated user name for the service-specific
 	// credential.
-	ServiceUserName string `json:"ServiceUserName,omitempty"`
+	ServiceUserName string `json:"ServiceUserName,omitzero"`
 	// ServicePassword is the generated password for the service-specific
 	// credential.
-	ServicePassword string `json:"ServicePassword,omitempty" sensitive:"true"`
+	ServicePassword string `json:"ServicePassword,omitzero" sensitive:"true"`
 	// ServiceCredentialAlias: For Bedrock API keys and CloudWatch Logs API keys,
 	// this is the public portion of the credential that includes the IAM user
 	// name and a suffix containing version and creation information.
-	ServiceCredentialAlias string `json:"ServiceCredentialAlias,omitempty"`
+	ServiceCredentialAlias string `json:"ServiceCredentialAlias,omitzero"`
 	// ServiceCredentialSecret: For Bedrock API keys and CloudWatch Logs API keys,
 	// this is the secret portion of the credential that should be used to
 	// authenticate API calls.
-	ServiceCredentialSecret string `json:"ServiceCredentialSecret,omitempty" sensitive:"true"`
+	ServiceCredentialSecret string `json:"ServiceCredentialSecret,omitzero" sensitive:"true"`
 	// ServiceSpecificCredentialId is the unique identifier for the
 	// service-specific credential. Required.
-	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitempty"`
+	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitzero"`
 	// UserName is the name of the IAM user associated with the service-specific
 	// credential. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Status is the status of the service-specific credential. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // ServiceSpecificCredentialMetadata contains additional details about a
@@ -832,43 +832,43 @@ type ServiceSpecificCredential struct {
 type ServiceSpecificCredentialMetadata struct {
 	// UserName is the name of the IAM user associated with the service-specific
 	// credential. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// Status is the status of the service-specific credential. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// ServiceUserName is the generated user name for the service-specific
 	// credential.
-	ServiceUserName string `json:"ServiceUserName,omitempty"`
+	ServiceUserName string `json:"ServiceUserName,omitzero"`
 	// ServiceCredentialAlias: For Bedrock API keys and CloudWatch Logs API keys,
 	// this is the public portion of the credential that includes the IAM user
 	// name and a suffix containing version and creation information.
-	ServiceCredentialAlias string `json:"ServiceCredentialAlias,omitempty"`
+	ServiceCredentialAlias string `json:"ServiceCredentialAlias,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// service-specific credential were created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// ExpirationDate is the date and time when the service specific credential
 	// expires.
-	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitempty"`
+	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitzero"`
 	// ServiceSpecificCredentialId is the unique identifier for the
 	// service-specific credential. Required.
-	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitempty"`
+	ServiceSpecificCredentialId string `json:"ServiceSpecificCredentialId,omitzero"`
 	// ServiceName is the name of the service associated with the service-specific
 	// credential. Required.
-	ServiceName string `json:"ServiceName,omitempty"`
+	ServiceName string `json:"ServiceName,omitzero"`
 }
 
 // SigningCertificate contains information about an X.509 signing certificate.
 type SigningCertificate struct {
 	// UserName is the name of the user the signing certificate is associated
 	// with. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// CertificateId is the ID for the signing certificate. Required.
-	CertificateId string `json:"CertificateId,omitempty"`
+	CertificateId string `json:"CertificateId,omitzero"`
 	// CertificateBody is the contents of the signing certificate. Required.
-	CertificateBody string `json:"CertificateBody,omitempty"`
+	CertificateBody string `json:"CertificateBody,omitzero"`
 	// Status is the status of the signing certificate. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// UploadDate is the date when the signing certificate was uploaded.
-	UploadDate *timestamp.Time `json:"UploadDate,omitempty"`
+	UploadDate *timestamp.Time `json:"UploadDate,omitzero"`
 }
 
 // Statement contains a reference to a Statement element in a policy document
@@ -876,15 +876,15 @@ type SigningCertificate struct {
 type Statement struct {
 	// SourcePolicyId is the identifier of the policy that was provided as an
 	// input.
-	SourcePolicyId string `json:"SourcePolicyId,omitempty"`
+	SourcePolicyId string `json:"SourcePolicyId,omitzero"`
 	// SourcePolicyType is the type of the policy.
-	SourcePolicyType string `json:"SourcePolicyType,omitempty"`
+	SourcePolicyType string `json:"SourcePolicyType,omitzero"`
 	// StartPosition is the row and column of the beginning of the Statement in an
 	// IAM policy.
-	StartPosition *Position `json:"StartPosition,omitempty"`
+	StartPosition *Position `json:"StartPosition,omitzero"`
 	// EndPosition is the row and column of the end of a Statement in an IAM
 	// policy.
-	EndPosition *Position `json:"EndPosition,omitempty"`
+	EndPosition *Position `json:"EndPosition,omitzero"`
 }
 
 // Tag is a structure that represents user-provided metadata that can be
@@ -892,95 +892,95 @@ type Statement struct {
 type Tag struct {
 	// Key is the key name that can be used to look up or retrieve the associated
 	// value. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is the value associated with this tag. Required.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // TrackedActionLastAccessed contains details about the most recent attempt to
 // access an action within the service.
 type TrackedActionLastAccessed struct {
 	// ActionName is the name of the tracked action to which access was attempted.
-	ActionName string `json:"ActionName,omitempty"`
+	ActionName string `json:"ActionName,omitzero"`
 	// LastAccessedEntity is the Amazon Resource Name (ARN).
-	LastAccessedEntity string `json:"LastAccessedEntity,omitempty"`
+	LastAccessedEntity string `json:"LastAccessedEntity,omitzero"`
 	// LastAccessedTime is the date and time, in ISO 8601 date-time format, when
 	// an authenticated entity most recently attempted to access the tracked
 	// service.
-	LastAccessedTime *timestamp.Time `json:"LastAccessedTime,omitempty"`
+	LastAccessedTime *timestamp.Time `json:"LastAccessedTime,omitzero"`
 	// LastAccessedRegion is the Region from which the authenticated entity (user
 	// or role) last attempted to access the tracked action.
-	LastAccessedRegion string `json:"LastAccessedRegion,omitempty"`
+	LastAccessedRegion string `json:"LastAccessedRegion,omitzero"`
 }
 
 // User contains information about an IAM user entity.
 type User struct {
 	// Path is the path to the user. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// UserName is the friendly name identifying the user. Required.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// UserId is the stable and unique string identifying the user. Required.
-	UserId string `json:"UserId,omitempty"`
+	UserId string `json:"UserId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) that identifies the user. Required.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// user was created. Required.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// PasswordLastUsed is the date and time, in ISO 8601 date-time format, when
 	// the user's password was last used to sign in to an Amazon Web Services
 	// website.
-	PasswordLastUsed *timestamp.Time `json:"PasswordLastUsed,omitempty"`
+	PasswordLastUsed *timestamp.Time `json:"PasswordLastUsed,omitzero"`
 	// PermissionsBoundary: For more information about permissions boundaries, see
 	// Permissions boundaries for IAM identities in the IAM User Guide.
-	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that are associated with the user.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // UserDetail contains information about an IAM user, including all the user's
 // policies and all the IAM groups the user is in.
 type UserDetail struct {
 	// Path is the path to the user.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// UserName is the friendly name identifying the user.
-	UserName string `json:"UserName,omitempty"`
+	UserName string `json:"UserName,omitzero"`
 	// UserId is the stable and unique string identifying the user.
-	UserId string `json:"UserId,omitempty"`
+	UserId string `json:"UserId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN).
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreateDate is the date and time, in ISO 8601 date-time format, when the
 	// user was created.
-	CreateDate *timestamp.Time `json:"CreateDate,omitempty"`
+	CreateDate *timestamp.Time `json:"CreateDate,omitzero"`
 	// UserPolicyList is a list of the inline policies embedded in the user.
-	UserPolicyList []*PolicyDetail `json:"UserPolicyList,omitempty"`
+	UserPolicyList []*PolicyDetail `json:"UserPolicyList,omitzero"`
 	// GroupList is a list of IAM groups that the user is in.
-	GroupList []string `json:"GroupList,omitempty"`
+	GroupList []string `json:"GroupList,omitzero"`
 	// AttachedManagedPolicies is a list of the managed policies attached to the
 	// user.
-	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitempty"`
+	AttachedManagedPolicies []*AttachedPolicy `json:"AttachedManagedPolicies,omitzero"`
 	// PermissionsBoundary is the ARN of the policy used to set the permissions
 	// boundary for the user.
-	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitempty"`
+	PermissionsBoundary *AttachedPermissionsBoundary `json:"PermissionsBoundary,omitzero"`
 	// Tags is a list of tags that are associated with the user.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // VirtualMFADevice contains information about a virtual MFA device.
 type VirtualMFADevice struct {
 	// SerialNumber is the serial number associated with VirtualMFADevice.
 	// Required.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// Base32StringSeed is the base32 seed defined as specified in RFC3548.
-	Base32StringSeed []byte `json:"Base32StringSeed,omitempty" sensitive:"true"`
+	Base32StringSeed []byte `json:"Base32StringSeed,omitzero" sensitive:"true"`
 	// QRCodePNG is a QR code PNG image that encodes
 	// otpauth://totp/$virtualMFADeviceName@$AccountName?secret=$Base32String
 	// where $virtualMFADeviceName is one of the create call arguments.
-	QRCodePNG []byte `json:"QRCodePNG,omitempty" sensitive:"true"`
+	QRCodePNG []byte `json:"QRCodePNG,omitzero" sensitive:"true"`
 	// User is the IAM user associated with this virtual MFA device.
-	User *User `json:"User,omitempty"`
+	User *User `json:"User,omitzero"`
 	// EnableDate is the date and time on which the virtual MFA device was
 	// enabled.
-	EnableDate *timestamp.Time `json:"EnableDate,omitempty"`
+	EnableDate *timestamp.Time `json:"EnableDate,omitzero"`
 	// Tags is a list of tags that are attached to the virtual MFA device.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }

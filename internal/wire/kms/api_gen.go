@@ -467,14 +467,14 @@ var Operations = map[string]wire.OperationInfo{
 // deletion of a KMS key.
 type CancelKeyDeletionInput struct {
 	// KeyId identifies the KMS key whose deletion is being canceled. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // CancelKeyDeletionOutput is the output of CancelKeyDeletion.
 type CancelKeyDeletionOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key whose deletion
 	// is canceled.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // ConnectCustomKeyStoreInput is the input of ConnectCustomKeyStore, which
@@ -482,7 +482,7 @@ type CancelKeyDeletionOutput struct {
 type ConnectCustomKeyStoreInput struct {
 	// CustomKeyStoreId: Enter the key store ID of the custom key store that you
 	// want to connect. Required.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 }
 
 // ConnectCustomKeyStoreOutput is the output of ConnectCustomKeyStore.
@@ -492,10 +492,10 @@ type ConnectCustomKeyStoreOutput struct{}
 // for a KMS key.
 type CreateAliasInput struct {
 	// AliasName specifies the alias name. Required.
-	AliasName string `json:"AliasName,omitempty"`
+	AliasName string `json:"AliasName,omitzero"`
 	// TargetKeyId associates the alias with the specified customer managed key.
 	// Required.
-	TargetKeyId string `json:"TargetKeyId,omitempty"`
+	TargetKeyId string `json:"TargetKeyId,omitzero"`
 }
 
 // CreateAliasOutput is the output of CreateAlias. The operation has no output
@@ -507,110 +507,110 @@ type CreateAliasOutput struct{}
 type CreateCustomKeyStoreInput struct {
 	// CustomKeyStoreName specifies a friendly name for the custom key store.
 	// Required.
-	CustomKeyStoreName string `json:"CustomKeyStoreName,omitempty"`
+	CustomKeyStoreName string `json:"CustomKeyStoreName,omitzero"`
 	// CloudHsmClusterId identifies the CloudHSM cluster for an CloudHSM key
 	// store.
-	CloudHsmClusterId string `json:"CloudHsmClusterId,omitempty"`
+	CloudHsmClusterId string `json:"CloudHsmClusterId,omitzero"`
 	// TrustAnchorCertificate specifies the certificate for an CloudHSM key store.
-	TrustAnchorCertificate string `json:"TrustAnchorCertificate,omitempty"`
+	TrustAnchorCertificate string `json:"TrustAnchorCertificate,omitzero"`
 	// KeyStorePassword specifies the kmsuser password for an CloudHSM key store.
-	KeyStorePassword string `json:"KeyStorePassword,omitempty" sensitive:"true"`
+	KeyStorePassword string `json:"KeyStorePassword,omitzero" sensitive:"true"`
 	// CustomKeyStoreType specifies the type of custom key store.
-	CustomKeyStoreType string `json:"CustomKeyStoreType,omitempty"`
+	CustomKeyStoreType string `json:"CustomKeyStoreType,omitzero"`
 	// XksProxyUriEndpoint specifies the endpoint that KMS uses to send requests
 	// to the external key store proxy (XKS proxy).
-	XksProxyUriEndpoint string `json:"XksProxyUriEndpoint,omitempty"`
+	XksProxyUriEndpoint string `json:"XksProxyUriEndpoint,omitzero"`
 	// XksProxyUriPath specifies the base path to the proxy APIs for this external
 	// key store.
-	XksProxyUriPath string `json:"XksProxyUriPath,omitempty"`
+	XksProxyUriPath string `json:"XksProxyUriPath,omitzero"`
 	// XksProxyVpcEndpointServiceName specifies the name of the Amazon VPC
 	// endpoint service for interface endpoints that is used to communicate with
 	// your external key store proxy (XKS proxy).
-	XksProxyVpcEndpointServiceName string `json:"XksProxyVpcEndpointServiceName,omitempty"`
+	XksProxyVpcEndpointServiceName string `json:"XksProxyVpcEndpointServiceName,omitzero"`
 	// XksProxyVpcEndpointServiceOwner specifies the Amazon Web Services account
 	// ID that owns the Amazon VPC service endpoint for the interface that is used
 	// to communicate with your external key store proxy (XKS proxy).
-	XksProxyVpcEndpointServiceOwner string `json:"XksProxyVpcEndpointServiceOwner,omitempty"`
+	XksProxyVpcEndpointServiceOwner string `json:"XksProxyVpcEndpointServiceOwner,omitzero"`
 	// XksProxyAuthenticationCredential specifies an authentication credential for
 	// the external key store proxy (XKS proxy).
-	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitempty"`
+	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitzero"`
 	// XksProxyConnectivity indicates how KMS communicates with the external key
 	// store proxy.
-	XksProxyConnectivity string `json:"XksProxyConnectivity,omitempty"`
+	XksProxyConnectivity string `json:"XksProxyConnectivity,omitzero"`
 }
 
 // CreateCustomKeyStoreOutput is the output of CreateCustomKeyStore.
 type CreateCustomKeyStoreOutput struct {
 	// CustomKeyStoreId is a unique identifier for the new custom key store.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 }
 
 // CreateGrantInput is the input of CreateGrant, which adds a grant to a KMS
 // key.
 type CreateGrantInput struct {
 	// KeyId identifies the KMS key for the grant. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GranteePrincipal is the identity that gets the permissions specified in the
 	// grant. Required.
-	GranteePrincipal string `json:"GranteePrincipal,omitempty"`
+	GranteePrincipal string `json:"GranteePrincipal,omitzero"`
 	// RetiringPrincipal is the principal that has permission to use the
 	// RetireGrant operation to retire the grant.
-	RetiringPrincipal string `json:"RetiringPrincipal,omitempty"`
+	RetiringPrincipal string `json:"RetiringPrincipal,omitzero"`
 	// Operations is a list of operations that the grant permits. Required.
-	Operations []string `json:"Operations,omitempty"`
+	Operations []string `json:"Operations,omitzero"`
 	// Constraints specifies a grant constraint.
-	Constraints *GrantConstraints `json:"Constraints,omitempty"`
+	Constraints *GrantConstraints `json:"Constraints,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// Name is a friendly name for the grant.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // CreateGrantOutput is the output of CreateGrant.
 type CreateGrantOutput struct {
 	// GrantToken is the grant token.
-	GrantToken string `json:"GrantToken,omitempty"`
+	GrantToken string `json:"GrantToken,omitzero"`
 	// GrantId is the unique identifier for the grant.
-	GrantId string `json:"GrantId,omitempty"`
+	GrantId string `json:"GrantId,omitzero"`
 }
 
 // CreateKeyInput is the input of CreateKey, which creates a unique customer
 // managed KMS key in your Amazon Web Services account and Region.
 type CreateKeyInput struct {
 	// Policy is the key policy to attach to the KMS key.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// Description is a description of the KMS key.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// KeyUsage determines the cryptographic operations for which you can use the
 	// KMS key.
-	KeyUsage string `json:"KeyUsage,omitempty"`
+	KeyUsage string `json:"KeyUsage,omitzero"`
 	// CustomerMasterKeySpec: Instead, use the KeySpec parameter.
-	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitempty"`
+	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitzero"`
 	// KeySpec specifies the type of KMS key to create.
-	KeySpec string `json:"KeySpec,omitempty"`
+	KeySpec string `json:"KeySpec,omitzero"`
 	// Origin is the source of the key material for the KMS key.
-	Origin string `json:"Origin,omitempty"`
+	Origin string `json:"Origin,omitzero"`
 	// CustomKeyStoreId creates the KMS key in the specified custom key store.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// BypassPolicyLockoutSafetyCheck: Skips ("bypasses") the key policy lockout
 	// safety check.
-	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
+	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
 	// Tags: Assigns one or more tags to the KMS key.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// MultiRegion creates a multi-Region primary key that you can replicate into
 	// other Amazon Web Services Regions.
-	MultiRegion *bool `json:"MultiRegion,omitempty"`
+	MultiRegion *bool `json:"MultiRegion,omitzero"`
 	// XksKeyId identifies the external key that serves as key material for the
 	// KMS key in an external key store.
-	XksKeyId string `json:"XksKeyId,omitempty"`
+	XksKeyId string `json:"XksKeyId,omitzero"`
 }
 
 // CreateKeyOutput is the output of CreateKey.
 type CreateKeyOutput struct {
 	// KeyMetadata is metadata associated with the KMS key.
-	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitempty"`
+	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitzero"`
 }
 
 // DecryptInput is the input of Decrypt, which decrypts ciphertext that was
@@ -621,50 +621,50 @@ type CreateKeyOutput struct {
 // asymmetric encryption KMS key.
 type DecryptInput struct {
 	// CiphertextBlob: Ciphertext to be decrypted.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// EncryptionContext specifies the encryption context to use when decrypting
 	// the data.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// KeyId specifies the KMS key that KMS uses to decrypt the ciphertext.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// EncryptionAlgorithm specifies the encryption algorithm that will be used to
 	// decrypt the ciphertext.
-	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitempty"`
+	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitzero"`
 	// Recipient is a signed attestation document from an Amazon Web Services
 	// Nitro enclave or NitroTPM, and the encryption algorithm to use with the
 	// public key in the attestation document.
-	Recipient *RecipientInfo `json:"Recipient,omitempty"`
+	Recipient *RecipientInfo `json:"Recipient,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 	// DryRunModifiers specifies the modifiers to apply to the dry run operation.
-	DryRunModifiers []string `json:"DryRunModifiers,omitempty"`
+	DryRunModifiers []string `json:"DryRunModifiers,omitzero"`
 }
 
 // DecryptOutput is the output of Decrypt.
 type DecryptOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that was used to
 	// decrypt the ciphertext.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Plaintext: Decrypted plaintext data.
-	Plaintext []byte `json:"Plaintext,omitempty" sensitive:"true"`
+	Plaintext []byte `json:"Plaintext,omitzero" sensitive:"true"`
 	// EncryptionAlgorithm is the encryption algorithm that was used to decrypt
 	// the ciphertext.
-	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitempty"`
+	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitzero"`
 	// CiphertextForRecipient is the plaintext data encrypted with the public key
 	// from the attestation document.
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 	// KeyMaterialId is the identifier of the key material used to decrypt the
 	// ciphertext.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeleteAliasInput is the input of DeleteAlias, which deletes the specified
 // alias.
 type DeleteAliasInput struct {
 	// AliasName is the alias to be deleted. Required.
-	AliasName string `json:"AliasName,omitempty"`
+	AliasName string `json:"AliasName,omitzero"`
 }
 
 // DeleteAliasOutput is the output of DeleteAlias. The operation has no output
@@ -676,7 +676,7 @@ type DeleteAliasOutput struct{}
 type DeleteCustomKeyStoreInput struct {
 	// CustomKeyStoreId: Enter the ID of the custom key store you want to delete.
 	// Required.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 }
 
 // DeleteCustomKeyStoreOutput is the output of DeleteCustomKeyStore.
@@ -687,18 +687,18 @@ type DeleteCustomKeyStoreOutput struct{}
 type DeleteImportedKeyMaterialInput struct {
 	// KeyId identifies the KMS key from which you are deleting imported key
 	// material. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyMaterialId identifies the imported key material you are deleting.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeleteImportedKeyMaterialOutput is the output of DeleteImportedKeyMaterial.
 type DeleteImportedKeyMaterialOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key from which the
 	// key material was deleted.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyMaterialId identifies the deleted key material.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // DeriveSharedSecretInput is the input of DeriveSharedSecret, which derives a
@@ -706,39 +706,39 @@ type DeleteImportedKeyMaterialOutput struct {
 type DeriveSharedSecretInput struct {
 	// KeyId identifies an asymmetric NIST-standard ECC or SM2 (China Regions
 	// only) KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyAgreementAlgorithm specifies the key agreement algorithm used to derive
 	// the shared secret. Required.
-	KeyAgreementAlgorithm string `json:"KeyAgreementAlgorithm,omitempty"`
+	KeyAgreementAlgorithm string `json:"KeyAgreementAlgorithm,omitzero"`
 	// PublicKey specifies the public key in your peer's NIST-standard elliptic
 	// curve (ECC) or SM2 (China Regions only) key pair. Required.
-	PublicKey []byte `json:"PublicKey,omitempty"`
+	PublicKey []byte `json:"PublicKey,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 	// Recipient is a signed attestation document from an Amazon Web Services
 	// Nitro enclave or NitroTPM, and the encryption algorithm to use with the
 	// public key in the attestation document.
-	Recipient *RecipientInfo `json:"Recipient,omitempty"`
+	Recipient *RecipientInfo `json:"Recipient,omitzero"`
 }
 
 // DeriveSharedSecretOutput is the output of DeriveSharedSecret.
 type DeriveSharedSecretOutput struct {
 	// KeyId identifies the KMS key used to derive the shared secret.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// SharedSecret is the raw secret derived from the specified key agreement
 	// algorithm, private key in the asymmetric KMS key, and your peer's public
 	// key.
-	SharedSecret []byte `json:"SharedSecret,omitempty" sensitive:"true"`
+	SharedSecret []byte `json:"SharedSecret,omitzero" sensitive:"true"`
 	// CiphertextForRecipient is the plaintext shared secret encrypted with the
 	// public key from the attestation document.
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 	// KeyAgreementAlgorithm identifies the key agreement algorithm used to derive
 	// the shared secret.
-	KeyAgreementAlgorithm string `json:"KeyAgreementAlgorithm,omitempty"`
+	KeyAgreementAlgorithm string `json:"KeyAgreementAlgorithm,omitzero"`
 	// KeyOrigin is the source of the key material for the specified KMS key.
-	KeyOrigin string `json:"KeyOrigin,omitempty"`
+	KeyOrigin string `json:"KeyOrigin,omitzero"`
 }
 
 // DescribeCustomKeyStoresInput is the input of DescribeCustomKeyStores, which
@@ -746,49 +746,49 @@ type DeriveSharedSecretOutput struct {
 type DescribeCustomKeyStoresInput struct {
 	// CustomKeyStoreId gets only information about the specified custom key
 	// store.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// CustomKeyStoreName gets only information about the specified custom key
 	// store.
-	CustomKeyStoreName string `json:"CustomKeyStoreName,omitempty"`
+	CustomKeyStoreName string `json:"CustomKeyStoreName,omitzero"`
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // DescribeCustomKeyStoresOutput is the output of DescribeCustomKeyStores.
 type DescribeCustomKeyStoresOutput struct {
 	// CustomKeyStores contains metadata about each custom key store.
-	CustomKeyStores []*CustomKeyStoresListEntry `json:"CustomKeyStores,omitempty"`
+	CustomKeyStores []*CustomKeyStoresListEntry `json:"CustomKeyStores,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // DescribeKeyInput is the input of DescribeKey, which provides detailed
 // information about a KMS key.
 type DescribeKeyInput struct {
 	// KeyId describes the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 }
 
 // DescribeKeyOutput is the output of DescribeKey.
 type DescribeKeyOutput struct {
 	// KeyMetadata is metadata associated with the key.
-	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitempty"`
+	KeyMetadata *KeyMetadata `json:"KeyMetadata,omitzero"`
 }
 
 // DisableKeyInput is the input of DisableKey, which sets the state of a KMS
 // key to disabled.
 type DisableKeyInput struct {
 	// KeyId identifies the KMS key to disable. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // DisableKeyOutput is the output of DisableKey. The operation has no output
@@ -800,7 +800,7 @@ type DisableKeyOutput struct{}
 // KMS key.
 type DisableKeyRotationInput struct {
 	// KeyId identifies a symmetric encryption KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // DisableKeyRotationOutput is the output of DisableKeyRotation. The operation
@@ -812,7 +812,7 @@ type DisableKeyRotationOutput struct{}
 type DisconnectCustomKeyStoreInput struct {
 	// CustomKeyStoreId: Enter the ID of the custom key store you want to
 	// disconnect. Required.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 }
 
 // DisconnectCustomKeyStoreOutput is the output of DisconnectCustomKeyStore.
@@ -822,7 +822,7 @@ type DisconnectCustomKeyStoreOutput struct{}
 // key to enabled.
 type EnableKeyInput struct {
 	// KeyId identifies the KMS key to enable. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // EnableKeyOutput is the output of EnableKey. The operation has no output
@@ -834,10 +834,10 @@ type EnableKeyOutput struct{}
 // KMS key.
 type EnableKeyRotationInput struct {
 	// KeyId identifies a symmetric encryption KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// RotationPeriodInDays: Use this parameter to specify a custom period of time
 	// between each rotation date.
-	RotationPeriodInDays *int32 `json:"RotationPeriodInDays,omitempty"`
+	RotationPeriodInDays *int32 `json:"RotationPeriodInDays,omitzero"`
 }
 
 // EnableKeyRotationOutput is the output of EnableKeyRotation. The operation
@@ -848,31 +848,31 @@ type EnableKeyRotationOutput struct{}
 // 4,096 bytes using a KMS key.
 type EncryptInput struct {
 	// KeyId identifies the KMS key to use in the encryption operation. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Plaintext: Data to be encrypted. Required.
-	Plaintext []byte `json:"Plaintext,omitempty" sensitive:"true"`
+	Plaintext []byte `json:"Plaintext,omitzero" sensitive:"true"`
 	// EncryptionContext specifies the encryption context that will be used to
 	// encrypt the data.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// EncryptionAlgorithm specifies the encryption algorithm that KMS will use to
 	// encrypt the plaintext message.
-	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitempty"`
+	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // EncryptOutput is the output of Encrypt.
 type EncryptOutput struct {
 	// CiphertextBlob is the encrypted plaintext.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that was used to
 	// encrypt the plaintext.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// EncryptionAlgorithm is the encryption algorithm that was used to encrypt
 	// the plaintext.
-	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitempty"`
+	EncryptionAlgorithm string `json:"EncryptionAlgorithm,omitzero"`
 }
 
 // GenerateDataKeyInput is the input of GenerateDataKey, which returns a unique
@@ -880,39 +880,39 @@ type EncryptOutput struct {
 type GenerateDataKeyInput struct {
 	// KeyId specifies the symmetric encryption KMS key that encrypts the data
 	// key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// EncryptionContext specifies the encryption context that will be used when
 	// encrypting the data key.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// NumberOfBytes specifies the length of the data key in bytes.
-	NumberOfBytes *int32 `json:"NumberOfBytes,omitempty"`
+	NumberOfBytes *int32 `json:"NumberOfBytes,omitzero"`
 	// KeySpec specifies the length of the data key.
-	KeySpec string `json:"KeySpec,omitempty"`
+	KeySpec string `json:"KeySpec,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// Recipient is a signed attestation document from an Amazon Web Services
 	// Nitro enclave or NitroTPM, and the encryption algorithm to use with the
 	// public key in the attestation document.
-	Recipient *RecipientInfo `json:"Recipient,omitempty"`
+	Recipient *RecipientInfo `json:"Recipient,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyOutput is the output of GenerateDataKey.
 type GenerateDataKeyOutput struct {
 	// CiphertextBlob is the encrypted copy of the data key.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// Plaintext is the plaintext data key.
-	Plaintext []byte `json:"Plaintext,omitempty" sensitive:"true"`
+	Plaintext []byte `json:"Plaintext,omitzero" sensitive:"true"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that encrypted
 	// the data key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// CiphertextForRecipient is the plaintext data key encrypted with the public
 	// key from the attestation document.
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 	// KeyMaterialId is the identifier of the key material used to encrypt the
 	// data key.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyPairInput is the input of GenerateDataKeyPair, which returns
@@ -920,42 +920,42 @@ type GenerateDataKeyOutput struct {
 type GenerateDataKeyPairInput struct {
 	// EncryptionContext specifies the encryption context that will be used when
 	// encrypting the private key in the data key pair.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// KeyId specifies the symmetric encryption KMS key that encrypts the private
 	// key in the data key pair. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyPairSpec determines the type of data key pair that is generated.
 	// Required.
-	KeyPairSpec string `json:"KeyPairSpec,omitempty"`
+	KeyPairSpec string `json:"KeyPairSpec,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// Recipient is a signed attestation document from an Amazon Web Services
 	// Nitro enclave or NitroTPM, and the encryption algorithm to use with the
 	// public key in the attestation document.
-	Recipient *RecipientInfo `json:"Recipient,omitempty"`
+	Recipient *RecipientInfo `json:"Recipient,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyPairOutput is the output of GenerateDataKeyPair.
 type GenerateDataKeyPairOutput struct {
 	// PrivateKeyCiphertextBlob is the encrypted copy of the private key.
-	PrivateKeyCiphertextBlob []byte `json:"PrivateKeyCiphertextBlob,omitempty"`
+	PrivateKeyCiphertextBlob []byte `json:"PrivateKeyCiphertextBlob,omitzero"`
 	// PrivateKeyPlaintext is the plaintext copy of the private key.
-	PrivateKeyPlaintext []byte `json:"PrivateKeyPlaintext,omitempty" sensitive:"true"`
+	PrivateKeyPlaintext []byte `json:"PrivateKeyPlaintext,omitzero" sensitive:"true"`
 	// PublicKey is the public key (in plaintext).
-	PublicKey []byte `json:"PublicKey,omitempty"`
+	PublicKey []byte `json:"PublicKey,omitzero"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that encrypted
 	// the private key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyPairSpec is the type of data key pair that was generated.
-	KeyPairSpec string `json:"KeyPairSpec,omitempty"`
+	KeyPairSpec string `json:"KeyPairSpec,omitzero"`
 	// CiphertextForRecipient is the plaintext private data key encrypted with the
 	// public key from the attestation document.
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 	// KeyMaterialId is the identifier of the key material used to encrypt the
 	// private key.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyPairWithoutPlaintextInput is the input of
@@ -964,34 +964,34 @@ type GenerateDataKeyPairOutput struct {
 type GenerateDataKeyPairWithoutPlaintextInput struct {
 	// EncryptionContext specifies the encryption context that will be used when
 	// encrypting the private key in the data key pair.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// KeyId specifies the symmetric encryption KMS key that encrypts the private
 	// key in the data key pair. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyPairSpec determines the type of data key pair that is generated.
 	// Required.
-	KeyPairSpec string `json:"KeyPairSpec,omitempty"`
+	KeyPairSpec string `json:"KeyPairSpec,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyPairWithoutPlaintextOutput is the output of
 // GenerateDataKeyPairWithoutPlaintext.
 type GenerateDataKeyPairWithoutPlaintextOutput struct {
 	// PrivateKeyCiphertextBlob is the encrypted copy of the private key.
-	PrivateKeyCiphertextBlob []byte `json:"PrivateKeyCiphertextBlob,omitempty"`
+	PrivateKeyCiphertextBlob []byte `json:"PrivateKeyCiphertextBlob,omitzero"`
 	// PublicKey is the public key (in plaintext).
-	PublicKey []byte `json:"PublicKey,omitempty"`
+	PublicKey []byte `json:"PublicKey,omitzero"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that encrypted
 	// the private key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyPairSpec is the type of data key pair that was generated.
-	KeyPairSpec string `json:"KeyPairSpec,omitempty"`
+	KeyPairSpec string `json:"KeyPairSpec,omitzero"`
 	// KeyMaterialId is the identifier of the key material used to encrypt the
 	// private key.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateDataKeyWithoutPlaintextInput is the input of
@@ -1000,31 +1000,31 @@ type GenerateDataKeyPairWithoutPlaintextOutput struct {
 type GenerateDataKeyWithoutPlaintextInput struct {
 	// KeyId specifies the symmetric encryption KMS key that encrypts the data
 	// key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// EncryptionContext specifies the encryption context that will be used when
 	// encrypting the data key.
-	EncryptionContext map[string]string `json:"EncryptionContext,omitempty"`
+	EncryptionContext map[string]string `json:"EncryptionContext,omitzero"`
 	// KeySpec is the length of the data key.
-	KeySpec string `json:"KeySpec,omitempty"`
+	KeySpec string `json:"KeySpec,omitzero"`
 	// NumberOfBytes is the length of the data key in bytes.
-	NumberOfBytes *int32 `json:"NumberOfBytes,omitempty"`
+	NumberOfBytes *int32 `json:"NumberOfBytes,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // GenerateDataKeyWithoutPlaintextOutput is the output of
 // GenerateDataKeyWithoutPlaintext.
 type GenerateDataKeyWithoutPlaintextOutput struct {
 	// CiphertextBlob is the encrypted data key.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that encrypted
 	// the data key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyMaterialId is the identifier of the key material used to encrypt the
 	// data key.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // GenerateMacInput is the input of GenerateMac, which generates a hash-based
@@ -1032,49 +1032,49 @@ type GenerateDataKeyWithoutPlaintextOutput struct {
 // MAC algorithm that the key supports.
 type GenerateMacInput struct {
 	// Message is the message to be hashed. Required.
-	Message []byte `json:"Message,omitempty" sensitive:"true"`
+	Message []byte `json:"Message,omitzero" sensitive:"true"`
 	// KeyId is the HMAC KMS key to use in the operation. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// MacAlgorithm is the MAC algorithm used in the operation. Required.
-	MacAlgorithm string `json:"MacAlgorithm,omitempty"`
+	MacAlgorithm string `json:"MacAlgorithm,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // GenerateMacOutput is the output of GenerateMac.
 type GenerateMacOutput struct {
 	// Mac is the hash-based message authentication code (HMAC) that was generated
 	// for the specified message, HMAC KMS key, and MAC algorithm.
-	Mac []byte `json:"Mac,omitempty"`
+	Mac []byte `json:"Mac,omitzero"`
 	// MacAlgorithm is the MAC algorithm that was used to generate the HMAC.
-	MacAlgorithm string `json:"MacAlgorithm,omitempty"`
+	MacAlgorithm string `json:"MacAlgorithm,omitzero"`
 	// KeyId is the HMAC KMS key used in the operation.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // GenerateRandomInput is the input of GenerateRandom, which returns a random
 // byte string that is cryptographically secure.
 type GenerateRandomInput struct {
 	// NumberOfBytes is the length of the random byte string.
-	NumberOfBytes *int32 `json:"NumberOfBytes,omitempty"`
+	NumberOfBytes *int32 `json:"NumberOfBytes,omitzero"`
 	// CustomKeyStoreId generates the random byte string in the CloudHSM cluster
 	// that is associated with the specified CloudHSM key store.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// Recipient is a signed attestation document from an Amazon Web Services
 	// Nitro enclave or NitroTPM, and the encryption algorithm to use with the
 	// public key in the attestation document.
-	Recipient *RecipientInfo `json:"Recipient,omitempty"`
+	Recipient *RecipientInfo `json:"Recipient,omitzero"`
 }
 
 // GenerateRandomOutput is the output of GenerateRandom.
 type GenerateRandomOutput struct {
 	// Plaintext is the random byte string.
-	Plaintext []byte `json:"Plaintext,omitempty" sensitive:"true"`
+	Plaintext []byte `json:"Plaintext,omitzero" sensitive:"true"`
 	// CiphertextForRecipient is the plaintext random bytes encrypted with the
 	// public key from the attestation document.
-	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitempty"`
+	CiphertextForRecipient []byte `json:"CiphertextForRecipient,omitzero"`
 }
 
 // GetKeyLastUsageInput is the input of GetKeyLastUsage, which returns usage
@@ -1083,39 +1083,39 @@ type GenerateRandomOutput struct {
 // CloudTrail event ID.
 type GetKeyLastUsageInput struct {
 	// KeyId identifies the KMS key to get usage information for. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // GetKeyLastUsageOutput is the output of GetKeyLastUsage.
 type GetKeyLastUsageOutput struct {
 	// KeyId is the globally unique identifier for the KMS key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyLastUsage contains usage information about the last time the KMS key was
 	// used for a successful cryptographic operation.
-	KeyLastUsage *KeyLastUsageData `json:"KeyLastUsage,omitempty"`
+	KeyLastUsage *KeyLastUsageData `json:"KeyLastUsage,omitzero"`
 	// TrackingStartDate is the date from which KMS began recording cryptographic
 	// activity for this key, or the date the KMS key was created, whichever is
 	// later.
-	TrackingStartDate *timestamp.Time `json:"TrackingStartDate,omitempty"`
+	TrackingStartDate *timestamp.Time `json:"TrackingStartDate,omitzero"`
 	// KeyCreationDate is the date and time when the KMS key was created.
-	KeyCreationDate *timestamp.Time `json:"KeyCreationDate,omitempty"`
+	KeyCreationDate *timestamp.Time `json:"KeyCreationDate,omitzero"`
 }
 
 // GetKeyPolicyInput is the input of GetKeyPolicy, which gets a key policy
 // attached to the specified KMS key.
 type GetKeyPolicyInput struct {
 	// KeyId gets the key policy for the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// PolicyName specifies the name of the key policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // GetKeyPolicyOutput is the output of GetKeyPolicy.
 type GetKeyPolicyOutput struct {
 	// Policy is a key policy document in JSON format.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// PolicyName is the name of the key policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 }
 
 // GetKeyRotationStatusInput is the input of GetKeyRotationStatus, which
@@ -1125,24 +1125,24 @@ type GetKeyPolicyOutput struct {
 // date.
 type GetKeyRotationStatusInput struct {
 	// KeyId gets the rotation status for the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // GetKeyRotationStatusOutput is the output of GetKeyRotationStatus.
 type GetKeyRotationStatusOutput struct {
 	// KeyRotationEnabled is a Boolean value that specifies whether key rotation
 	// is enabled.
-	KeyRotationEnabled *bool `json:"KeyRotationEnabled,omitempty"`
+	KeyRotationEnabled *bool `json:"KeyRotationEnabled,omitzero"`
 	// KeyId identifies the specified symmetric encryption KMS key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// RotationPeriodInDays is the number of days between each automatic rotation.
-	RotationPeriodInDays *int32 `json:"RotationPeriodInDays,omitempty"`
+	RotationPeriodInDays *int32 `json:"RotationPeriodInDays,omitzero"`
 	// NextRotationDate is the next date that KMS will automatically rotate the
 	// key material.
-	NextRotationDate *timestamp.Time `json:"NextRotationDate,omitempty"`
+	NextRotationDate *timestamp.Time `json:"NextRotationDate,omitzero"`
 	// OnDemandRotationStartDate identifies the date and time that an in progress
 	// on-demand rotation was initiated.
-	OnDemandRotationStartDate *timestamp.Time `json:"OnDemandRotationStartDate,omitempty"`
+	OnDemandRotationStartDate *timestamp.Time `json:"OnDemandRotationStartDate,omitzero"`
 }
 
 // GetParametersForImportInput is the input of GetParametersForImport, which
@@ -1151,30 +1151,30 @@ type GetKeyRotationStatusOutput struct {
 type GetParametersForImportInput struct {
 	// KeyId is the identifier of the KMS key that will be associated with the
 	// imported key material. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// WrappingAlgorithm is the algorithm you will use with the RSA public key
 	// (PublicKey) in the response to protect your key material during import.
 	// Required.
-	WrappingAlgorithm string `json:"WrappingAlgorithm,omitempty"`
+	WrappingAlgorithm string `json:"WrappingAlgorithm,omitzero"`
 	// WrappingKeySpec is the type of RSA public key to return in the response.
 	// Required.
-	WrappingKeySpec string `json:"WrappingKeySpec,omitempty"`
+	WrappingKeySpec string `json:"WrappingKeySpec,omitzero"`
 }
 
 // GetParametersForImportOutput is the output of GetParametersForImport.
 type GetParametersForImportOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key to use in a
 	// subsequent ImportKeyMaterial request.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// ImportToken is the import token to send in a subsequent ImportKeyMaterial
 	// request.
-	ImportToken []byte `json:"ImportToken,omitempty"`
+	ImportToken []byte `json:"ImportToken,omitzero"`
 	// PublicKey is the public key to use to encrypt the key material before
 	// importing it with ImportKeyMaterial.
-	PublicKey []byte `json:"PublicKey,omitempty" sensitive:"true"`
+	PublicKey []byte `json:"PublicKey,omitzero" sensitive:"true"`
 	// ParametersValidTo is the time at which the import token and public key are
 	// no longer valid.
-	ParametersValidTo *timestamp.Time `json:"ParametersValidTo,omitempty"`
+	ParametersValidTo *timestamp.Time `json:"ParametersValidTo,omitzero"`
 }
 
 // GetPublicKeyInput is the input of GetPublicKey, which returns the public key
@@ -1182,33 +1182,33 @@ type GetParametersForImportOutput struct {
 type GetPublicKeyInput struct {
 	// KeyId identifies the asymmetric KMS key that includes the public key.
 	// Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 }
 
 // GetPublicKeyOutput is the output of GetPublicKey.
 type GetPublicKeyOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the asymmetric KMS key from
 	// which the public key was downloaded.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// PublicKey is the exported public key.
-	PublicKey []byte `json:"PublicKey,omitempty"`
+	PublicKey []byte `json:"PublicKey,omitzero"`
 	// CustomerMasterKeySpec: Instead, use the KeySpec field in the GetPublicKey
 	// response.
-	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitempty"`
+	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitzero"`
 	// KeySpec is the type of the of the public key that was downloaded.
-	KeySpec string `json:"KeySpec,omitempty"`
+	KeySpec string `json:"KeySpec,omitzero"`
 	// KeyUsage is the permitted use of the public key.
-	KeyUsage string `json:"KeyUsage,omitempty"`
+	KeyUsage string `json:"KeyUsage,omitzero"`
 	// EncryptionAlgorithms is the encryption algorithms that KMS supports for
 	// this key.
-	EncryptionAlgorithms []string `json:"EncryptionAlgorithms,omitempty"`
+	EncryptionAlgorithms []string `json:"EncryptionAlgorithms,omitzero"`
 	// SigningAlgorithms is the signing algorithms that KMS supports for this key.
-	SigningAlgorithms []string `json:"SigningAlgorithms,omitempty"`
+	SigningAlgorithms []string `json:"SigningAlgorithms,omitzero"`
 	// KeyAgreementAlgorithms is the key agreement algorithm used to derive a
 	// shared secret.
-	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitempty"`
+	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitzero"`
 }
 
 // ImportKeyMaterialInput is the input of ImportKeyMaterial, which imports or
@@ -1217,182 +1217,182 @@ type GetPublicKeyOutput struct {
 type ImportKeyMaterialInput struct {
 	// KeyId is the identifier of the KMS key that will be associated with the
 	// imported key material. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// ImportToken is the import token that you received in the response to a
 	// previous GetParametersForImport request. Required.
-	ImportToken []byte `json:"ImportToken,omitempty"`
+	ImportToken []byte `json:"ImportToken,omitzero"`
 	// EncryptedKeyMaterial is the encrypted key material to import. Required.
-	EncryptedKeyMaterial []byte `json:"EncryptedKeyMaterial,omitempty"`
+	EncryptedKeyMaterial []byte `json:"EncryptedKeyMaterial,omitzero"`
 	// ValidTo is the date and time when the imported key material expires.
-	ValidTo *timestamp.Time `json:"ValidTo,omitempty"`
+	ValidTo *timestamp.Time `json:"ValidTo,omitzero"`
 	// ExpirationModel specifies whether the key material expires.
-	ExpirationModel string `json:"ExpirationModel,omitempty"`
+	ExpirationModel string `json:"ExpirationModel,omitzero"`
 	// ImportType indicates whether the key material being imported is previously
 	// associated with this KMS key or not.
-	ImportType string `json:"ImportType,omitempty"`
+	ImportType string `json:"ImportType,omitzero"`
 	// KeyMaterialDescription is description for the key material being imported.
-	KeyMaterialDescription string `json:"KeyMaterialDescription,omitempty"`
+	KeyMaterialDescription string `json:"KeyMaterialDescription,omitzero"`
 	// KeyMaterialId identifies the key material being imported.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // ImportKeyMaterialOutput is the output of ImportKeyMaterial.
 type ImportKeyMaterialOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key into which key
 	// material was imported.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyMaterialId identifies the imported key material.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 }
 
 // ListAliasesInput is the input of ListAliases, which gets a list of aliases
 // in the caller's Amazon Web Services account and region.
 type ListAliasesInput struct {
 	// KeyId lists only aliases that are associated with the specified KMS key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListAliasesOutput is the output of ListAliases.
 type ListAliasesOutput struct {
 	// Aliases is a list of aliases.
-	Aliases []*AliasListEntry `json:"Aliases,omitempty"`
+	Aliases []*AliasListEntry `json:"Aliases,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListGrantsInput is the input of ListGrants, which gets a list of all grants
 // for the specified KMS key.
 type ListGrantsInput struct {
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// KeyId returns only grants for the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantId returns only the grant with the specified grant ID.
-	GrantId string `json:"GrantId,omitempty"`
+	GrantId string `json:"GrantId,omitzero"`
 	// GranteePrincipal returns only grants where the specified principal is the
 	// grantee principal for the grant.
-	GranteePrincipal string `json:"GranteePrincipal,omitempty"`
+	GranteePrincipal string `json:"GranteePrincipal,omitzero"`
 }
 
 // ListGrantsOutput is the output of ListGrants.
 type ListGrantsOutput struct {
 	// Grants is a list of grants.
-	Grants []*GrantListEntry `json:"Grants,omitempty"`
+	Grants []*GrantListEntry `json:"Grants,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListKeyPoliciesInput is the input of ListKeyPolicies, which gets the names
 // of the key policies that are attached to a KMS key.
 type ListKeyPoliciesInput struct {
 	// KeyId gets the names of key policies for the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListKeyPoliciesOutput is the output of ListKeyPolicies.
 type ListKeyPoliciesOutput struct {
 	// PolicyNames is a list of key policy names.
-	PolicyNames []string `json:"PolicyNames,omitempty"`
+	PolicyNames []string `json:"PolicyNames,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListKeyRotationsInput is the input of ListKeyRotations, which returns
 // information about the key materials associated with the specified KMS key.
 type ListKeyRotationsInput struct {
 	// KeyId gets the key rotations for the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// IncludeKeyMaterial: Use this optional parameter to control which key
 	// materials associated with this key are listed in the response.
-	IncludeKeyMaterial string `json:"IncludeKeyMaterial,omitempty"`
+	IncludeKeyMaterial string `json:"IncludeKeyMaterial,omitzero"`
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListKeyRotationsOutput is the output of ListKeyRotations.
 type ListKeyRotationsOutput struct {
 	// Rotations is a list of completed key material rotations.
-	Rotations []*RotationsListEntry `json:"Rotations,omitempty"`
+	Rotations []*RotationsListEntry `json:"Rotations,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListKeysInput is the input of ListKeys, which gets a list of all KMS keys in
 // the caller's Amazon Web Services account and Region.
 type ListKeysInput struct {
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListKeysOutput is the output of ListKeys.
 type ListKeysOutput struct {
 	// Keys is a list of KMS keys.
-	Keys []*KeyListEntry `json:"Keys,omitempty"`
+	Keys []*KeyListEntry `json:"Keys,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListResourceTagsInput is the input of ListResourceTags, which returns all
 // tags on the specified KMS key.
 type ListResourceTagsInput struct {
 	// KeyId gets tags on the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 }
 
 // ListResourceTagsOutput is the output of ListResourceTags.
 type ListResourceTagsOutput struct {
 	// Tags is a list of tags.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// NextMarker: When Truncated is true, this element is present and contains
 	// the value to use for the Marker parameter in a subsequent request.
-	NextMarker string `json:"NextMarker,omitempty"`
+	NextMarker string `json:"NextMarker,omitzero"`
 	// Truncated is a flag that indicates whether there are more items in the
 	// list.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ListRetirableGrantsInput is the input of ListRetirableGrants, which returns
@@ -1400,13 +1400,13 @@ type ListResourceTagsOutput struct {
 // that have the specified retiring principal.
 type ListRetirableGrantsInput struct {
 	// Limit: Use this parameter to specify the maximum number of items to return.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// Marker: Use this parameter in a subsequent request after you receive a
 	// response with truncated results.
-	Marker string `json:"Marker,omitempty"`
+	Marker string `json:"Marker,omitzero"`
 	// RetiringPrincipal is the retiring principal for which to list grants.
 	// Required.
-	RetiringPrincipal string `json:"RetiringPrincipal,omitempty"`
+	RetiringPrincipal string `json:"RetiringPrincipal,omitzero"`
 }
 
 // ListRetirableGrantsOutput is the output of ListRetirableGrants. It is the
@@ -1417,14 +1417,14 @@ type ListRetirableGrantsOutput = ListGrantsOutput
 // to the specified KMS key.
 type PutKeyPolicyInput struct {
 	// KeyId sets the key policy on the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// PolicyName is the name of the key policy.
-	PolicyName string `json:"PolicyName,omitempty"`
+	PolicyName string `json:"PolicyName,omitzero"`
 	// Policy is the key policy to attach to the KMS key. Required.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// BypassPolicyLockoutSafetyCheck: Skips ("bypasses") the key policy lockout
 	// safety check.
-	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
+	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
 }
 
 // PutKeyPolicyOutput is the output of PutKeyPolicy. The operation has no
@@ -1435,55 +1435,55 @@ type PutKeyPolicyOutput struct{}
 // reencrypts it entirely within KMS.
 type ReEncryptInput struct {
 	// CiphertextBlob: Ciphertext of the data to reencrypt.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// SourceEncryptionContext specifies the encryption context to use to decrypt
 	// the ciphertext.
-	SourceEncryptionContext map[string]string `json:"SourceEncryptionContext,omitempty"`
+	SourceEncryptionContext map[string]string `json:"SourceEncryptionContext,omitzero"`
 	// SourceKeyId specifies the KMS key that KMS will use to decrypt the
 	// ciphertext before it is re-encrypted.
-	SourceKeyId string `json:"SourceKeyId,omitempty"`
+	SourceKeyId string `json:"SourceKeyId,omitzero"`
 	// DestinationKeyId is a unique identifier for the KMS key that is used to
 	// reencrypt the data. Required.
-	DestinationKeyId string `json:"DestinationKeyId,omitempty"`
+	DestinationKeyId string `json:"DestinationKeyId,omitzero"`
 	// DestinationEncryptionContext specifies that encryption context to use when
 	// the reencrypting the data.
-	DestinationEncryptionContext map[string]string `json:"DestinationEncryptionContext,omitempty"`
+	DestinationEncryptionContext map[string]string `json:"DestinationEncryptionContext,omitzero"`
 	// SourceEncryptionAlgorithm specifies the encryption algorithm that KMS will
 	// use to decrypt the ciphertext before it is reencrypted.
-	SourceEncryptionAlgorithm string `json:"SourceEncryptionAlgorithm,omitempty"`
+	SourceEncryptionAlgorithm string `json:"SourceEncryptionAlgorithm,omitzero"`
 	// DestinationEncryptionAlgorithm specifies the encryption algorithm that KMS
 	// will use to reecrypt the data after it has decrypted it.
-	DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm,omitempty"`
+	DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 	// DryRunModifiers specifies the modifiers to apply to the dry run operation.
-	DryRunModifiers []string `json:"DryRunModifiers,omitempty"`
+	DryRunModifiers []string `json:"DryRunModifiers,omitzero"`
 }
 
 // ReEncryptOutput is the output of ReEncrypt.
 type ReEncryptOutput struct {
 	// CiphertextBlob is the reencrypted data.
-	CiphertextBlob []byte `json:"CiphertextBlob,omitempty"`
+	CiphertextBlob []byte `json:"CiphertextBlob,omitzero"`
 	// SourceKeyId is unique identifier of the KMS key used to originally encrypt
 	// the data.
-	SourceKeyId string `json:"SourceKeyId,omitempty"`
+	SourceKeyId string `json:"SourceKeyId,omitzero"`
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key that was used to
 	// reencrypt the data.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// SourceEncryptionAlgorithm is the encryption algorithm that was used to
 	// decrypt the ciphertext before it was reencrypted.
-	SourceEncryptionAlgorithm string `json:"SourceEncryptionAlgorithm,omitempty"`
+	SourceEncryptionAlgorithm string `json:"SourceEncryptionAlgorithm,omitzero"`
 	// DestinationEncryptionAlgorithm is the encryption algorithm that was used to
 	// reencrypt the data.
-	DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm,omitempty"`
+	DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm,omitzero"`
 	// SourceKeyMaterialId is the identifier of the key material used to
 	// originally encrypt the data.
-	SourceKeyMaterialId string `json:"SourceKeyMaterialId,omitempty"`
+	SourceKeyMaterialId string `json:"SourceKeyMaterialId,omitzero"`
 	// DestinationKeyMaterialId is the identifier of the key material used to
 	// reencrypt the data.
-	DestinationKeyMaterialId string `json:"DestinationKeyMaterialId,omitempty"`
+	DestinationKeyMaterialId string `json:"DestinationKeyMaterialId,omitzero"`
 }
 
 // ReplicateKeyInput is the input of ReplicateKey. Replicates a multi-Region
@@ -1491,42 +1491,42 @@ type ReEncryptOutput struct {
 type ReplicateKeyInput struct {
 	// KeyId identifies the multi-Region primary key that is being replicated.
 	// Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// ReplicaRegion is the Region ID of the Amazon Web Services Region for this
 	// replica key. Required.
-	ReplicaRegion string `json:"ReplicaRegion,omitempty"`
+	ReplicaRegion string `json:"ReplicaRegion,omitzero"`
 	// Policy is the key policy to attach to the KMS key.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// BypassPolicyLockoutSafetyCheck: Skips ("bypasses") the key policy lockout
 	// safety check.
-	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitempty"`
+	BypassPolicyLockoutSafetyCheck *bool `json:"BypassPolicyLockoutSafetyCheck,omitzero"`
 	// Description is a description of the KMS key.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Tags: Assigns one or more tags to the replica key.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // ReplicateKeyOutput is the output of ReplicateKey.
 type ReplicateKeyOutput struct {
 	// ReplicaKeyMetadata displays details about the new replica key, including
 	// its Amazon Resource Name (key ARN) and Key states of KMS keys.
-	ReplicaKeyMetadata *KeyMetadata `json:"ReplicaKeyMetadata,omitempty"`
+	ReplicaKeyMetadata *KeyMetadata `json:"ReplicaKeyMetadata,omitzero"`
 	// ReplicaPolicy is the key policy of the new replica key.
-	ReplicaPolicy string `json:"ReplicaPolicy,omitempty"`
+	ReplicaPolicy string `json:"ReplicaPolicy,omitzero"`
 	// ReplicaTags is the tags on the new replica key.
-	ReplicaTags []*Tag `json:"ReplicaTags,omitempty"`
+	ReplicaTags []*Tag `json:"ReplicaTags,omitzero"`
 }
 
 // RetireGrantInput is the input of RetireGrant, which deletes a grant.
 type RetireGrantInput struct {
 	// GrantToken identifies the grant to be retired.
-	GrantToken string `json:"GrantToken,omitempty"`
+	GrantToken string `json:"GrantToken,omitzero"`
 	// KeyId is the key ARN KMS key associated with the grant.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantId identifies the grant to retire.
-	GrantId string `json:"GrantId,omitempty"`
+	GrantId string `json:"GrantId,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // RetireGrantOutput is the output of RetireGrant. The operation has no output
@@ -1538,11 +1538,11 @@ type RetireGrantOutput struct{}
 type RevokeGrantInput struct {
 	// KeyId is a unique identifier for the KMS key associated with the grant.
 	// Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantId identifies the grant to revoke. Required.
-	GrantId string `json:"GrantId,omitempty"`
+	GrantId string `json:"GrantId,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // RevokeGrantOutput is the output of RevokeGrant. The operation has no output
@@ -1554,36 +1554,36 @@ type RevokeGrantOutput struct{}
 // KMS key.
 type RotateKeyOnDemandInput struct {
 	// KeyId identifies a symmetric encryption KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // RotateKeyOnDemandOutput is the output of RotateKeyOnDemand.
 type RotateKeyOnDemandOutput struct {
 	// KeyId identifies the symmetric encryption KMS key that you initiated
 	// on-demand rotation on.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 }
 
 // ScheduleKeyDeletionInput is the input of ScheduleKeyDeletion, which
 // schedules the deletion of a KMS key.
 type ScheduleKeyDeletionInput struct {
 	// KeyId is the unique identifier of the KMS key to delete. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// PendingWindowInDays is the waiting period, specified in number of days.
-	PendingWindowInDays *int32 `json:"PendingWindowInDays,omitempty"`
+	PendingWindowInDays *int32 `json:"PendingWindowInDays,omitzero"`
 }
 
 // ScheduleKeyDeletionOutput is the output of ScheduleKeyDeletion.
 type ScheduleKeyDeletionOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the KMS key whose deletion
 	// is scheduled.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// DeletionDate is the date and time after which KMS deletes the KMS key.
-	DeletionDate *timestamp.Time `json:"DeletionDate,omitempty"`
+	DeletionDate *timestamp.Time `json:"DeletionDate,omitzero"`
 	// KeyState is the current status of the KMS key.
-	KeyState string `json:"KeyState,omitempty"`
+	KeyState string `json:"KeyState,omitzero"`
 	// PendingWindowInDays is the waiting period before the KMS key is deleted.
-	PendingWindowInDays *int32 `json:"PendingWindowInDays,omitempty"`
+	PendingWindowInDays *int32 `json:"PendingWindowInDays,omitzero"`
 }
 
 // SignInput is the input of Sign, which creates a digital signature for a
@@ -1591,32 +1591,32 @@ type ScheduleKeyDeletionOutput struct {
 // KMS key.
 type SignInput struct {
 	// KeyId identifies an asymmetric KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Message specifies the message or message digest to sign. Required.
-	Message []byte `json:"Message,omitempty" sensitive:"true"`
+	Message []byte `json:"Message,omitzero" sensitive:"true"`
 	// MessageType: Tells KMS whether the value of the Message parameter should be
 	// hashed as part of the signing algorithm.
-	MessageType string `json:"MessageType,omitempty"`
+	MessageType string `json:"MessageType,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// SigningAlgorithm specifies the signing algorithm to use when signing the
 	// message. Required.
-	SigningAlgorithm string `json:"SigningAlgorithm,omitempty"`
+	SigningAlgorithm string `json:"SigningAlgorithm,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // SignOutput is the output of Sign.
 type SignOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the asymmetric KMS key that
 	// was used to sign the message.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Signature is the cryptographic signature that was generated for the
 	// message.
-	Signature []byte `json:"Signature,omitempty"`
+	Signature []byte `json:"Signature,omitzero"`
 	// SigningAlgorithm is the signing algorithm that was used to sign the
 	// message.
-	SigningAlgorithm string `json:"SigningAlgorithm,omitempty"`
+	SigningAlgorithm string `json:"SigningAlgorithm,omitzero"`
 }
 
 // TagResourceInput is the input of TagResource, which adds or edits tags on a
@@ -1624,9 +1624,9 @@ type SignOutput struct {
 type TagResourceInput struct {
 	// KeyId identifies a customer managed key in the account and Region.
 	// Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Tags is one or more tags. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // TagResourceOutput is the output of TagResource. The operation has no output
@@ -1637,9 +1637,9 @@ type TagResourceOutput struct{}
 // customer managed key.
 type UntagResourceInput struct {
 	// KeyId identifies the KMS key from which you are removing tags. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// TagKeys is one or more tag keys. Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // UntagResourceOutput is the output of UntagResource. The operation has no
@@ -1650,10 +1650,10 @@ type UntagResourceOutput struct{}
 // KMS alias with a different KMS key.
 type UpdateAliasInput struct {
 	// AliasName identifies the alias that is changing its KMS key. Required.
-	AliasName string `json:"AliasName,omitempty"`
+	AliasName string `json:"AliasName,omitzero"`
 	// TargetKeyId identifies the customer managed key to associate with the
 	// alias. Required.
-	TargetKeyId string `json:"TargetKeyId,omitempty"`
+	TargetKeyId string `json:"TargetKeyId,omitzero"`
 }
 
 // UpdateAliasOutput is the output of UpdateAlias. The operation has no output
@@ -1665,36 +1665,36 @@ type UpdateAliasOutput struct{}
 type UpdateCustomKeyStoreInput struct {
 	// CustomKeyStoreId identifies the custom key store that you want to update.
 	// Required.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// NewCustomKeyStoreName changes the friendly name of the custom key store to
 	// the value that you specify.
-	NewCustomKeyStoreName string `json:"NewCustomKeyStoreName,omitempty"`
+	NewCustomKeyStoreName string `json:"NewCustomKeyStoreName,omitzero"`
 	// KeyStorePassword: Enter the current password of the kmsuser crypto user
 	// (CU) in the CloudHSM cluster that is associated with the custom key store.
-	KeyStorePassword string `json:"KeyStorePassword,omitempty" sensitive:"true"`
+	KeyStorePassword string `json:"KeyStorePassword,omitzero" sensitive:"true"`
 	// CloudHsmClusterId associates the custom key store with a related CloudHSM
 	// cluster.
-	CloudHsmClusterId string `json:"CloudHsmClusterId,omitempty"`
+	CloudHsmClusterId string `json:"CloudHsmClusterId,omitzero"`
 	// XksProxyUriEndpoint changes the URI endpoint that KMS uses to connect to
 	// your external key store proxy (XKS proxy).
-	XksProxyUriEndpoint string `json:"XksProxyUriEndpoint,omitempty"`
+	XksProxyUriEndpoint string `json:"XksProxyUriEndpoint,omitzero"`
 	// XksProxyUriPath changes the base path to the proxy APIs for this external
 	// key store.
-	XksProxyUriPath string `json:"XksProxyUriPath,omitempty"`
+	XksProxyUriPath string `json:"XksProxyUriPath,omitzero"`
 	// XksProxyVpcEndpointServiceName changes the name that KMS uses to identify
 	// the Amazon VPC endpoint service for your external key store proxy (XKS
 	// proxy).
-	XksProxyVpcEndpointServiceName string `json:"XksProxyVpcEndpointServiceName,omitempty"`
+	XksProxyVpcEndpointServiceName string `json:"XksProxyVpcEndpointServiceName,omitzero"`
 	// XksProxyVpcEndpointServiceOwner changes the Amazon Web Services account ID
 	// that KMS uses to identify the Amazon VPC endpoint service for your external
 	// key store proxy (XKS proxy).
-	XksProxyVpcEndpointServiceOwner string `json:"XksProxyVpcEndpointServiceOwner,omitempty"`
+	XksProxyVpcEndpointServiceOwner string `json:"XksProxyVpcEndpointServiceOwner,omitzero"`
 	// XksProxyAuthenticationCredential changes the credentials that KMS uses to
 	// sign requests to the external key store proxy (XKS proxy).
-	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitempty"`
+	XksProxyAuthenticationCredential *XksProxyAuthenticationCredentialType `json:"XksProxyAuthenticationCredential,omitzero"`
 	// XksProxyConnectivity changes the connectivity setting for the external key
 	// store.
-	XksProxyConnectivity string `json:"XksProxyConnectivity,omitempty"`
+	XksProxyConnectivity string `json:"XksProxyConnectivity,omitzero"`
 }
 
 // UpdateCustomKeyStoreOutput is the output of UpdateCustomKeyStore.
@@ -1704,9 +1704,9 @@ type UpdateCustomKeyStoreOutput struct{}
 // updates the description of a KMS key.
 type UpdateKeyDescriptionInput struct {
 	// KeyId updates the description of the specified KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Description: New description for the KMS key. Required.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 }
 
 // UpdateKeyDescriptionOutput is the output of UpdateKeyDescription. The
@@ -1717,10 +1717,10 @@ type UpdateKeyDescriptionOutput struct{}
 // the primary key of a multi-Region key.
 type UpdatePrimaryRegionInput struct {
 	// KeyId identifies the current primary key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// PrimaryRegion is the Amazon Web Services Region of the new primary key.
 	// Required.
-	PrimaryRegion string `json:"PrimaryRegion,omitempty"`
+	PrimaryRegion string `json:"PrimaryRegion,omitzero"`
 }
 
 // UpdatePrimaryRegionOutput is the output of UpdatePrimaryRegion. The
@@ -1732,34 +1732,34 @@ type UpdatePrimaryRegionOutput struct{}
 type VerifyInput struct {
 	// KeyId identifies the asymmetric KMS key that will be used to verify the
 	// signature. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Message specifies the message that was signed. Required.
-	Message []byte `json:"Message,omitempty" sensitive:"true"`
+	Message []byte `json:"Message,omitzero" sensitive:"true"`
 	// MessageType: Tells KMS whether the value of the Message parameter should be
 	// hashed as part of the signing algorithm.
-	MessageType string `json:"MessageType,omitempty"`
+	MessageType string `json:"MessageType,omitzero"`
 	// Signature is the signature that the Sign operation generated. Required.
-	Signature []byte `json:"Signature,omitempty"`
+	Signature []byte `json:"Signature,omitzero"`
 	// SigningAlgorithm is the signing algorithm that was used to sign the
 	// message. Required.
-	SigningAlgorithm string `json:"SigningAlgorithm,omitempty"`
+	SigningAlgorithm string `json:"SigningAlgorithm,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // VerifyOutput is the output of Verify.
 type VerifyOutput struct {
 	// KeyId is the Amazon Resource Name (key ARN) of the asymmetric KMS key that
 	// was used to verify the signature.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// SignatureValid is a Boolean value that indicates whether the signature was
 	// verified.
-	SignatureValid *bool `json:"SignatureValid,omitempty"`
+	SignatureValid *bool `json:"SignatureValid,omitzero"`
 	// SigningAlgorithm is the signing algorithm that was used to verify the
 	// signature.
-	SigningAlgorithm string `json:"SigningAlgorithm,omitempty"`
+	SigningAlgorithm string `json:"SigningAlgorithm,omitzero"`
 }
 
 // VerifyMacInput is the input of VerifyMac, which verifies the hash-based
@@ -1767,26 +1767,26 @@ type VerifyOutput struct {
 // and MAC algorithm.
 type VerifyMacInput struct {
 	// Message is the message that will be used in the verification. Required.
-	Message []byte `json:"Message,omitempty" sensitive:"true"`
+	Message []byte `json:"Message,omitzero" sensitive:"true"`
 	// KeyId is the KMS key that will be used in the verification. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// MacAlgorithm is the MAC algorithm that will be used in the verification.
 	// Required.
-	MacAlgorithm string `json:"MacAlgorithm,omitempty"`
+	MacAlgorithm string `json:"MacAlgorithm,omitzero"`
 	// Mac is the HMAC to verify. Required.
-	Mac []byte `json:"Mac,omitempty"`
+	Mac []byte `json:"Mac,omitzero"`
 	// GrantTokens is a list of grant tokens.
-	GrantTokens []string `json:"GrantTokens,omitempty"`
+	GrantTokens []string `json:"GrantTokens,omitzero"`
 	// DryRun checks if your request will succeed.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 }
 
 // VerifyMacOutput is the output of VerifyMac.
 type VerifyMacOutput struct {
 	// KeyId is the HMAC KMS key used in the verification.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// MacValid is a Boolean value that indicates whether the HMAC was verified.
-	MacValid *bool `json:"MacValid,omitempty"`
+	MacValid *bool `json:"MacValid,omitzero"`
 	// MacAlgorithm is the MAC algorithm used in the verification.
-	MacAlgorithm string `json:"MacAlgorithm,omitempty"`
+	MacAlgorithm string `json:"MacAlgorithm,omitzero"`
 }

@@ -19,7 +19,7 @@ const ErrCodeAlreadyExistsException = "AlreadyExistsException"
 // exists.
 type AlreadyExistsException struct {
 	// Message is the message member of AlreadyExistsException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewAlreadyExistsException returns a AlreadyExistsException error of kind
@@ -38,7 +38,7 @@ const ErrCodeCloudHsmClusterInUseException = "CloudHsmClusterInUseException"
 // backup history with an CloudHSM key store in the account.
 type CloudHsmClusterInUseException struct {
 	// Message is the message member of CloudHsmClusterInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCloudHsmClusterInUseException returns a CloudHsmClusterInUseException
@@ -60,7 +60,7 @@ const ErrCodeCloudHsmClusterInvalidConfigurationException = "CloudHsmClusterInva
 type CloudHsmClusterInvalidConfigurationException struct {
 	// Message is the message member of
 	// CloudHsmClusterInvalidConfigurationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCloudHsmClusterInvalidConfigurationException returns a
@@ -80,7 +80,7 @@ const ErrCodeCloudHsmClusterNotActiveException = "CloudHsmClusterNotActiveExcept
 // the CloudHSM cluster associated with the CloudHSM key store is not active.
 type CloudHsmClusterNotActiveException struct {
 	// Message is the message member of CloudHsmClusterNotActiveException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCloudHsmClusterNotActiveException returns a
@@ -99,7 +99,7 @@ const ErrCodeCloudHsmClusterNotFoundException = "CloudHsmClusterNotFoundExceptio
 // KMS cannot find the CloudHSM cluster with the specified cluster ID.
 type CloudHsmClusterNotFoundException struct {
 	// Message is the message member of CloudHsmClusterNotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCloudHsmClusterNotFoundException returns a
@@ -119,7 +119,7 @@ const ErrCodeCloudHsmClusterNotRelatedException = "CloudHsmClusterNotRelatedExce
 // original cluster.
 type CloudHsmClusterNotRelatedException struct {
 	// Message is the message member of CloudHsmClusterNotRelatedException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCloudHsmClusterNotRelatedException returns a
@@ -139,7 +139,7 @@ const ErrCodeConflictException = "ConflictException"
 // or scheduled to begin within the next 20 minutes.
 type ConflictException struct {
 	// Message is the message member of ConflictException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewConflictException returns a ConflictException error of kind
@@ -158,7 +158,7 @@ const ErrCodeCustomKeyStoreHasCMKsException = "CustomKeyStoreHasCMKsException"
 // keys.
 type CustomKeyStoreHasCMKsException struct {
 	// Message is the message member of CustomKeyStoreHasCMKsException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCustomKeyStoreHasCMKsException returns a CustomKeyStoreHasCMKsException
@@ -176,7 +176,7 @@ const ErrCodeCustomKeyStoreInvalidStateException = "CustomKeyStoreInvalidStateEx
 // of the ConnectionState of the custom key store.
 type CustomKeyStoreInvalidStateException struct {
 	// Message is the message member of CustomKeyStoreInvalidStateException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCustomKeyStoreInvalidStateException returns a
@@ -196,7 +196,7 @@ const ErrCodeCustomKeyStoreNameInUseException = "CustomKeyStoreNameInUseExceptio
 // key store in the account.
 type CustomKeyStoreNameInUseException struct {
 	// Message is the message member of CustomKeyStoreNameInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCustomKeyStoreNameInUseException returns a
@@ -216,7 +216,7 @@ const ErrCodeCustomKeyStoreNotFoundException = "CustomKeyStoreNotFoundException"
 // cannot find a custom key store with the specified key store name or ID.
 type CustomKeyStoreNotFoundException struct {
 	// Message is the message member of CustomKeyStoreNotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewCustomKeyStoreNotFoundException returns a CustomKeyStoreNotFoundException
@@ -234,7 +234,7 @@ const ErrCodeDependencyTimeoutException = "DependencyTimeoutException"
 // The system timed out while trying to fulfill the request.
 type DependencyTimeoutException struct {
 	// Message is the message member of DependencyTimeoutException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDependencyTimeoutException returns a DependencyTimeoutException error of
@@ -251,7 +251,7 @@ const ErrCodeDisabledException = "DisabledException"
 // rejected because the specified KMS key is not enabled.
 type DisabledException struct {
 	// Message is the message member of DisabledException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDisabledException returns a DisabledException error of kind
@@ -268,7 +268,7 @@ const ErrCodeDryRunOperationException = "DryRunOperationException"
 // request was rejected because the DryRun parameter was specified.
 type DryRunOperationException struct {
 	// Message is the message member of DryRunOperationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewDryRunOperationException returns a DryRunOperationException error of kind
@@ -286,7 +286,7 @@ const ErrCodeExpiredImportTokenException = "ExpiredImportTokenException"
 // expired.
 type ExpiredImportTokenException struct {
 	// Message is the message member of ExpiredImportTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewExpiredImportTokenException returns a ExpiredImportTokenException error
@@ -303,7 +303,7 @@ const ErrCodeIncorrectKeyException = "IncorrectKeyException"
 // request was rejected because the specified KMS key cannot decrypt the data.
 type IncorrectKeyException struct {
 	// Message is the message member of IncorrectKeyException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIncorrectKeyException returns a IncorrectKeyException error of kind
@@ -321,7 +321,7 @@ const ErrCodeIncorrectKeyMaterialException = "IncorrectKeyMaterialException"
 // expired, invalid, or does not meet expectations.
 type IncorrectKeyMaterialException struct {
 	// Message is the message member of IncorrectKeyMaterialException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIncorrectKeyMaterialException returns a IncorrectKeyMaterialException
@@ -341,7 +341,7 @@ const ErrCodeIncorrectTrustAnchorException = "IncorrectTrustAnchorException"
 // for the specified CloudHSM cluster.
 type IncorrectTrustAnchorException struct {
 	// Message is the message member of IncorrectTrustAnchorException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIncorrectTrustAnchorException returns a IncorrectTrustAnchorException
@@ -360,7 +360,7 @@ const ErrCodeInvalidAliasNameException = "InvalidAliasNameException"
 // The request was rejected because the specified alias name is not valid.
 type InvalidAliasNameException struct {
 	// Message is the message member of InvalidAliasNameException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidAliasNameException returns a InvalidAliasNameException error of
@@ -378,7 +378,7 @@ const ErrCodeInvalidArnException = "InvalidArnException"
 // valid.
 type InvalidArnException struct {
 	// Message is the message member of InvalidArnException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidArnException returns a InvalidArnException error of kind
@@ -398,7 +398,7 @@ const ErrCodeInvalidCiphertextException = "InvalidCiphertextException"
 // otherwise invalid.
 type InvalidCiphertextException struct {
 	// Message is the message member of InvalidCiphertextException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidCiphertextException returns a InvalidCiphertextException error of
@@ -418,7 +418,7 @@ const ErrCodeInvalidGrantIdException = "InvalidGrantIdException"
 // request was rejected because the specified GrantId is not valid.
 type InvalidGrantIdException struct {
 	// Message is the message member of InvalidGrantIdException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidGrantIdException returns a InvalidGrantIdException error of kind
@@ -435,7 +435,7 @@ const ErrCodeInvalidGrantTokenException = "InvalidGrantTokenException"
 // The request was rejected because the specified grant token is not valid.
 type InvalidGrantTokenException struct {
 	// Message is the message member of InvalidGrantTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidGrantTokenException returns a InvalidGrantTokenException error of
@@ -453,7 +453,7 @@ const ErrCodeInvalidImportTokenException = "InvalidImportTokenException"
 // invalid or is associated with a different KMS key.
 type InvalidImportTokenException struct {
 	// Message is the message member of InvalidImportTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidImportTokenException returns a InvalidImportTokenException error
@@ -472,7 +472,7 @@ const ErrCodeInvalidKeyUsageException = "InvalidKeyUsageException"
 // the KMS key is incompatible with the API operation.
 type InvalidKeyUsageException struct {
 	// Message is the message member of InvalidKeyUsageException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidKeyUsageException returns a InvalidKeyUsageException error of kind
@@ -491,7 +491,7 @@ const ErrCodeInvalidMarkerException = "InvalidMarkerException"
 // should next begin is not valid.
 type InvalidMarkerException struct {
 	// Message is the message member of InvalidMarkerException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidMarkerException returns a InvalidMarkerException error of kind
@@ -509,7 +509,7 @@ const ErrCodeKMSInternalException = "KMSInternalException"
 // was rejected because an internal exception occurred.
 type KMSInternalException struct {
 	// Message is the message member of KMSInternalException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKMSInternalException returns a KMSInternalException error of kind
@@ -526,7 +526,7 @@ const ErrCodeKMSInvalidMacException = "KMSInvalidMacException"
 // request was rejected because the HMAC verification failed.
 type KMSInvalidMacException struct {
 	// Message is the message member of KMSInvalidMacException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKMSInvalidMacException returns a KMSInvalidMacException error of kind
@@ -543,7 +543,7 @@ const ErrCodeKMSInvalidSignatureException = "KMSInvalidSignatureException"
 // errors. The request was rejected because the signature verification failed.
 type KMSInvalidSignatureException struct {
 	// Message is the message member of KMSInvalidSignatureException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKMSInvalidSignatureException returns a KMSInvalidSignatureException error
@@ -561,7 +561,7 @@ const ErrCodeKMSInvalidStateException = "KMSInvalidStateException"
 // valid for this request.
 type KMSInvalidStateException struct {
 	// Message is the message member of KMSInvalidStateException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKMSInvalidStateException returns a KMSInvalidStateException error of kind
@@ -579,7 +579,7 @@ const ErrCodeKeyUnavailableException = "KeyUnavailableException"
 // request was rejected because the specified KMS key was not available.
 type KeyUnavailableException struct {
 	// Message is the message member of KeyUnavailableException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewKeyUnavailableException returns a KeyUnavailableException error of kind
@@ -596,7 +596,7 @@ const ErrCodeLimitExceededException = "LimitExceededException"
 // request was rejected because a length constraint or quota was exceeded.
 type LimitExceededException struct {
 	// Message is the message member of LimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewLimitExceededException returns a LimitExceededException error of kind
@@ -614,7 +614,7 @@ const ErrCodeMalformedPolicyDocumentException = "MalformedPolicyDocumentExceptio
 // the specified policy is not syntactically or semantically correct.
 type MalformedPolicyDocumentException struct {
 	// Message is the message member of MalformedPolicyDocumentException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewMalformedPolicyDocumentException returns a
@@ -632,7 +632,7 @@ const ErrCodeNotFoundException = "NotFoundException"
 // rejected because the specified entity or resource could not be found.
 type NotFoundException struct {
 	// Message is the message member of NotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewNotFoundException returns a NotFoundException error of kind
@@ -649,7 +649,7 @@ const ErrCodeTagException = "TagException"
 // because one or more tags are not valid.
 type TagException struct {
 	// Message is the message member of TagException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewTagException returns a TagException error of kind awserr.Invalid, its
@@ -667,7 +667,7 @@ const ErrCodeUnsupportedOperationException = "UnsupportedOperationException"
 // supported or a specified resource is not valid for this operation.
 type UnsupportedOperationException struct {
 	// Message is the message member of UnsupportedOperationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewUnsupportedOperationException returns a UnsupportedOperationException
@@ -686,7 +686,7 @@ const ErrCodeXksKeyAlreadyInUseException = "XksKeyAlreadyInUseException"
 // associated with another KMS key in this external key store.
 type XksKeyAlreadyInUseException struct {
 	// Message is the message member of XksKeyAlreadyInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksKeyAlreadyInUseException returns a XksKeyAlreadyInUseException error
@@ -706,7 +706,7 @@ const ErrCodeXksKeyInvalidConfigurationException = "XksKeyInvalidConfigurationEx
 // configuration requirements for an external key store.
 type XksKeyInvalidConfigurationException struct {
 	// Message is the message member of XksKeyInvalidConfigurationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksKeyInvalidConfigurationException returns a
@@ -726,7 +726,7 @@ const ErrCodeXksKeyNotFoundException = "XksKeyNotFoundException"
 // external key.
 type XksKeyNotFoundException struct {
 	// Message is the message member of XksKeyNotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksKeyNotFoundException returns a XksKeyNotFoundException error of kind
@@ -747,7 +747,7 @@ const ErrCodeXksProxyIncorrectAuthenticationCredentialException = "XksProxyIncor
 type XksProxyIncorrectAuthenticationCredentialException struct {
 	// Message is the message member of
 	// XksProxyIncorrectAuthenticationCredentialException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyIncorrectAuthenticationCredentialException returns a
@@ -767,7 +767,7 @@ const ErrCodeXksProxyInvalidConfigurationException = "XksProxyInvalidConfigurati
 // because the external key store proxy is not configured correctly.
 type XksProxyInvalidConfigurationException struct {
 	// Message is the message member of XksProxyInvalidConfigurationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyInvalidConfigurationException returns a
@@ -786,7 +786,7 @@ const ErrCodeXksProxyInvalidResponseException = "XksProxyInvalidResponseExceptio
 // it received from the external key store proxy.
 type XksProxyInvalidResponseException struct {
 	// Message is the message member of XksProxyInvalidResponseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyInvalidResponseException returns a
@@ -806,7 +806,7 @@ const ErrCodeXksProxyUriEndpointInUseException = "XksProxyUriEndpointInUseExcept
 // store in this Amazon Web Services Region.
 type XksProxyUriEndpointInUseException struct {
 	// Message is the message member of XksProxyUriEndpointInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyUriEndpointInUseException returns a
@@ -827,7 +827,7 @@ const ErrCodeXksProxyUriInUseException = "XksProxyUriInUseException"
 // external key store in this Amazon Web Services Region.
 type XksProxyUriInUseException struct {
 	// Message is the message member of XksProxyUriInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyUriInUseException returns a XksProxyUriInUseException error of
@@ -847,7 +847,7 @@ const ErrCodeXksProxyUriUnreachableException = "XksProxyUriUnreachableException"
 // specified XksProxyUriPath.
 type XksProxyUriUnreachableException struct {
 	// Message is the message member of XksProxyUriUnreachableException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyUriUnreachableException returns a XksProxyUriUnreachableException
@@ -866,7 +866,7 @@ const ErrCodeXksProxyVpcEndpointServiceInUseException = "XksProxyVpcEndpointServ
 // another external key store in this Amazon Web Services Region.
 type XksProxyVpcEndpointServiceInUseException struct {
 	// Message is the message member of XksProxyVpcEndpointServiceInUseException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyVpcEndpointServiceInUseException returns a
@@ -888,7 +888,7 @@ const ErrCodeXksProxyVpcEndpointServiceInvalidConfigurationException = "XksProxy
 type XksProxyVpcEndpointServiceInvalidConfigurationException struct {
 	// Message is the message member of
 	// XksProxyVpcEndpointServiceInvalidConfigurationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyVpcEndpointServiceInvalidConfigurationException returns a
@@ -909,7 +909,7 @@ const ErrCodeXksProxyVpcEndpointServiceNotFoundException = "XksProxyVpcEndpointS
 type XksProxyVpcEndpointServiceNotFoundException struct {
 	// Message is the message member of
 	// XksProxyVpcEndpointServiceNotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewXksProxyVpcEndpointServiceNotFoundException returns a

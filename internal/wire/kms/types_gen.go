@@ -12,46 +12,46 @@ import (
 // AliasListEntry contains information about an alias.
 type AliasListEntry struct {
 	// AliasName: String that contains the alias.
-	AliasName string `json:"AliasName,omitempty"`
+	AliasName string `json:"AliasName,omitzero"`
 	// AliasArn: String that contains the key ARN.
-	AliasArn string `json:"AliasArn,omitempty"`
+	AliasArn string `json:"AliasArn,omitzero"`
 	// TargetKeyId: String that contains the key identifier of the KMS key
 	// associated with the alias.
-	TargetKeyId string `json:"TargetKeyId,omitempty"`
+	TargetKeyId string `json:"TargetKeyId,omitzero"`
 	// CreationDate is date and time that the alias was most recently created in
 	// the account and Region.
-	CreationDate *timestamp.Time `json:"CreationDate,omitempty"`
+	CreationDate *timestamp.Time `json:"CreationDate,omitzero"`
 	// LastUpdatedDate is date and time that the alias was most recently
 	// associated with a KMS key in the account and Region.
-	LastUpdatedDate *timestamp.Time `json:"LastUpdatedDate,omitempty"`
+	LastUpdatedDate *timestamp.Time `json:"LastUpdatedDate,omitzero"`
 }
 
 // CustomKeyStoresListEntry contains information about each custom key store in
 // the custom key store list.
 type CustomKeyStoresListEntry struct {
 	// CustomKeyStoreId is a unique identifier for the custom key store.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// CustomKeyStoreName is the user-specified friendly name for the custom key
 	// store.
-	CustomKeyStoreName string `json:"CustomKeyStoreName,omitempty"`
+	CustomKeyStoreName string `json:"CustomKeyStoreName,omitzero"`
 	// CloudHsmClusterId is a unique identifier for the CloudHSM cluster that is
 	// associated with an CloudHSM key store.
-	CloudHsmClusterId string `json:"CloudHsmClusterId,omitempty"`
+	CloudHsmClusterId string `json:"CloudHsmClusterId,omitzero"`
 	// TrustAnchorCertificate is the trust anchor certificate of the CloudHSM
 	// cluster associated with an CloudHSM key store.
-	TrustAnchorCertificate string `json:"TrustAnchorCertificate,omitempty"`
+	TrustAnchorCertificate string `json:"TrustAnchorCertificate,omitzero"`
 	// ConnectionState indicates whether the custom key store is connected to its
 	// backing key store.
-	ConnectionState string `json:"ConnectionState,omitempty"`
+	ConnectionState string `json:"ConnectionState,omitzero"`
 	// ConnectionErrorCode describes the connection error.
-	ConnectionErrorCode string `json:"ConnectionErrorCode,omitempty"`
+	ConnectionErrorCode string `json:"ConnectionErrorCode,omitzero"`
 	// CreationDate is the date and time when the custom key store was created.
-	CreationDate *timestamp.Time `json:"CreationDate,omitempty"`
+	CreationDate *timestamp.Time `json:"CreationDate,omitzero"`
 	// CustomKeyStoreType indicates the type of the custom key store.
-	CustomKeyStoreType string `json:"CustomKeyStoreType,omitempty"`
+	CustomKeyStoreType string `json:"CustomKeyStoreType,omitzero"`
 	// XksProxyConfiguration is configuration settings for the external key store
 	// proxy (XKS proxy).
-	XksProxyConfiguration *XksProxyConfigurationType `json:"XksProxyConfiguration,omitempty"`
+	XksProxyConfiguration *XksProxyConfigurationType `json:"XksProxyConfiguration,omitzero"`
 }
 
 // GrantConstraints: Use this structure to allow cryptographic operations in
@@ -60,34 +60,34 @@ type CustomKeyStoresListEntry struct {
 type GrantConstraints struct {
 	// EncryptionContextSubset is a list of key-value pairs that must be included
 	// in the encryption context of the cryptographic operation request.
-	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitempty"`
+	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitzero"`
 	// EncryptionContextEquals is a list of key-value pairs that must match the
 	// encryption context in the cryptographic operation request.
-	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitempty"`
+	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitzero"`
 }
 
 // GrantListEntry contains information about a grant.
 type GrantListEntry struct {
 	// KeyId is the unique identifier for the KMS key to which the grant applies.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// GrantId is the unique identifier for the grant.
-	GrantId string `json:"GrantId,omitempty"`
+	GrantId string `json:"GrantId,omitzero"`
 	// Name is the friendly name that identifies the grant.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// CreationDate is the date and time when the grant was created.
-	CreationDate *timestamp.Time `json:"CreationDate,omitempty"`
+	CreationDate *timestamp.Time `json:"CreationDate,omitzero"`
 	// GranteePrincipal is the identity that gets the permissions in the grant.
-	GranteePrincipal string `json:"GranteePrincipal,omitempty"`
+	GranteePrincipal string `json:"GranteePrincipal,omitzero"`
 	// RetiringPrincipal is the principal that can retire the grant.
-	RetiringPrincipal string `json:"RetiringPrincipal,omitempty"`
+	RetiringPrincipal string `json:"RetiringPrincipal,omitzero"`
 	// IssuingAccount is the Amazon Web Services account under which the grant was
 	// issued.
-	IssuingAccount string `json:"IssuingAccount,omitempty"`
+	IssuingAccount string `json:"IssuingAccount,omitzero"`
 	// Operations is the list of operations permitted by the grant.
-	Operations []string `json:"Operations,omitempty"`
+	Operations []string `json:"Operations,omitzero"`
 	// Constraints is a list of key-value pairs that must be present in the
 	// encryption context of certain subsequent operations that the grant allows.
-	Constraints *GrantConstraints `json:"Constraints,omitempty"`
+	Constraints *GrantConstraints `json:"Constraints,omitzero"`
 }
 
 // KeyLastUsageData contains usage information about the last time the KMS key
@@ -95,91 +95,91 @@ type GrantListEntry struct {
 type KeyLastUsageData struct {
 	// Operation is the last successful cryptographic operation the KMS key was
 	// used for.
-	Operation string `json:"Operation,omitempty"`
+	Operation string `json:"Operation,omitzero"`
 	// Timestamp is the date and time when the KMS key was most recently used for
 	// a successful cryptographic operation.
-	Timestamp *timestamp.Time `json:"Timestamp,omitempty"`
+	Timestamp *timestamp.Time `json:"Timestamp,omitzero"`
 	// CloudTrailEventId is the CloudTrail eventId associated with the last
 	// successful cryptographic operation.
-	CloudTrailEventId string `json:"CloudTrailEventId,omitempty"`
+	CloudTrailEventId string `json:"CloudTrailEventId,omitzero"`
 	// KmsRequestId is the KMS request ID associated with the last successful
 	// cryptographic operation.
-	KmsRequestId string `json:"KmsRequestId,omitempty"`
+	KmsRequestId string `json:"KmsRequestId,omitzero"`
 }
 
 // KeyListEntry contains information about each entry in the key list.
 type KeyListEntry struct {
 	// KeyId is unique identifier of the key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyArn: ARN of the key.
-	KeyArn string `json:"KeyArn,omitempty"`
+	KeyArn string `json:"KeyArn,omitzero"`
 }
 
 // KeyMetadata contains metadata about a KMS key.
 type KeyMetadata struct {
 	// AWSAccountId is the twelve-digit account ID of the Amazon Web Services
 	// account that owns the KMS key.
-	AWSAccountId string `json:"AWSAccountId,omitempty"`
+	AWSAccountId string `json:"AWSAccountId,omitzero"`
 	// KeyId is the globally unique identifier for the KMS key. Required.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Arn is the Amazon Resource Name (ARN) of the KMS key.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// CreationDate is the date and time when the KMS key was created.
-	CreationDate *timestamp.Time `json:"CreationDate,omitempty"`
+	CreationDate *timestamp.Time `json:"CreationDate,omitzero"`
 	// Enabled specifies whether the KMS key is enabled.
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled *bool `json:"Enabled,omitzero"`
 	// Description is the description of the KMS key.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// KeyUsage is the cryptographic operations for which you can use the KMS key.
-	KeyUsage string `json:"KeyUsage,omitempty"`
+	KeyUsage string `json:"KeyUsage,omitzero"`
 	// KeyState is the current status of the KMS key.
-	KeyState string `json:"KeyState,omitempty"`
+	KeyState string `json:"KeyState,omitzero"`
 	// DeletionDate is the date and time after which KMS deletes this KMS key.
-	DeletionDate *timestamp.Time `json:"DeletionDate,omitempty"`
+	DeletionDate *timestamp.Time `json:"DeletionDate,omitzero"`
 	// ValidTo is the earliest time at which any imported key material permanently
 	// associated with this KMS key expires.
-	ValidTo *timestamp.Time `json:"ValidTo,omitempty"`
+	ValidTo *timestamp.Time `json:"ValidTo,omitzero"`
 	// Origin is the source of the key material for the KMS key.
-	Origin string `json:"Origin,omitempty"`
+	Origin string `json:"Origin,omitzero"`
 	// CustomKeyStoreId is a unique identifier for the custom key store that
 	// contains the KMS key.
-	CustomKeyStoreId string `json:"CustomKeyStoreId,omitempty"`
+	CustomKeyStoreId string `json:"CustomKeyStoreId,omitzero"`
 	// CloudHsmClusterId is the cluster ID of the CloudHSM cluster that contains
 	// the key material for the KMS key.
-	CloudHsmClusterId string `json:"CloudHsmClusterId,omitempty"`
+	CloudHsmClusterId string `json:"CloudHsmClusterId,omitzero"`
 	// ExpirationModel specifies whether the KMS key's key material expires.
-	ExpirationModel string `json:"ExpirationModel,omitempty"`
+	ExpirationModel string `json:"ExpirationModel,omitzero"`
 	// KeyManager is the manager of the KMS key.
-	KeyManager string `json:"KeyManager,omitempty"`
+	KeyManager string `json:"KeyManager,omitzero"`
 	// CustomerMasterKeySpec: Instead, use the KeySpec field.
-	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitempty"`
+	CustomerMasterKeySpec string `json:"CustomerMasterKeySpec,omitzero"`
 	// KeySpec describes the type of key material in the KMS key.
-	KeySpec string `json:"KeySpec,omitempty"`
+	KeySpec string `json:"KeySpec,omitzero"`
 	// EncryptionAlgorithms is the encryption algorithms that the KMS key
 	// supports.
-	EncryptionAlgorithms []string `json:"EncryptionAlgorithms,omitempty"`
+	EncryptionAlgorithms []string `json:"EncryptionAlgorithms,omitzero"`
 	// SigningAlgorithms is the signing algorithms that the KMS key supports.
-	SigningAlgorithms []string `json:"SigningAlgorithms,omitempty"`
+	SigningAlgorithms []string `json:"SigningAlgorithms,omitzero"`
 	// KeyAgreementAlgorithms is the key agreement algorithm used to derive a
 	// shared secret.
-	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitempty"`
+	KeyAgreementAlgorithms []string `json:"KeyAgreementAlgorithms,omitzero"`
 	// MultiRegion indicates whether the KMS key is a multi-Region (True) or
 	// regional (False) key.
-	MultiRegion *bool `json:"MultiRegion,omitempty"`
+	MultiRegion *bool `json:"MultiRegion,omitzero"`
 	// MultiRegionConfiguration lists the primary and replica keys in same
 	// multi-Region key.
-	MultiRegionConfiguration *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitempty"`
+	MultiRegionConfiguration *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitzero"`
 	// PendingDeletionWindowInDays is the waiting period before the primary key in
 	// a multi-Region key is deleted.
-	PendingDeletionWindowInDays *int32 `json:"PendingDeletionWindowInDays,omitempty"`
+	PendingDeletionWindowInDays *int32 `json:"PendingDeletionWindowInDays,omitzero"`
 	// MacAlgorithms is the message authentication code (MAC) algorithm that the
 	// HMAC KMS key supports.
-	MacAlgorithms []string `json:"MacAlgorithms,omitempty"`
+	MacAlgorithms []string `json:"MacAlgorithms,omitzero"`
 	// XksKeyConfiguration is information about the external key that is
 	// associated with a KMS key in an external key store.
-	XksKeyConfiguration *XksKeyConfigurationType `json:"XksKeyConfiguration,omitempty"`
+	XksKeyConfiguration *XksKeyConfigurationType `json:"XksKeyConfiguration,omitzero"`
 	// CurrentKeyMaterialId identifies the current key material.
-	CurrentKeyMaterialId string `json:"CurrentKeyMaterialId,omitempty"`
+	CurrentKeyMaterialId string `json:"CurrentKeyMaterialId,omitzero"`
 }
 
 // MultiRegionConfiguration describes the configuration of this multi-Region
@@ -187,20 +187,20 @@ type KeyMetadata struct {
 type MultiRegionConfiguration struct {
 	// MultiRegionKeyType indicates whether the KMS key is a PRIMARY or REPLICA
 	// key.
-	MultiRegionKeyType string `json:"MultiRegionKeyType,omitempty"`
+	MultiRegionKeyType string `json:"MultiRegionKeyType,omitzero"`
 	// PrimaryKey displays the key ARN and Region of the primary key.
-	PrimaryKey *MultiRegionKey `json:"PrimaryKey,omitempty"`
+	PrimaryKey *MultiRegionKey `json:"PrimaryKey,omitzero"`
 	// ReplicaKeys: displays the key ARNs and Regions of all replica keys.
-	ReplicaKeys []*MultiRegionKey `json:"ReplicaKeys,omitempty"`
+	ReplicaKeys []*MultiRegionKey `json:"ReplicaKeys,omitzero"`
 }
 
 // MultiRegionKey describes the primary or replica key in a multi-Region key.
 type MultiRegionKey struct {
 	// Arn displays the key ARN of a primary or replica key of a multi-Region key.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Region displays the Amazon Web Services Region of a primary or replica key
 	// in a multi-Region key.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 }
 
 // RecipientInfo contains information about the party that receives the
@@ -209,51 +209,51 @@ type RecipientInfo struct {
 	// KeyEncryptionAlgorithm is the encryption algorithm that KMS should use with
 	// the public key for an Amazon Web Services Nitro Enclave or NitroTPM to
 	// encrypt plaintext values for the response.
-	KeyEncryptionAlgorithm string `json:"KeyEncryptionAlgorithm,omitempty"`
+	KeyEncryptionAlgorithm string `json:"KeyEncryptionAlgorithm,omitzero"`
 	// AttestationDocument is the attestation document for an Amazon Web Services
 	// Nitro Enclave or a NitroTPM.
-	AttestationDocument []byte `json:"AttestationDocument,omitempty"`
+	AttestationDocument []byte `json:"AttestationDocument,omitzero"`
 }
 
 // RotationsListEntry: Each entry contains information about one of the key
 // materials associated with a KMS key.
 type RotationsListEntry struct {
 	// KeyId is unique identifier of the key.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// KeyMaterialId is unique identifier of the key material.
-	KeyMaterialId string `json:"KeyMaterialId,omitempty"`
+	KeyMaterialId string `json:"KeyMaterialId,omitzero"`
 	// KeyMaterialDescription: User-specified description of the key material.
-	KeyMaterialDescription string `json:"KeyMaterialDescription,omitempty"`
+	KeyMaterialDescription string `json:"KeyMaterialDescription,omitzero"`
 	// ImportState indicates if the key material is currently imported into KMS.
-	ImportState string `json:"ImportState,omitempty"`
+	ImportState string `json:"ImportState,omitzero"`
 	// KeyMaterialState: There are four possible values for this field: CURRENT,
 	// NON_CURRENT, PENDING_MULTI_REGION_IMPORT_AND_ROTATION and PENDING_ROTATION.
-	KeyMaterialState string `json:"KeyMaterialState,omitempty"`
+	KeyMaterialState string `json:"KeyMaterialState,omitzero"`
 	// ExpirationModel indicates if the key material is configured to
 	// automatically expire.
-	ExpirationModel string `json:"ExpirationModel,omitempty"`
+	ExpirationModel string `json:"ExpirationModel,omitzero"`
 	// ValidTo is date and time at which the key material expires.
-	ValidTo *timestamp.Time `json:"ValidTo,omitempty"`
+	ValidTo *timestamp.Time `json:"ValidTo,omitzero"`
 	// RotationDate is date and time that the key material rotation completed.
-	RotationDate *timestamp.Time `json:"RotationDate,omitempty"`
+	RotationDate *timestamp.Time `json:"RotationDate,omitzero"`
 	// RotationType identifies whether the key material rotation was a scheduled
 	// automatic rotation or an on-demand rotation.
-	RotationType string `json:"RotationType,omitempty"`
+	RotationType string `json:"RotationType,omitzero"`
 }
 
 // Tag is a key-value pair.
 type Tag struct {
 	// TagKey is the key of the tag. Required.
-	TagKey string `json:"TagKey,omitempty"`
+	TagKey string `json:"TagKey,omitzero"`
 	// TagValue is the value of the tag. Required.
-	TagValue string `json:"TagValue,omitempty"`
+	TagValue string `json:"TagValue,omitzero"`
 }
 
 // XksKeyConfigurationType is information about the external key that is
 // associated with a KMS key in an external key store.
 type XksKeyConfigurationType struct {
 	// Id is the ID of the external key in its external key manager.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 }
 
 // XksProxyAuthenticationCredentialType: KMS uses the authentication credential
@@ -261,9 +261,9 @@ type XksKeyConfigurationType struct {
 // on your behalf.
 type XksProxyAuthenticationCredentialType struct {
 	// AccessKeyId is a unique identifier for the raw secret access key. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty" sensitive:"true"`
+	AccessKeyId string `json:"AccessKeyId,omitzero" sensitive:"true"`
 	// RawSecretAccessKey is a secret string of 43-64 characters. Required.
-	RawSecretAccessKey string `json:"RawSecretAccessKey,omitempty" sensitive:"true"`
+	RawSecretAccessKey string `json:"RawSecretAccessKey,omitzero" sensitive:"true"`
 }
 
 // XksProxyConfigurationType is detailed information about the external key
@@ -271,19 +271,19 @@ type XksProxyAuthenticationCredentialType struct {
 type XksProxyConfigurationType struct {
 	// Connectivity indicates whether the external key store proxy uses a public
 	// endpoint or an Amazon VPC endpoint service to communicate with KMS.
-	Connectivity string `json:"Connectivity,omitempty"`
+	Connectivity string `json:"Connectivity,omitzero"`
 	// AccessKeyId is the part of the external key store proxy authentication
 	// credential that uniquely identifies the secret access key.
-	AccessKeyId string `json:"AccessKeyId,omitempty" sensitive:"true"`
+	AccessKeyId string `json:"AccessKeyId,omitzero" sensitive:"true"`
 	// UriEndpoint is the URI endpoint for the external key store proxy.
-	UriEndpoint string `json:"UriEndpoint,omitempty"`
+	UriEndpoint string `json:"UriEndpoint,omitzero"`
 	// UriPath is the path to the external key store proxy APIs.
-	UriPath string `json:"UriPath,omitempty"`
+	UriPath string `json:"UriPath,omitzero"`
 	// VpcEndpointServiceName is the Amazon VPC endpoint service used to
 	// communicate with the external key store proxy.
-	VpcEndpointServiceName string `json:"VpcEndpointServiceName,omitempty"`
+	VpcEndpointServiceName string `json:"VpcEndpointServiceName,omitzero"`
 	// VpcEndpointServiceOwner is the Amazon Web Services account ID that owns the
 	// Amazon VPC endpoint service used to communicate with the external key store
 	// proxy (XKS).
-	VpcEndpointServiceOwner string `json:"VpcEndpointServiceOwner,omitempty"`
+	VpcEndpointServiceOwner string `json:"VpcEndpointServiceOwner,omitzero"`
 }

@@ -278,7 +278,7 @@ var Operations = map[string]wire.OperationInfo{
 // specified tag-sync task.
 type CancelTagSyncTaskInput struct {
 	// TaskArn is the Amazon resource name (ARN) of the tag-sync task. Required.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 }
 
 // CancelTagSyncTaskOutput is the output of CancelTagSyncTask. The operation
@@ -290,58 +290,58 @@ type CancelTagSyncTaskOutput struct{}
 type CreateGroupInput struct {
 	// Name is the name of the group, which is the identifier of the group in
 	// other operations. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the description of the resource group.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// ResourceQuery is the resource query that determines which Amazon Web
 	// Services resources are members of this group.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// Tags is the tags to add to the group.
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags map[string]string `json:"Tags,omitzero"`
 	// Configuration is a configuration associates the resource group with an
 	// Amazon Web Services service and specifies how the service can interact with
 	// the resources in the group.
-	Configuration []*GroupConfigurationItem `json:"Configuration,omitempty"`
+	Configuration []*GroupConfigurationItem `json:"Configuration,omitzero"`
 	// Criticality is the critical rank of the application group on a scale of 1
 	// to 10, with a rank of 1 being the most critical, and a rank of 10 being
 	// least critical.
-	Criticality *int32 `json:"Criticality,omitempty"`
+	Criticality *int32 `json:"Criticality,omitzero"`
 	// Owner is a name, email address or other identifier for the person or group
 	// who is considered as the owner of this application group within your
 	// organization.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// DisplayName is the name of the application group, which you can change at
 	// any time.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 }
 
 // CreateGroupOutput is the output of CreateGroup.
 type CreateGroupOutput struct {
 	// Group is the description of the resource group.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 	// ResourceQuery is the resource query associated with the group.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// Tags is the tags associated with the group.
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags map[string]string `json:"Tags,omitzero"`
 	// GroupConfiguration is the service configuration associated with the
 	// resource group.
-	GroupConfiguration *GroupConfiguration `json:"GroupConfiguration,omitempty"`
+	GroupConfiguration *GroupConfiguration `json:"GroupConfiguration,omitzero"`
 }
 
 // DeleteGroupInput is the input of DeleteGroup, which deletes the specified
 // resource group.
 type DeleteGroupInput struct {
 	// GroupName: Deprecated - don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// to delete.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 }
 
 // DeleteGroupOutput is the output of DeleteGroup.
 type DeleteGroupOutput struct {
 	// Group is a full description of the deleted resource group.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 }
 
 // GetAccountSettingsInput is the input of GetAccountSettings, which retrieves
@@ -353,24 +353,24 @@ type GetAccountSettingsInput struct{}
 type GetAccountSettingsOutput struct {
 	// AccountSettings is the current settings for the optional features in
 	// Resource Groups.
-	AccountSettings *AccountSettings `json:"AccountSettings,omitempty"`
+	AccountSettings *AccountSettings `json:"AccountSettings,omitzero"`
 }
 
 // GetGroupInput is the input of GetGroup, which returns information about a
 // specified resource group.
 type GetGroupInput struct {
 	// GroupName: Deprecated - don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// to retrieve.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 }
 
 // GetGroupOutput is the output of GetGroup.
 type GetGroupOutput struct {
 	// Group is a structure that contains the metadata details for the specified
 	// resource group.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 }
 
 // GetGroupConfigurationInput is the input of GetGroupConfiguration, which
@@ -379,64 +379,64 @@ type GetGroupOutput struct {
 type GetGroupConfigurationInput struct {
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// for which you want to retrive the service configuration.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 }
 
 // GetGroupConfigurationOutput is the output of GetGroupConfiguration.
 type GetGroupConfigurationOutput struct {
 	// GroupConfiguration is a structure that describes the service configuration
 	// attached with the specified group.
-	GroupConfiguration *GroupConfiguration `json:"GroupConfiguration,omitempty"`
+	GroupConfiguration *GroupConfiguration `json:"GroupConfiguration,omitzero"`
 }
 
 // GetGroupQueryInput is the input of GetGroupQuery, which retrieves the
 // resource query associated with the specified resource group.
 type GetGroupQueryInput struct {
 	// GroupName: Don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// to query.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 }
 
 // GetGroupQueryOutput is the output of GetGroupQuery.
 type GetGroupQueryOutput struct {
 	// GroupQuery is the resource query associated with the specified group.
-	GroupQuery *GroupQuery `json:"GroupQuery,omitempty"`
+	GroupQuery *GroupQuery `json:"GroupQuery,omitzero"`
 }
 
 // GetTagSyncTaskInput is the input of GetTagSyncTask, which returns
 // information about a specified tag-sync task.
 type GetTagSyncTaskInput struct {
 	// TaskArn is the Amazon resource name (ARN) of the tag-sync task. Required.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 }
 
 // GetTagSyncTaskOutput is the output of GetTagSyncTask.
 type GetTagSyncTaskOutput struct {
 	// GroupArn is the Amazon resource name (ARN) of the application group.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// GroupName is the name of the application group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// TaskArn is the Amazon resource name (ARN) of the tag-sync task.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// TagKey is the tag key.
-	TagKey string `json:"TagKey,omitempty"`
+	TagKey string `json:"TagKey,omitzero"`
 	// TagValue is the tag value.
-	TagValue string `json:"TagValue,omitempty"`
+	TagValue string `json:"TagValue,omitzero"`
 	// ResourceQuery is the query you can use to define a resource group or a
 	// search for resources.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// RoleArn is the Amazon resource name (ARN) of the role assumed by Resource
 	// Groups to tag and untag resources on your behalf.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 	// Status is the status of the tag-sync task.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// ErrorMessage is the specific error message in cases where the tag-sync task
 	// status is ERROR.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// CreatedAt is the timestamp of when the tag-sync task was created.
-	CreatedAt *timestamp.Time `json:"CreatedAt,omitempty"`
+	CreatedAt *timestamp.Time `json:"CreatedAt,omitzero"`
 }
 
 // GetTagsInput is the input of GetTags, which returns a list of tags that are
@@ -451,9 +451,9 @@ type GetTagsInput struct {
 // GetTagsOutput is the output of GetTags.
 type GetTagsOutput struct {
 	// Arn: TheAmazon resource name (ARN) of the tagged resource group.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Tags is the tags associated with the specified resource group.
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags map[string]string `json:"Tags,omitzero"`
 }
 
 // GroupResourcesInput is the input of GroupResources, which adds the specified
@@ -461,23 +461,23 @@ type GetTagsOutput struct {
 type GroupResourcesInput struct {
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// to add resources to. Required.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// ResourceArns is the list of Amazon resource names (ARNs) of the resources
 	// to be added to the group. Required.
-	ResourceArns []string `json:"ResourceArns,omitempty"`
+	ResourceArns []string `json:"ResourceArns,omitzero"`
 }
 
 // GroupResourcesOutput is the output of GroupResources.
 type GroupResourcesOutput struct {
 	// Succeeded is a list of Amazon resource names (ARNs) of the resources that
 	// this operation successfully added to the group.
-	Succeeded []string `json:"Succeeded,omitempty"`
+	Succeeded []string `json:"Succeeded,omitzero"`
 	// Failed is a list of Amazon resource names (ARNs) of any resources that this
 	// operation failed to add to the group.
-	Failed []*FailedResource `json:"Failed,omitempty"`
+	Failed []*FailedResource `json:"Failed,omitzero"`
 	// Pending is a list of Amazon resource names (ARNs) of any resources that
 	// this operation is still in the process adding to the group.
-	Pending []*PendingResource `json:"Pending,omitempty"`
+	Pending []*PendingResource `json:"Pending,omitzero"`
 }
 
 // ListGroupResourcesInput is the input of ListGroupResources, which returns a
@@ -485,32 +485,32 @@ type GroupResourcesOutput struct {
 // specified resource group.
 type ListGroupResourcesInput struct {
 	// GroupName: Deprecated - don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the Amazon resource name (ARN) of the resource group.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// Filters: Filters, formatted as ResourceFilter objects, that you want to
 	// apply to a ListGroupResources operation.
-	Filters []*ResourceFilter `json:"Filters,omitempty"`
+	Filters []*ResourceFilter `json:"Filters,omitzero"`
 	// MaxResults is the total number of results that you want included on each
 	// page of the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the parameter for receiving additional results if you receive
 	// a NextToken response in a previous request.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListGroupResourcesOutput is the output of ListGroupResources.
 type ListGroupResourcesOutput struct {
 	// Resources is an array of resources from which you can determine each
 	// resource's identity, type, and group membership status.
-	Resources []*ListGroupResourcesItem `json:"Resources,omitempty"`
+	Resources []*ListGroupResourcesItem `json:"Resources,omitzero"`
 	// ResourceIdentifiers: Deprecated - don't use this parameter.
-	ResourceIdentifiers []*ResourceIdentifier `json:"ResourceIdentifiers,omitempty"`
+	ResourceIdentifiers []*ResourceIdentifier `json:"ResourceIdentifiers,omitzero"`
 	// NextToken: If present, indicates that more output is available than is
 	// included in the current response.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// QueryErrors is a list of QueryError objects.
-	QueryErrors []*QueryError `json:"QueryErrors,omitempty"`
+	QueryErrors []*QueryError `json:"QueryErrors,omitzero"`
 }
 
 // ListGroupingStatusesInput is the input of ListGroupingStatuses, which
@@ -519,29 +519,29 @@ type ListGroupResourcesOutput struct {
 type ListGroupingStatusesInput struct {
 	// Group is the application group identifier, expressed as an Amazon resource
 	// name (ARN) or the application group name. Required.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// MaxResults is the maximum number of resources and their statuses returned
 	// in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// Filters is the filter name and value pair that is used to return more
 	// specific results from a list of resources.
-	Filters []*ListGroupingStatusesFilter `json:"Filters,omitempty"`
+	Filters []*ListGroupingStatusesFilter `json:"Filters,omitzero"`
 	// NextToken is the parameter for receiving additional results if you receive
 	// a NextToken response in a previous request.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListGroupingStatusesOutput is the output of ListGroupingStatuses.
 type ListGroupingStatusesOutput struct {
 	// Group is the application group identifier, expressed as an Amazon resource
 	// name (ARN) or the application group name.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// GroupingStatuses returns details about the grouping or ungrouping status of
 	// the resources in the specified application group.
-	GroupingStatuses []*GroupingStatusesItem `json:"GroupingStatuses,omitempty"`
+	GroupingStatuses []*GroupingStatusesItem `json:"GroupingStatuses,omitzero"`
 	// NextToken: If present, indicates that more output is available than is
 	// included in the current response.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListGroupsInput is the input of ListGroups, which returns a list of existing
@@ -551,7 +551,7 @@ type ListGroupsInput struct {
 	// to a ListGroups operation. resource-type - Filter the results to include
 	// only those resource groups that have the specified resource type in their
 	// ResourceTypeFilter.
-	Filters []*GroupFilter `json:"Filters,omitempty"`
+	Filters []*GroupFilter `json:"Filters,omitzero"`
 	// MaxResults is the total number of results that you want included on each
 	// page of the response.
 	MaxResults *int32 `json:"-" location:"querystring" locationName:"maxResults"`
@@ -563,12 +563,12 @@ type ListGroupsInput struct {
 // ListGroupsOutput is the output of ListGroups.
 type ListGroupsOutput struct {
 	// GroupIdentifiers is a list of GroupIdentifier objects.
-	GroupIdentifiers []*GroupIdentifier `json:"GroupIdentifiers,omitempty"`
+	GroupIdentifiers []*GroupIdentifier `json:"GroupIdentifiers,omitzero"`
 	// Groups: Deprecated - don't use this field.
-	Groups []*Group `json:"Groups,omitempty"`
+	Groups []*Group `json:"Groups,omitzero"`
 	// NextToken: If present, indicates that more output is available than is
 	// included in the current response.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTagSyncTasksInput is the input of ListTagSyncTasks, which returns a list
@@ -576,21 +576,21 @@ type ListGroupsOutput struct {
 type ListTagSyncTasksInput struct {
 	// Filters is the Amazon resource name (ARN) or name of the application group
 	// for which you want to return a list of tag-sync tasks.
-	Filters []*ListTagSyncTasksFilter `json:"Filters,omitempty"`
+	Filters []*ListTagSyncTasksFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of results to be included in the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the parameter for receiving additional results if you receive
 	// a NextToken response in a previous request.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTagSyncTasksOutput is the output of ListTagSyncTasks.
 type ListTagSyncTasksOutput struct {
 	// TagSyncTasks is a list of tag-sync tasks and information about each task.
-	TagSyncTasks []*TagSyncTaskItem `json:"TagSyncTasks,omitempty"`
+	TagSyncTasks []*TagSyncTaskItem `json:"TagSyncTasks,omitzero"`
 	// NextToken: If present, indicates that more output is available than is
 	// included in the current response.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // PutGroupConfigurationInput is the input of PutGroupConfiguration, which
@@ -598,10 +598,10 @@ type ListTagSyncTasksOutput struct {
 type PutGroupConfigurationInput struct {
 	// Group is the name or Amazon resource name (ARN) of the resource group with
 	// the configuration that you want to update.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// Configuration is the new configuration to associate with the specified
 	// group.
-	Configuration []*GroupConfigurationItem `json:"Configuration,omitempty"`
+	Configuration []*GroupConfigurationItem `json:"Configuration,omitzero"`
 }
 
 // PutGroupConfigurationOutput is the output of PutGroupConfiguration.
@@ -613,25 +613,25 @@ type PutGroupConfigurationOutput struct{}
 type SearchResourcesInput struct {
 	// ResourceQuery is the search query, using the same formats that are
 	// supported for resource group definition. Required.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// MaxResults is the total number of results that you want included on each
 	// page of the response.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the parameter for receiving additional results if you receive
 	// a NextToken response in a previous request.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // SearchResourcesOutput is the output of SearchResources.
 type SearchResourcesOutput struct {
 	// ResourceIdentifiers is the ARNs and resource types of resources that are
 	// members of the group that you specified.
-	ResourceIdentifiers []*ResourceIdentifier `json:"ResourceIdentifiers,omitempty"`
+	ResourceIdentifiers []*ResourceIdentifier `json:"ResourceIdentifiers,omitzero"`
 	// NextToken: If present, indicates that more output is available than is
 	// included in the current response.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// QueryErrors is a list of QueryError objects.
-	QueryErrors []*QueryError `json:"QueryErrors,omitempty"`
+	QueryErrors []*QueryError `json:"QueryErrors,omitzero"`
 }
 
 // StartTagSyncTaskInput is the input of StartTagSyncTask, which creates a new
@@ -640,38 +640,38 @@ type SearchResourcesOutput struct {
 type StartTagSyncTaskInput struct {
 	// Group is the Amazon resource name (ARN) or name of the application group
 	// for which you want to create a tag-sync task. Required.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// TagKey is the tag key.
-	TagKey string `json:"TagKey,omitempty"`
+	TagKey string `json:"TagKey,omitzero"`
 	// TagValue is the tag value.
-	TagValue string `json:"TagValue,omitempty"`
+	TagValue string `json:"TagValue,omitzero"`
 	// ResourceQuery is the query you can use to create the tag-sync task.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// RoleArn is the Amazon resource name (ARN) of the role assumed by the
 	// service to tag and untag resources on your behalf. Required.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 }
 
 // StartTagSyncTaskOutput is the output of StartTagSyncTask.
 type StartTagSyncTaskOutput struct {
 	// GroupArn is the Amazon resource name (ARN) of the application group for
 	// which you want to add or remove resources.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// GroupName is the name of the application group to onboard and sync
 	// resources.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// TaskArn is the Amazon resource name (ARN) of the new tag-sync task.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// TagKey is the tag key of the tag-sync task.
-	TagKey string `json:"TagKey,omitempty"`
+	TagKey string `json:"TagKey,omitzero"`
 	// TagValue is the tag value of the tag-sync task.
-	TagValue string `json:"TagValue,omitempty"`
+	TagValue string `json:"TagValue,omitzero"`
 	// ResourceQuery is the query you can use to define a resource group or a
 	// search for resources.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// RoleArn is the Amazon resource name (ARN) of the role assumed by the
 	// service to tag and untag resources on your behalf.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 }
 
 // TagInput is the input of Tag, which adds tags to a resource group with the
@@ -681,15 +681,15 @@ type TagInput struct {
 	// tags. Required.
 	Arn string `json:"-" location:"uri" locationName:"Arn"`
 	// Tags is the tags to add to the specified resource group. Required.
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags map[string]string `json:"Tags,omitzero"`
 }
 
 // TagOutput is the output of Tag.
 type TagOutput struct {
 	// Arn is the Amazon resource name (ARN) of the tagged resource.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Tags is the tags that have been added to the specified resource group.
-	Tags map[string]string `json:"Tags,omitempty"`
+	Tags map[string]string `json:"Tags,omitzero"`
 }
 
 // UngroupResourcesInput is the input of UngroupResources, which removes the
@@ -697,23 +697,23 @@ type TagOutput struct {
 type UngroupResourcesInput struct {
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// from which to remove the resources. Required.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// ResourceArns is the Amazon resource names (ARNs) of the resources to be
 	// removed from the group. Required.
-	ResourceArns []string `json:"ResourceArns,omitempty"`
+	ResourceArns []string `json:"ResourceArns,omitzero"`
 }
 
 // UngroupResourcesOutput is the output of UngroupResources.
 type UngroupResourcesOutput struct {
 	// Succeeded is a list of resources that were successfully removed from the
 	// group by this operation.
-	Succeeded []string `json:"Succeeded,omitempty"`
+	Succeeded []string `json:"Succeeded,omitzero"`
 	// Failed is a list of any resources that failed to be removed from the group
 	// by this operation.
-	Failed []*FailedResource `json:"Failed,omitempty"`
+	Failed []*FailedResource `json:"Failed,omitzero"`
 	// Pending is a list of any resources that are still in the process of being
 	// removed from the group by this operation.
-	Pending []*PendingResource `json:"Pending,omitempty"`
+	Pending []*PendingResource `json:"Pending,omitzero"`
 }
 
 // UntagInput is the input of Untag, which deletes tags from a specified
@@ -723,16 +723,16 @@ type UntagInput struct {
 	// remove tags. Required.
 	Arn string `json:"-" location:"uri" locationName:"Arn"`
 	// Keys is the keys of the tags to be removed. Required.
-	Keys []string `json:"Keys,omitempty"`
+	Keys []string `json:"Keys,omitzero"`
 }
 
 // UntagOutput is the output of Untag.
 type UntagOutput struct {
 	// Arn is the Amazon resource name (ARN) of the resource group from which tags
 	// have been removed.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 	// Keys is the keys of the tags that were removed.
-	Keys []string `json:"Keys,omitempty"`
+	Keys []string `json:"Keys,omitzero"`
 }
 
 // UpdateAccountSettingsInput is the input of UpdateAccountSettings. Turns on
@@ -740,61 +740,61 @@ type UntagOutput struct {
 type UpdateAccountSettingsInput struct {
 	// GroupLifecycleEventsDesiredStatus specifies whether you want to turn group
 	// lifecycle events on or off.
-	GroupLifecycleEventsDesiredStatus string `json:"GroupLifecycleEventsDesiredStatus,omitempty"`
+	GroupLifecycleEventsDesiredStatus string `json:"GroupLifecycleEventsDesiredStatus,omitzero"`
 }
 
 // UpdateAccountSettingsOutput is the output of UpdateAccountSettings.
 type UpdateAccountSettingsOutput struct {
 	// AccountSettings is a structure that displays the status of the optional
 	// features in the account.
-	AccountSettings *AccountSettings `json:"AccountSettings,omitempty"`
+	AccountSettings *AccountSettings `json:"AccountSettings,omitzero"`
 }
 
 // UpdateGroupInput is the input of UpdateGroup, which updates the description
 // for an existing group.
 type UpdateGroupInput struct {
 	// GroupName: Don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the ARN of the resource group to update.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// Description is the new description that you want to update the resource
 	// group with.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Criticality is the critical rank of the application group on a scale of 1
 	// to 10, with a rank of 1 being the most critical, and a rank of 10 being
 	// least critical.
-	Criticality *int32 `json:"Criticality,omitempty"`
+	Criticality *int32 `json:"Criticality,omitzero"`
 	// Owner is a name, email address or other identifier for the person or group
 	// who is considered as the owner of this application group within your
 	// organization.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// DisplayName is the name of the application group, which you can change at
 	// any time.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 }
 
 // UpdateGroupOutput is the output of UpdateGroup.
 type UpdateGroupOutput struct {
 	// Group is the update description of the resource group.
-	Group *Group `json:"Group,omitempty"`
+	Group *Group `json:"Group,omitzero"`
 }
 
 // UpdateGroupQueryInput is the input of UpdateGroupQuery, which updates the
 // resource query of a group.
 type UpdateGroupQueryInput struct {
 	// GroupName: Don't use this parameter.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// Group is the name or the Amazon resource name (ARN) of the resource group
 	// to query.
-	Group string `json:"Group,omitempty"`
+	Group string `json:"Group,omitzero"`
 	// ResourceQuery is the resource query to determine which Amazon Web Services
 	// resources are members of this resource group. Required.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 }
 
 // UpdateGroupQueryOutput is the output of UpdateGroupQuery.
 type UpdateGroupQueryOutput struct {
 	// GroupQuery is the updated resource query associated with the resource group
 	// after the update.
-	GroupQuery *GroupQuery `json:"GroupQuery,omitempty"`
+	GroupQuery *GroupQuery `json:"GroupQuery,omitzero"`
 }

@@ -18,7 +18,7 @@ const ErrCodeBadRequestException = "BadRequestException"
 // includes one or more parameters that violate validation rules.
 type BadRequestException struct {
 	// Message is the Message member of BadRequestException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewBadRequestException returns a BadRequestException error of kind
@@ -36,7 +36,7 @@ const ErrCodeForbiddenException = "ForbiddenException"
 // isn't authorized to make the request.
 type ForbiddenException struct {
 	// Message is the Message member of ForbiddenException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewForbiddenException returns a ForbiddenException error of kind
@@ -53,7 +53,7 @@ const ErrCodeInternalServerErrorException = "InternalServerErrorException"
 // errors. An internal error occurred while processing the request.
 type InternalServerErrorException struct {
 	// Message is the Message member of InternalServerErrorException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInternalServerErrorException returns a InternalServerErrorException error
@@ -72,7 +72,7 @@ const ErrCodeMethodNotAllowedException = "MethodNotAllowedException"
 // resource.
 type MethodNotAllowedException struct {
 	// Message is the Message member of MethodNotAllowedException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewMethodNotAllowedException returns a MethodNotAllowedException error of
@@ -90,7 +90,7 @@ const ErrCodeNotFoundException = "NotFoundException"
 // the specified resources don't exist.
 type NotFoundException struct {
 	// Message is the Message member of NotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewNotFoundException returns a NotFoundException error of kind
@@ -108,7 +108,7 @@ const ErrCodeTooManyRequestsException = "TooManyRequestsException"
 // time.
 type TooManyRequestsException struct {
 	// Message is the Message member of TooManyRequestsException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewTooManyRequestsException returns a TooManyRequestsException error of kind
@@ -127,7 +127,7 @@ const ErrCodeUnauthorizedException = "UnauthorizedException"
 // target resource.
 type UnauthorizedException struct {
 	// Message is the Message member of UnauthorizedException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnauthorizedException returns a UnauthorizedException error of kind

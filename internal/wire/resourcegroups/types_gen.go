@@ -14,13 +14,13 @@ import (
 type AccountSettings struct {
 	// GroupLifecycleEventsDesiredStatus is the desired target status of the group
 	// lifecycle events feature.
-	GroupLifecycleEventsDesiredStatus string `json:"GroupLifecycleEventsDesiredStatus,omitempty"`
+	GroupLifecycleEventsDesiredStatus string `json:"GroupLifecycleEventsDesiredStatus,omitzero"`
 	// GroupLifecycleEventsStatus is the current status of the group lifecycle
 	// events feature.
-	GroupLifecycleEventsStatus string `json:"GroupLifecycleEventsStatus,omitempty"`
+	GroupLifecycleEventsStatus string `json:"GroupLifecycleEventsStatus,omitzero"`
 	// GroupLifecycleEventsStatusMessage is the text of any error message occurs
 	// during an attempt to turn group lifecycle events on or off.
-	GroupLifecycleEventsStatusMessage string `json:"GroupLifecycleEventsStatusMessage,omitempty"`
+	GroupLifecycleEventsStatusMessage string `json:"GroupLifecycleEventsStatusMessage,omitzero"`
 }
 
 // FailedResource is a resource that failed to be added to or removed from a
@@ -28,34 +28,34 @@ type AccountSettings struct {
 type FailedResource struct {
 	// ResourceArn is the Amazon resource name (ARN) of the resource that failed
 	// to be added or removed.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// ErrorMessage is the error message text associated with the failure.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// ErrorCode is the error code associated with the failure.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 }
 
 // Group is a resource group that contains Amazon Web Services resources.
 type Group struct {
 	// GroupArn is the Amazon resource name (ARN) of the resource group. Required.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// Name is the name of the resource group. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the description of the resource group.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Criticality is the critical rank of the application group on a scale of 1
 	// to 10, with a rank of 1 being the most critical, and a rank of 10 being
 	// least critical.
-	Criticality *int32 `json:"Criticality,omitempty"`
+	Criticality *int32 `json:"Criticality,omitzero"`
 	// Owner is a name, email address or other identifier for the person or group
 	// who is considered as the owner of this application group within your
 	// organization.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// DisplayName is the name of the application group, which you can change at
 	// any time.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// ApplicationTag is a tag that defines the application group membership.
-	ApplicationTag map[string]string `json:"ApplicationTag,omitempty"`
+	ApplicationTag map[string]string `json:"ApplicationTag,omitzero"`
 }
 
 // GroupConfiguration is a service configuration associated with a resource
@@ -63,61 +63,61 @@ type Group struct {
 type GroupConfiguration struct {
 	// Configuration is the configuration currently associated with the group and
 	// in effect.
-	Configuration []*GroupConfigurationItem `json:"Configuration,omitempty"`
+	Configuration []*GroupConfigurationItem `json:"Configuration,omitzero"`
 	// ProposedConfiguration: If present, the new configuration that is in the
 	// process of being applied to the group.
-	ProposedConfiguration []*GroupConfigurationItem `json:"ProposedConfiguration,omitempty"`
+	ProposedConfiguration []*GroupConfigurationItem `json:"ProposedConfiguration,omitzero"`
 	// Status is the current status of an attempt to update the group
 	// configuration.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// FailureReason: If present, the reason why a request to update the group
 	// configuration failed.
-	FailureReason string `json:"FailureReason,omitempty"`
+	FailureReason string `json:"FailureReason,omitzero"`
 }
 
 // GroupConfigurationItem is an item in a group configuration.
 type GroupConfigurationItem struct {
 	// Type specifies the type of group configuration item. Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Parameters is a collection of parameters for this group configuration item.
-	Parameters []*GroupConfigurationParameter `json:"Parameters,omitempty"`
+	Parameters []*GroupConfigurationParameter `json:"Parameters,omitzero"`
 }
 
 // GroupConfigurationParameter is a parameter for a group configuration item.
 type GroupConfigurationParameter struct {
 	// Name is the name of the group configuration parameter. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Values is the value or values to be used for the specified parameter.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // GroupFilter is a filter collection that you can use to restrict the results
 // from a List operation to only those you want to include.
 type GroupFilter struct {
 	// Name is the name of the filter. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Values is one or more filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // GroupIdentifier is the unique identifiers for a resource group.
 type GroupIdentifier struct {
 	// GroupName is the name of the resource group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// GroupArn is the Amazon resource name (ARN) of the resource group.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// Description is the description of the application group.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Criticality is the critical rank of the application group on a scale of 1
 	// to 10, with a rank of 1 being the most critical, and a rank of 10 being
 	// least critical.
-	Criticality *int32 `json:"Criticality,omitempty"`
+	Criticality *int32 `json:"Criticality,omitzero"`
 	// Owner is a name, email address or other identifier for the person or group
 	// who is considered as the owner of this group within your organization.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// DisplayName is the name of the application group, which you can change at
 	// any time.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 }
 
 // GroupQuery is a mapping of a query attached to a resource group that
@@ -125,29 +125,29 @@ type GroupIdentifier struct {
 type GroupQuery struct {
 	// GroupName is the name of the resource group that is associated with the
 	// specified resource query. Required.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// ResourceQuery is the resource query that determines which Amazon Web
 	// Services resources are members of the associated resource group. Required.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 }
 
 // GroupingStatusesItem is the information about a grouping or ungrouping
 // resource action.
 type GroupingStatusesItem struct {
 	// ResourceArn is the Amazon resource name (ARN) of a resource.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// Action describes the resource grouping action with values of GROUP or
 	// UNGROUP.
-	Action string `json:"Action,omitempty"`
+	Action string `json:"Action,omitzero"`
 	// Status describes the resource grouping status with values of SUCCESS,
 	// FAILED, IN_PROGRESS, or SKIPPED.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// ErrorMessage is a message that explains the ErrorCode.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// ErrorCode specifies the error code that was raised.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 	// UpdatedAt is a timestamp of when the status was last updated.
-	UpdatedAt *timestamp.Time `json:"UpdatedAt,omitempty"`
+	UpdatedAt *timestamp.Time `json:"UpdatedAt,omitzero"`
 }
 
 // ListGroupResourcesItem is a structure returned by the ListGroupResources
@@ -156,28 +156,28 @@ type GroupingStatusesItem struct {
 type ListGroupResourcesItem struct {
 	// Identifier is a structure that contains the ARN of a resource and its
 	// resource type.
-	Identifier *ResourceIdentifier `json:"Identifier,omitempty"`
+	Identifier *ResourceIdentifier `json:"Identifier,omitzero"`
 	// Status is a structure that contains the status of this resource's
 	// membership in the group.
-	Status *ResourceStatus `json:"Status,omitempty"`
+	Status *ResourceStatus `json:"Status,omitzero"`
 }
 
 // ListGroupingStatusesFilter is a filter name and value pair that is used to
 // obtain more specific results from the list of grouping statuses.
 type ListGroupingStatusesFilter struct {
 	// Name is the name of the filter. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Values is one or more filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ListTagSyncTasksFilter returns tag-sync tasks filtered by the Amazon
 // resource name (ARN) or name of a specified application group.
 type ListTagSyncTasksFilter struct {
 	// GroupArn is the Amazon resource name (ARN) of the application group.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// GroupName is the name of the application group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 }
 
 // PendingResource is a structure that identifies a resource that is currently
@@ -185,76 +185,76 @@ type ListTagSyncTasksFilter struct {
 type PendingResource struct {
 	// ResourceArn is the Amazon resource name (ARN) of the resource that's in a
 	// pending state.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 }
 
 // QueryError is a two-part error structure that can occur in
 // ListGroupResources or SearchResources.
 type QueryError struct {
 	// ErrorCode specifies the error code that was raised.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 	// Message is a message that explains the ErrorCode.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // ResourceFilter is a filter name and value pair that is used to obtain more
 // specific results from a list of resources.
 type ResourceFilter struct {
 	// Name is the name of the filter. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Values is one or more filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ResourceIdentifier is a structure that contains the ARN of a resource and
 // its resource type.
 type ResourceIdentifier struct {
 	// ResourceArn is the Amazon resource name (ARN) of a resource.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// ResourceType is the resource type of a resource, such as
 	// AWS::EC2::Instance.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 }
 
 // ResourceQuery is the query you can use to define a resource group or a
 // search for resources.
 type ResourceQuery struct {
 	// Type is the type of the query to perform. Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Query is the query that defines a group or a search. Required.
-	Query string `json:"Query,omitempty"`
+	Query string `json:"Query,omitzero"`
 }
 
 // ResourceStatus is a structure that identifies the current group membership
 // status for a resource.
 type ResourceStatus struct {
 	// Name is the current status.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // TagSyncTaskItem is the Amazon resource name (ARN) of the tag-sync task.
 type TagSyncTaskItem struct {
 	// GroupArn is the Amazon resource name (ARN) of the application group.
-	GroupArn string `json:"GroupArn,omitempty"`
+	GroupArn string `json:"GroupArn,omitzero"`
 	// GroupName is the name of the application group.
-	GroupName string `json:"GroupName,omitempty"`
+	GroupName string `json:"GroupName,omitzero"`
 	// TaskArn is the Amazon resource name (ARN) of the tag-sync task.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// TagKey is the tag key.
-	TagKey string `json:"TagKey,omitempty"`
+	TagKey string `json:"TagKey,omitzero"`
 	// TagValue is the tag value.
-	TagValue string `json:"TagValue,omitempty"`
+	TagValue string `json:"TagValue,omitzero"`
 	// ResourceQuery is the query you can use to define a resource group or a
 	// search for resources.
-	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitempty"`
+	ResourceQuery *ResourceQuery `json:"ResourceQuery,omitzero"`
 	// RoleArn is the Amazon resource name (ARN) of the role assumed by the
 	// service to tag and untag resources on your behalf.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 	// Status is the status of the tag-sync task.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// ErrorMessage is the specific error message in cases where the tag-sync task
 	// status is Error.
-	ErrorMessage string `json:"ErrorMessage,omitempty"`
+	ErrorMessage string `json:"ErrorMessage,omitzero"`
 	// CreatedAt is the timestamp of when the tag-sync task was created.
-	CreatedAt *timestamp.Time `json:"CreatedAt,omitempty"`
+	CreatedAt *timestamp.Time `json:"CreatedAt,omitzero"`
 }

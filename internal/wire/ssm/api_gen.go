@@ -1217,11 +1217,11 @@ var Operations = map[string]wire.OperationInfo{
 // overwrites one or more tags for the specified resource.
 type AddTagsToResourceInput struct {
 	// ResourceType specifies the type of resource you are tagging. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceId is the resource ID you want to tag. Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// Tags is one or more tags. Required.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // AddTagsToResourceOutput is the output of AddTagsToResource.
@@ -1233,33 +1233,33 @@ type AddTagsToResourceOutput struct{}
 type AssociateOpsItemRelatedItemInput struct {
 	// OpsItemId is the ID of the OpsItem to which you want to associate a
 	// resource as a related item. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// AssociationType is the type of association that you want to create between
 	// an OpsItem and a resource. Required.
-	AssociationType string `json:"AssociationType,omitempty"`
+	AssociationType string `json:"AssociationType,omitzero"`
 	// ResourceType is the type of resource that you want to associate with an
 	// OpsItem. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceUri is the Amazon Resource Name (ARN) of the Amazon Web Services
 	// resource that you want to associate with the OpsItem. Required.
-	ResourceUri string `json:"ResourceUri,omitempty"`
+	ResourceUri string `json:"ResourceUri,omitzero"`
 }
 
 // AssociateOpsItemRelatedItemOutput is the output of
 // AssociateOpsItemRelatedItem.
 type AssociateOpsItemRelatedItemOutput struct {
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 }
 
 // CancelCommandInput is the input of CancelCommand, which attempts to cancel
 // the command specified by the Command ID.
 type CancelCommandInput struct {
 	// CommandId is the ID of the command you want to cancel. Required.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceIds: (Optional) A list of managed node IDs on which you want to
 	// cancel the command.
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 }
 
 // CancelCommandOutput is the output of CancelCommand. Whether or not the
@@ -1273,7 +1273,7 @@ type CancelCommandOutput struct{}
 type CancelMaintenanceWindowExecutionInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution to stop.
 	// Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 }
 
 // CancelMaintenanceWindowExecutionOutput is the output of
@@ -1281,7 +1281,7 @@ type CancelMaintenanceWindowExecutionInput struct {
 type CancelMaintenanceWindowExecutionOutput struct {
 	// WindowExecutionId is the ID of the maintenance window execution that has
 	// been stopped.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 }
 
 // CreateActivationInput is the input of CreateActivation, which generates an
@@ -1291,35 +1291,35 @@ type CancelMaintenanceWindowExecutionOutput struct {
 type CreateActivationInput struct {
 	// Description is a user-defined description of the resource that you want to
 	// register with Systems Manager.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// DefaultInstanceName is the name of the registered, managed node as it will
 	// appear in the Amazon Web Services Systems Manager console or when you use
 	// the Amazon Web Services command line tools to list Systems Manager
 	// resources.
-	DefaultInstanceName string `json:"DefaultInstanceName,omitempty"`
+	DefaultInstanceName string `json:"DefaultInstanceName,omitzero"`
 	// IamRole is the name of the Identity and Access Management (IAM) role that
 	// you want to assign to the managed node. Required.
-	IamRole string `json:"IamRole,omitempty"`
+	IamRole string `json:"IamRole,omitzero"`
 	// RegistrationLimit: Specify the maximum number of managed nodes you want to
 	// register.
-	RegistrationLimit *int32 `json:"RegistrationLimit,omitempty"`
+	RegistrationLimit *int32 `json:"RegistrationLimit,omitzero"`
 	// ExpirationDate is the date by which this activation request should expire,
 	// in timestamp format, such as "2024-07-07T00:00:00".
-	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitempty"`
+	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// RegistrationMetadata is reserved for internal use.
-	RegistrationMetadata []*RegistrationMetadataItem `json:"RegistrationMetadata,omitempty"`
+	RegistrationMetadata []*RegistrationMetadataItem `json:"RegistrationMetadata,omitzero"`
 }
 
 // CreateActivationOutput is the output of CreateActivation.
 type CreateActivationOutput struct {
 	// ActivationId is the ID number generated by the system when it processed the
 	// activation.
-	ActivationId string `json:"ActivationId,omitempty"`
+	ActivationId string `json:"ActivationId,omitzero"`
 	// ActivationCode is the code the system generates when it processes the
 	// activation.
-	ActivationCode string `json:"ActivationCode,omitempty"`
+	ActivationCode string `json:"ActivationCode,omitzero"`
 }
 
 // CreateAssociationInput is the input of CreateAssociation. A State Manager
@@ -1328,71 +1328,71 @@ type CreateActivationOutput struct {
 type CreateAssociationInput struct {
 	// Name is the name of the SSM Command document or Automation runbook that
 	// contains the configuration information for the managed node. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the document version you want to associate with the
 	// targets.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Parameters is the parameters for the runtime configuration of the document.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// Targets is the targets for the association.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ScheduleExpression is a cron expression when the association will be
 	// applied to the targets.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// OutputLocation is an Amazon Simple Storage Service (Amazon S3) bucket where
 	// you want to store the output details of the request.
-	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
+	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitzero"`
 	// AssociationName: Specify a descriptive name for the association.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// AutomationTargetParameterName: Choose the parameter that will define how
 	// your automation will branch out.
-	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitempty"`
+	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// sending requests to run the association on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run the
 	// association at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// ComplianceSeverity is the severity level to assign to the association.
-	ComplianceSeverity string `json:"ComplianceSeverity,omitempty"`
+	ComplianceSeverity string `json:"ComplianceSeverity,omitzero"`
 	// SyncCompliance is the mode for generating association compliance.
-	SyncCompliance string `json:"SyncCompliance,omitempty"`
+	SyncCompliance string `json:"SyncCompliance,omitzero"`
 	// ApplyOnlyAtCronInterval: By default, when you create a new association, the
 	// system runs it immediately after it is created and then according to the
 	// schedule you specified and when target changes are detected.
-	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitempty"`
+	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitzero"`
 	// CalendarNames is the names of Amazon Resource Names (ARNs) of the Change
 	// Calendar type documents you want to gate your associations under.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// TargetLocations is a location is a combination of Amazon Web Services
 	// Regions and Amazon Web Services accounts where you want to run the
 	// association.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours the association can run before it is
 	// canceled.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// Tags adds or overwrites one or more tags for a State Manager association.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you want to
 	// apply to an automation or command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// AssociationDispatchAssumeRole is a role used by association to take actions
 	// on your behalf.
-	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitempty"`
+	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitzero"`
 }
 
 // CreateAssociationOutput is the output of CreateAssociation.
 type CreateAssociationOutput struct {
 	// AssociationDescription is information about the association.
-	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitempty"`
+	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitzero"`
 }
 
 // CreateAssociationBatchInput is the input of CreateAssociationBatch, which
@@ -1400,18 +1400,18 @@ type CreateAssociationOutput struct {
 // document) with the specified managed nodes or targets.
 type CreateAssociationBatchInput struct {
 	// Entries is one or more associations. Required.
-	Entries []*CreateAssociationBatchRequestEntry `json:"Entries,omitempty"`
+	Entries []*CreateAssociationBatchRequestEntry `json:"Entries,omitzero"`
 	// AssociationDispatchAssumeRole is a role used by association to take actions
 	// on your behalf.
-	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitempty"`
+	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitzero"`
 }
 
 // CreateAssociationBatchOutput is the output of CreateAssociationBatch.
 type CreateAssociationBatchOutput struct {
 	// Successful is information about the associations that succeeded.
-	Successful []*AssociationDescription `json:"Successful,omitempty"`
+	Successful []*AssociationDescription `json:"Successful,omitzero"`
 	// Failed is information about the associations that failed.
-	Failed []*FailedCreateAssociation `json:"Failed,omitempty"`
+	Failed []*FailedCreateAssociation `json:"Failed,omitzero"`
 }
 
 // CreateDocumentInput is the input of CreateDocument, which creates a Amazon
@@ -1419,80 +1419,80 @@ type CreateAssociationBatchOutput struct {
 type CreateDocumentInput struct {
 	// Content is the content for the new SSM document in JSON or YAML format.
 	// Required.
-	Content string `json:"Content,omitempty"`
+	Content string `json:"Content,omitzero"`
 	// Requires is a list of SSM documents required by a document.
-	Requires []*DocumentRequires `json:"Requires,omitempty"`
+	Requires []*DocumentRequires `json:"Requires,omitzero"`
 	// Attachments is a list of key-value pairs that describe attachments to a
 	// version of a document.
-	Attachments []*AttachmentsSource `json:"Attachments,omitempty"`
+	Attachments []*AttachmentsSource `json:"Attachments,omitzero"`
 	// Name is a name for the SSM document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DisplayName is an optional field where you can specify a friendly name for
 	// the SSM document.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact you
 	// are creating with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// DocumentType is the type of document to create.
-	DocumentType string `json:"DocumentType,omitempty"`
+	DocumentType string `json:"DocumentType,omitzero"`
 	// DocumentFormat: Specify the document format for the request.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// TargetType: Specify a target type to define the kinds of resources the
 	// document can run on.
-	TargetType string `json:"TargetType,omitempty"`
+	TargetType string `json:"TargetType,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateDocumentOutput is the output of CreateDocument.
 type CreateDocumentOutput struct {
 	// DocumentDescription is information about the SSM document.
-	DocumentDescription *DocumentDescription `json:"DocumentDescription,omitempty"`
+	DocumentDescription *DocumentDescription `json:"DocumentDescription,omitzero"`
 }
 
 // CreateMaintenanceWindowInput is the input of CreateMaintenanceWindow, which
 // creates a new maintenance window.
 type CreateMaintenanceWindowInput struct {
 	// Name is the name of the maintenance window. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description for the maintenance window.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// StartDate is the date and time, in ISO-8601 Extended format, for when you
 	// want the maintenance window to become active.
-	StartDate string `json:"StartDate,omitempty"`
+	StartDate string `json:"StartDate,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, for when you
 	// want the maintenance window to become inactive.
-	EndDate string `json:"EndDate,omitempty"`
+	EndDate string `json:"EndDate,omitzero"`
 	// Schedule is the schedule of the maintenance window in the form of a cron or
 	// rate expression. Required.
-	Schedule string `json:"Schedule,omitempty"`
+	Schedule string `json:"Schedule,omitzero"`
 	// ScheduleTimezone is the time zone that the scheduled maintenance window
 	// executions are based on, in Internet Assigned Numbers Authority (IANA)
 	// format.
-	ScheduleTimezone string `json:"ScheduleTimezone,omitempty"`
+	ScheduleTimezone string `json:"ScheduleTimezone,omitzero"`
 	// ScheduleOffset is the number of days to wait after the date and time
 	// specified by a cron expression before running the maintenance window.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the duration of the maintenance window in hours. Required.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// Cutoff is the number of hours before the end of the maintenance window that
 	// Amazon Web Services Systems Manager stops scheduling new tasks for
 	// execution. Required.
-	Cutoff *int32 `json:"Cutoff,omitempty"`
+	Cutoff *int32 `json:"Cutoff,omitzero"`
 	// AllowUnassociatedTargets enables a maintenance window task to run on
 	// managed nodes, even if you haven't registered those nodes as targets.
 	// Required.
-	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitempty"`
+	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitzero"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateMaintenanceWindowOutput is the output of CreateMaintenanceWindow.
 type CreateMaintenanceWindowOutput struct {
 	// WindowId is the ID of the created maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 }
 
 // CreateOpsItemInput is the input of CreateOpsItem, which creates a new
@@ -1500,54 +1500,54 @@ type CreateMaintenanceWindowOutput struct {
 type CreateOpsItemInput struct {
 	// Description is user-defined text that contains information about the
 	// OpsItem, in Markdown format. Required.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// OpsItemType is the type of OpsItem to create.
-	OpsItemType string `json:"OpsItemType,omitempty"`
+	OpsItemType string `json:"OpsItemType,omitzero"`
 	// OperationalData: Operational data is custom data that provides useful
 	// reference details about the OpsItem.
-	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitzero"`
 	// Notifications is the Amazon Resource Name (ARN) of an SNS topic where
 	// notifications are sent when this OpsItem is edited or changed.
-	Notifications []*OpsItemNotification `json:"Notifications,omitempty"`
+	Notifications []*OpsItemNotification `json:"Notifications,omitzero"`
 	// Priority is the importance of this OpsItem in relation to other OpsItems in
 	// the system.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// RelatedOpsItems is one or more OpsItems that share something in common with
 	// the current OpsItems.
-	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitzero"`
 	// Source is the origin of the OpsItem, such as Amazon EC2 or Systems Manager.
 	// Required.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// Title is a short heading that describes the nature of the OpsItem and the
 	// impacted resource. Required.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// Category: Specify a category to assign to an OpsItem.
-	Category string `json:"Category,omitempty"`
+	Category string `json:"Category,omitzero"`
 	// Severity: Specify a severity to assign to an OpsItem.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// ActualStartTime is the time a runbook workflow started.
-	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitempty"`
+	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitzero"`
 	// ActualEndTime is the time a runbook workflow ended.
-	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitempty"`
+	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitzero"`
 	// PlannedStartTime is the time specified in a change request for a runbook
 	// workflow to start.
-	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitempty"`
+	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitzero"`
 	// PlannedEndTime is the time specified in a change request for a runbook
 	// workflow to end.
-	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitempty"`
+	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitzero"`
 	// AccountId is the target Amazon Web Services account where you want to
 	// create an OpsItem.
-	AccountId string `json:"AccountId,omitempty"`
+	AccountId string `json:"AccountId,omitzero"`
 }
 
 // CreateOpsItemOutput is the output of CreateOpsItem.
 type CreateOpsItemOutput struct {
 	// OpsItemId is the ID of the OpsItem.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// OpsItemArn is the OpsItem Amazon Resource Name (ARN).
-	OpsItemArn string `json:"OpsItemArn,omitempty"`
+	OpsItemArn string `json:"OpsItemArn,omitzero"`
 }
 
 // CreateOpsMetadataInput is the input of CreateOpsMetadata. If you create a
@@ -1557,65 +1557,65 @@ type CreateOpsItemOutput struct {
 type CreateOpsMetadataInput struct {
 	// ResourceId is a resource ID for a new Application Manager application.
 	// Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// Metadata is metadata for a new Application Manager application.
-	Metadata map[string]*MetadataValue `json:"Metadata,omitempty"`
+	Metadata map[string]*MetadataValue `json:"Metadata,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreateOpsMetadataOutput is the output of CreateOpsMetadata.
 type CreateOpsMetadataOutput struct {
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of the OpsMetadata Object
 	// or blob created by the call.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 }
 
 // CreatePatchBaselineInput is the input of CreatePatchBaseline, which creates
 // a patch baseline.
 type CreatePatchBaselineInput struct {
 	// OperatingSystem defines the operating system the patch baseline applies to.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// Name is the name of the patch baseline. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// GlobalFilters is a set of global filters used to include patches in the
 	// baseline.
-	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitempty"`
+	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitzero"`
 	// ApprovalRules is a set of rules used to include patches in the baseline.
-	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitempty"`
+	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitzero"`
 	// ApprovedPatches is a list of explicitly approved patches for the baseline.
-	ApprovedPatches []string `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches []string `json:"ApprovedPatches,omitzero"`
 	// ApprovedPatchesComplianceLevel defines the compliance level for approved
 	// patches.
-	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitempty"`
+	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitzero"`
 	// ApprovedPatchesEnableNonSecurity indicates whether the list of approved
 	// patches includes non-security updates that should be applied to the managed
 	// nodes.
-	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
+	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitzero"`
 	// RejectedPatches is a list of explicitly rejected patches for the baseline.
-	RejectedPatches []string `json:"RejectedPatches,omitempty"`
+	RejectedPatches []string `json:"RejectedPatches,omitzero"`
 	// RejectedPatchesAction is the action for Patch Manager to take on patches
 	// included in the RejectedPackages list.
-	RejectedPatchesAction string `json:"RejectedPatchesAction,omitempty"`
+	RejectedPatchesAction string `json:"RejectedPatchesAction,omitzero"`
 	// Description is a description of the patch baseline.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Sources is information about the patches to use to update the managed
 	// nodes, including target operating systems and source repositories.
-	Sources []*PatchSource `json:"Sources,omitempty"`
+	Sources []*PatchSource `json:"Sources,omitzero"`
 	// AvailableSecurityUpdatesComplianceStatus indicates the status you want to
 	// assign to security patches that are available but not approved because they
 	// don't meet the installation criteria specified in the patch baseline.
-	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitzero"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // CreatePatchBaselineOutput is the output of CreatePatchBaseline.
 type CreatePatchBaselineOutput struct {
 	// BaselineId is the ID of the created patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // CreateResourceDataSyncInput is the input of CreateResourceDataSync. A
@@ -1623,14 +1623,14 @@ type CreatePatchBaselineOutput struct {
 // location.
 type CreateResourceDataSyncInput struct {
 	// SyncName is a name for the configuration. Required.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// S3Destination: Amazon S3 configuration details for the sync.
-	S3Destination *ResourceDataSyncS3Destination `json:"S3Destination,omitempty"`
+	S3Destination *ResourceDataSyncS3Destination `json:"S3Destination,omitzero"`
 	// SyncType: Specify SyncToDestination to create a resource data sync that
 	// synchronizes data to an S3 bucket for Inventory.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 	// SyncSource: Specify information about the data sources to synchronize.
-	SyncSource *ResourceDataSyncSource `json:"SyncSource,omitempty"`
+	SyncSource *ResourceDataSyncSource `json:"SyncSource,omitzero"`
 }
 
 // CreateResourceDataSyncOutput is the output of CreateResourceDataSync.
@@ -1640,7 +1640,7 @@ type CreateResourceDataSyncOutput struct{}
 // activation.
 type DeleteActivationInput struct {
 	// ActivationId is the ID of the activation that you want to delete. Required.
-	ActivationId string `json:"ActivationId,omitempty"`
+	ActivationId string `json:"ActivationId,omitzero"`
 }
 
 // DeleteActivationOutput is the output of DeleteActivation.
@@ -1651,11 +1651,11 @@ type DeleteActivationOutput struct{}
 // (SSM document) from the specified managed node.
 type DeleteAssociationInput struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// AssociationId is the association ID that you want to delete.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 }
 
 // DeleteAssociationOutput is the output of DeleteAssociation.
@@ -1666,14 +1666,14 @@ type DeleteAssociationOutput struct{}
 // associations to the document.
 type DeleteDocumentInput struct {
 	// Name is the name of the document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of the document that you want to delete.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// VersionName is the version name of the document that you want to delete.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// Force: Some SSM document types require that you specify a Force flag before
 	// you can delete the document.
-	Force *bool `json:"Force,omitempty"`
+	Force *bool `json:"Force,omitzero"`
 }
 
 // DeleteDocumentOutput is the output of DeleteDocument.
@@ -1685,44 +1685,44 @@ type DeleteInventoryInput struct {
 	// TypeName is the name of the custom inventory type for which you want to
 	// delete either all previously collected data or the inventory type itself.
 	// Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// SchemaDeleteOption: Use the SchemaDeleteOption to delete a custom inventory
 	// type (schema).
-	SchemaDeleteOption string `json:"SchemaDeleteOption,omitempty"`
+	SchemaDeleteOption string `json:"SchemaDeleteOption,omitzero"`
 	// DryRun: Use this option to view a summary of the deletion request without
 	// deleting any data or the data type.
-	DryRun *bool `json:"DryRun,omitempty"`
+	DryRun *bool `json:"DryRun,omitzero"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 }
 
 // DeleteInventoryOutput is the output of DeleteInventory.
 type DeleteInventoryOutput struct {
 	// DeletionId: Every DeleteInventory operation is assigned a unique ID.
-	DeletionId string `json:"DeletionId,omitempty"`
+	DeletionId string `json:"DeletionId,omitzero"`
 	// TypeName is the name of the inventory data type specified in the request.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// DeletionSummary is a summary of the delete operation.
-	DeletionSummary *InventoryDeletionSummary `json:"DeletionSummary,omitempty"`
+	DeletionSummary *InventoryDeletionSummary `json:"DeletionSummary,omitzero"`
 }
 
 // DeleteMaintenanceWindowInput is the input of DeleteMaintenanceWindow, which
 // deletes a maintenance window.
 type DeleteMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window to delete. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 }
 
 // DeleteMaintenanceWindowOutput is the output of DeleteMaintenanceWindow.
 type DeleteMaintenanceWindowOutput struct {
 	// WindowId is the ID of the deleted maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 }
 
 // DeleteOpsItemInput is the input of DeleteOpsItem. Delete an OpsItem.
 type DeleteOpsItemInput struct {
 	// OpsItemId is the ID of the OpsItem that you want to delete. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 }
 
 // DeleteOpsItemOutput is the output of DeleteOpsItem.
@@ -1733,7 +1733,7 @@ type DeleteOpsItemOutput struct{}
 type DeleteOpsMetadataInput struct {
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of an OpsMetadata Object
 	// to delete. Required.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 }
 
 // DeleteOpsMetadataOutput is the output of DeleteOpsMetadata.
@@ -1743,7 +1743,7 @@ type DeleteOpsMetadataOutput struct{}
 // from the system.
 type DeleteParameterInput struct {
 	// Name is the name of the parameter to delete. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // DeleteParameterOutput is the output of DeleteParameter.
@@ -1753,38 +1753,38 @@ type DeleteParameterOutput struct{}
 // parameters.
 type DeleteParametersInput struct {
 	// Names is the names of the parameters to delete. Required.
-	Names []string `json:"Names,omitempty"`
+	Names []string `json:"Names,omitzero"`
 }
 
 // DeleteParametersOutput is the output of DeleteParameters.
 type DeleteParametersOutput struct {
 	// DeletedParameters is the names of the deleted parameters.
-	DeletedParameters []string `json:"DeletedParameters,omitempty"`
+	DeletedParameters []string `json:"DeletedParameters,omitzero"`
 	// InvalidParameters is the names of parameters that weren't deleted because
 	// the parameters aren't valid.
-	InvalidParameters []string `json:"InvalidParameters,omitempty"`
+	InvalidParameters []string `json:"InvalidParameters,omitzero"`
 }
 
 // DeletePatchBaselineInput is the input of DeletePatchBaseline, which deletes
 // a patch baseline.
 type DeletePatchBaselineInput struct {
 	// BaselineId is the ID of the patch baseline to delete. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // DeletePatchBaselineOutput is the output of DeletePatchBaseline.
 type DeletePatchBaselineOutput struct {
 	// BaselineId is the ID of the deleted patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // DeleteResourceDataSyncInput is the input of DeleteResourceDataSync, which
 // deletes a resource data sync configuration.
 type DeleteResourceDataSyncInput struct {
 	// SyncName is the name of the configuration to delete. Required.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// SyncType: Specify the type of resource data sync to delete.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 }
 
 // DeleteResourceDataSyncOutput is the output of DeleteResourceDataSync.
@@ -1795,11 +1795,11 @@ type DeleteResourceDataSyncOutput struct{}
 type DeleteResourcePolicyInput struct {
 	// ResourceArn: Amazon Resource Name (ARN) of the resource to which the
 	// policies are attached. Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// PolicyId is the policy ID. Required.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// PolicyHash: ID of the current policy version. Required.
-	PolicyHash string `json:"PolicyHash,omitempty"`
+	PolicyHash string `json:"PolicyHash,omitzero"`
 }
 
 // DeleteResourcePolicyOutput is the output of DeleteResourcePolicy.
@@ -1811,7 +1811,7 @@ type DeleteResourcePolicyOutput struct{}
 type DeregisterManagedInstanceInput struct {
 	// InstanceId is the ID assigned to the managed node when you registered it
 	// using the activation process. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 }
 
 // DeregisterManagedInstanceOutput is the output of DeregisterManagedInstance.
@@ -1823,10 +1823,10 @@ type DeregisterManagedInstanceOutput struct{}
 type DeregisterPatchBaselineForPatchGroupInput struct {
 	// BaselineId is the ID of the patch baseline to deregister the patch group
 	// from. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// PatchGroup is the name of the patch group that should be deregistered from
 	// the patch baseline. Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 }
 
 // DeregisterPatchBaselineForPatchGroupOutput is the output of
@@ -1834,10 +1834,10 @@ type DeregisterPatchBaselineForPatchGroupInput struct {
 type DeregisterPatchBaselineForPatchGroupOutput struct {
 	// BaselineId is the ID of the patch baseline the patch group was deregistered
 	// from.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// PatchGroup is the name of the patch group deregistered from the patch
 	// baseline.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 }
 
 // DeregisterTargetFromMaintenanceWindowInput is the input of
@@ -1846,20 +1846,20 @@ type DeregisterPatchBaselineForPatchGroupOutput struct {
 type DeregisterTargetFromMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window the target should be removed
 	// from. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTargetId is the ID of the target definition to remove. Required.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 	// Safe is the system checks if the target is being referenced by a task.
-	Safe *bool `json:"Safe,omitempty"`
+	Safe *bool `json:"Safe,omitzero"`
 }
 
 // DeregisterTargetFromMaintenanceWindowOutput is the output of
 // DeregisterTargetFromMaintenanceWindow.
 type DeregisterTargetFromMaintenanceWindowOutput struct {
 	// WindowId is the ID of the maintenance window the target was removed from.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTargetId is the ID of the removed target definition.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 }
 
 // DeregisterTaskFromMaintenanceWindowInput is the input of
@@ -1868,19 +1868,19 @@ type DeregisterTargetFromMaintenanceWindowOutput struct {
 type DeregisterTaskFromMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window the task should be removed
 	// from. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the ID of the task to remove from the maintenance window.
 	// Required.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 }
 
 // DeregisterTaskFromMaintenanceWindowOutput is the output of
 // DeregisterTaskFromMaintenanceWindow.
 type DeregisterTaskFromMaintenanceWindowOutput struct {
 	// WindowId is the ID of the maintenance window the task was removed from.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the ID of the task removed from the maintenance window.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 }
 
 // DescribeActivationsInput is the input of DescribeActivations, which
@@ -1890,39 +1890,39 @@ type DeregisterTaskFromMaintenanceWindowOutput struct {
 // the number of nodes registered by using this activation.
 type DescribeActivationsInput struct {
 	// Filters is a filter to view information about your activations.
-	Filters []*DescribeActivationsFilter `json:"Filters,omitempty"`
+	Filters []*DescribeActivationsFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeActivationsOutput is the output of DescribeActivations.
 type DescribeActivationsOutput struct {
 	// ActivationList is a list of activations for your Amazon Web Services
 	// account.
-	ActivationList []*Activation `json:"ActivationList,omitempty"`
+	ActivationList []*Activation `json:"ActivationList,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAssociationInput is the input of DescribeAssociation, which
 // describes the association for the specified target or managed node.
 type DescribeAssociationInput struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// AssociationId is the association ID for which you want information.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// AssociationVersion: Specify the association version to retrieve.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 }
 
 // DescribeAssociationOutput is the output of DescribeAssociation.
 type DescribeAssociationOutput struct {
 	// AssociationDescription is information about the association.
-	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitempty"`
+	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitzero"`
 }
 
 // DescribeAssociationExecutionTargetsInput is the input of
@@ -1931,25 +1931,25 @@ type DescribeAssociationOutput struct {
 type DescribeAssociationExecutionTargetsInput struct {
 	// AssociationId is the association ID that includes the execution for which
 	// you want to view details. Required.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// ExecutionId is the execution ID for which you want to view details.
 	// Required.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// Filters is filters for the request.
-	Filters []*AssociationExecutionTargetsFilter `json:"Filters,omitempty"`
+	Filters []*AssociationExecutionTargetsFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAssociationExecutionTargetsOutput is the output of
 // DescribeAssociationExecutionTargets.
 type DescribeAssociationExecutionTargetsOutput struct {
 	// AssociationExecutionTargets is information about the execution.
-	AssociationExecutionTargets []*AssociationExecutionTarget `json:"AssociationExecutionTargets,omitempty"`
+	AssociationExecutionTargets []*AssociationExecutionTarget `json:"AssociationExecutionTargets,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAssociationExecutionsInput is the input of
@@ -1958,13 +1958,13 @@ type DescribeAssociationExecutionTargetsOutput struct {
 type DescribeAssociationExecutionsInput struct {
 	// AssociationId is the association ID for which you want to view execution
 	// history details. Required.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// Filters is filters for the request.
-	Filters []*AssociationExecutionFilter `json:"Filters,omitempty"`
+	Filters []*AssociationExecutionFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAssociationExecutionsOutput is the output of
@@ -1972,9 +1972,9 @@ type DescribeAssociationExecutionsInput struct {
 type DescribeAssociationExecutionsOutput struct {
 	// AssociationExecutions is a list of the executions for the specified
 	// association ID.
-	AssociationExecutions []*AssociationExecution `json:"AssociationExecutions,omitempty"`
+	AssociationExecutions []*AssociationExecution `json:"AssociationExecutions,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAutomationExecutionsInput is the input of
@@ -1983,11 +1983,11 @@ type DescribeAssociationExecutionsOutput struct {
 type DescribeAutomationExecutionsInput struct {
 	// Filters is filters used to limit the scope of executions that are
 	// requested.
-	Filters []*AutomationExecutionFilter `json:"Filters,omitempty"`
+	Filters []*AutomationExecutionFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAutomationExecutionsOutput is the output of
@@ -1996,9 +1996,9 @@ type DescribeAutomationExecutionsOutput struct {
 	// AutomationExecutionMetadataList is the list of details about each
 	// automation execution which has occurred which matches the filter
 	// specification, if any.
-	AutomationExecutionMetadataList []*AutomationExecutionMetadata `json:"AutomationExecutionMetadataList,omitempty"`
+	AutomationExecutionMetadataList []*AutomationExecutionMetadata `json:"AutomationExecutionMetadataList,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAutomationStepExecutionsInput is the input of
@@ -2007,17 +2007,17 @@ type DescribeAutomationExecutionsOutput struct {
 type DescribeAutomationStepExecutionsInput struct {
 	// AutomationExecutionId is the Automation execution ID for which you want
 	// step execution descriptions. Required.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 	// Filters is one or more filters to limit the number of step executions
 	// returned by the request.
-	Filters []*StepExecutionFilter `json:"Filters,omitempty"`
+	Filters []*StepExecutionFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// ReverseOrder indicates whether to list step executions in reverse order by
 	// start time.
-	ReverseOrder *bool `json:"ReverseOrder,omitempty"`
+	ReverseOrder *bool `json:"ReverseOrder,omitzero"`
 }
 
 // DescribeAutomationStepExecutionsOutput is the output of
@@ -2025,9 +2025,9 @@ type DescribeAutomationStepExecutionsInput struct {
 type DescribeAutomationStepExecutionsOutput struct {
 	// StepExecutions is a list of details about the current state of all steps
 	// that make up an execution.
-	StepExecutions []*StepExecution `json:"StepExecutions,omitempty"`
+	StepExecutions []*StepExecution `json:"StepExecutions,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAvailablePatchesInput is the input of DescribeAvailablePatches,
@@ -2035,37 +2035,37 @@ type DescribeAutomationStepExecutionsOutput struct {
 type DescribeAvailablePatchesInput struct {
 	// Filters: Each element in the array is a structure containing a key-value
 	// pair.
-	Filters []*PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters []*PatchOrchestratorFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of patches to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeAvailablePatchesOutput is the output of DescribeAvailablePatches.
 type DescribeAvailablePatchesOutput struct {
 	// Patches is an array of patches.
-	Patches []*Patch `json:"Patches,omitempty"`
+	Patches []*Patch `json:"Patches,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeDocumentInput is the input of DescribeDocument, which describes the
 // specified Amazon Web Services Systems Manager document (SSM document).
 type DescribeDocumentInput struct {
 	// Name is the name of the SSM document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the document version for which you want information.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact
 	// associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 }
 
 // DescribeDocumentOutput is the output of DescribeDocument.
 type DescribeDocumentOutput struct {
 	// Document is information about the SSM document.
-	Document *DocumentDescription `json:"Document,omitempty"`
+	Document *DocumentDescription `json:"Document,omitzero"`
 }
 
 // DescribeDocumentPermissionInput is the input of DescribeDocumentPermission,
@@ -2073,25 +2073,25 @@ type DescribeDocumentOutput struct {
 // document (SSM document).
 type DescribeDocumentPermissionInput struct {
 	// Name is the name of the document for which you are the owner. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// PermissionType is the permission type for the document. Required.
-	PermissionType string `json:"PermissionType,omitempty"`
+	PermissionType string `json:"PermissionType,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeDocumentPermissionOutput is the output of
 // DescribeDocumentPermission.
 type DescribeDocumentPermissionOutput struct {
 	// AccountIds is the account IDs that have permission to use this document.
-	AccountIds []string `json:"AccountIds,omitempty"`
+	AccountIds []string `json:"AccountIds,omitzero"`
 	// AccountSharingInfoList is a list of Amazon Web Services accounts where the
 	// current document is shared and the version shared with each account.
-	AccountSharingInfoList []*AccountSharingInfo `json:"AccountSharingInfoList,omitempty"`
+	AccountSharingInfoList []*AccountSharingInfo `json:"AccountSharingInfoList,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeEffectiveInstanceAssociationsInput is the input of
@@ -2100,20 +2100,20 @@ type DescribeDocumentPermissionOutput struct {
 type DescribeEffectiveInstanceAssociationsInput struct {
 	// InstanceId is the managed node ID for which you want to view all
 	// associations. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeEffectiveInstanceAssociationsOutput is the output of
 // DescribeEffectiveInstanceAssociations.
 type DescribeEffectiveInstanceAssociationsOutput struct {
 	// Associations is the associations for the requested managed node.
-	Associations []*InstanceAssociation `json:"Associations,omitempty"`
+	Associations []*InstanceAssociation `json:"Associations,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeEffectivePatchesForPatchBaselineInput is the input of
@@ -2123,20 +2123,20 @@ type DescribeEffectiveInstanceAssociationsOutput struct {
 type DescribeEffectivePatchesForPatchBaselineInput struct {
 	// BaselineId is the ID of the patch baseline to retrieve the effective
 	// patches for. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// MaxResults is the maximum number of patches to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeEffectivePatchesForPatchBaselineOutput is the output of
 // DescribeEffectivePatchesForPatchBaseline.
 type DescribeEffectivePatchesForPatchBaselineOutput struct {
 	// EffectivePatches is an array of patches and patch status.
-	EffectivePatches []*EffectivePatch `json:"EffectivePatches,omitempty"`
+	EffectivePatches []*EffectivePatch `json:"EffectivePatches,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstanceAssociationsStatusInput is the input of
@@ -2145,20 +2145,20 @@ type DescribeEffectivePatchesForPatchBaselineOutput struct {
 type DescribeInstanceAssociationsStatusInput struct {
 	// InstanceId is the managed node IDs for which you want association status
 	// information. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstanceAssociationsStatusOutput is the output of
 // DescribeInstanceAssociationsStatus.
 type DescribeInstanceAssociationsStatusOutput struct {
 	// InstanceAssociationStatusInfos is status information about the association.
-	InstanceAssociationStatusInfos []*InstanceAssociationStatusInfo `json:"InstanceAssociationStatusInfos,omitempty"`
+	InstanceAssociationStatusInfos []*InstanceAssociationStatusInfo `json:"InstanceAssociationStatusInfos,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstanceInformationInput is the input of
@@ -2167,22 +2167,22 @@ type DescribeInstanceAssociationsStatusOutput struct {
 // version, association status, and IP address.
 type DescribeInstanceInformationInput struct {
 	// InstanceInformationFilterList: This is a legacy method.
-	InstanceInformationFilterList []*InstanceInformationFilter `json:"InstanceInformationFilterList,omitempty"`
+	InstanceInformationFilterList []*InstanceInformationFilter `json:"InstanceInformationFilterList,omitzero"`
 	// Filters is one or more filters.
-	Filters []*InstanceInformationStringFilter `json:"Filters,omitempty"`
+	Filters []*InstanceInformationStringFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstanceInformationOutput is the output of
 // DescribeInstanceInformation.
 type DescribeInstanceInformationOutput struct {
 	// InstanceInformationList is the managed node information list.
-	InstanceInformationList []*InstanceInformation `json:"InstanceInformationList,omitempty"`
+	InstanceInformationList []*InstanceInformation `json:"InstanceInformationList,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstancePatchStatesInput is the input of
@@ -2191,11 +2191,11 @@ type DescribeInstanceInformationOutput struct {
 type DescribeInstancePatchStatesInput struct {
 	// InstanceIds is the ID of the managed node for which patch state information
 	// should be retrieved. Required.
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of managed nodes to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // DescribeInstancePatchStatesOutput is the output of
@@ -2203,9 +2203,9 @@ type DescribeInstancePatchStatesInput struct {
 type DescribeInstancePatchStatesOutput struct {
 	// InstancePatchStates is the high-level patch state for the requested managed
 	// nodes.
-	InstancePatchStates []*InstancePatchState `json:"InstancePatchStates,omitempty"`
+	InstancePatchStates []*InstancePatchState `json:"InstancePatchStates,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstancePatchStatesForPatchGroupInput is the input of
@@ -2214,15 +2214,15 @@ type DescribeInstancePatchStatesOutput struct {
 type DescribeInstancePatchStatesForPatchGroupInput struct {
 	// PatchGroup is the name of the patch group for which the patch state
 	// information should be retrieved. Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 	// Filters: Each entry in the array is a structure containing: Key (string
 	// between 1 and 200 characters) Values (array containing a single string)
 	// Type (string "Equal", "NotEqual", "LessThan", "GreaterThan").
-	Filters []*InstancePatchStateFilter `json:"Filters,omitempty"`
+	Filters []*InstancePatchStateFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of patches to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // DescribeInstancePatchStatesForPatchGroupOutput is the output of
@@ -2230,9 +2230,9 @@ type DescribeInstancePatchStatesForPatchGroupInput struct {
 type DescribeInstancePatchStatesForPatchGroupOutput struct {
 	// InstancePatchStates is the high-level patch state for the requested managed
 	// nodes.
-	InstancePatchStates []*InstancePatchState `json:"InstancePatchStates,omitempty"`
+	InstancePatchStates []*InstancePatchState `json:"InstancePatchStates,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstancePatchesInput is the input of DescribeInstancePatches, which
@@ -2241,14 +2241,14 @@ type DescribeInstancePatchStatesForPatchGroupOutput struct {
 type DescribeInstancePatchesInput struct {
 	// InstanceId is the ID of the managed node whose patch state information
 	// should be retrieved. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Filters: Each element in the array is a structure containing a key-value
 	// pair.
-	Filters []*PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters []*PatchOrchestratorFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of patches to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // DescribeInstancePatchesOutput is the output of DescribeInstancePatches.
@@ -2256,9 +2256,9 @@ type DescribeInstancePatchesOutput struct {
 	// Patches: Each entry in the array is a structure containing: Title (string)
 	// KBId (string) Classification (string) Severity (string) State (string, such
 	// as "INSTALLED" or "FAILED") InstalledTime (DateTime) InstalledBy (string).
-	Patches []*PatchComplianceData `json:"Patches,omitempty"`
+	Patches []*PatchComplianceData `json:"Patches,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstancePropertiesInput is the input of DescribeInstanceProperties.
@@ -2266,43 +2266,43 @@ type DescribeInstancePatchesOutput struct {
 // about Systems Manager managed nodes.
 type DescribeInstancePropertiesInput struct {
 	// InstancePropertyFilterList is an array of instance property filters.
-	InstancePropertyFilterList []*InstancePropertyFilter `json:"InstancePropertyFilterList,omitempty"`
+	InstancePropertyFilterList []*InstancePropertyFilter `json:"InstancePropertyFilterList,omitzero"`
 	// FiltersWithOperator is the request filters to use with the operator.
-	FiltersWithOperator []*InstancePropertyStringFilter `json:"FiltersWithOperator,omitempty"`
+	FiltersWithOperator []*InstancePropertyStringFilter `json:"FiltersWithOperator,omitzero"`
 	// MaxResults is the maximum number of items to return for the call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token provided by a previous request to use to return the
 	// next set of properties.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInstancePropertiesOutput is the output of
 // DescribeInstanceProperties.
 type DescribeInstancePropertiesOutput struct {
 	// InstanceProperties: Properties for the managed instances.
-	InstanceProperties []*InstanceProperty `json:"InstanceProperties,omitempty"`
+	InstanceProperties []*InstanceProperty `json:"InstanceProperties,omitzero"`
 	// NextToken is the token for the next set of properties to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeInventoryDeletionsInput is the input of DescribeInventoryDeletions,
 // which describes a specific delete inventory operation.
 type DescribeInventoryDeletionsInput struct {
 	// DeletionId: Specify the delete inventory ID for which you want information.
-	DeletionId string `json:"DeletionId,omitempty"`
+	DeletionId string `json:"DeletionId,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // DescribeInventoryDeletionsOutput is the output of
 // DescribeInventoryDeletions.
 type DescribeInventoryDeletionsOutput struct {
 	// InventoryDeletions is a list of status items for deleted inventory.
-	InventoryDeletions []*InventoryDeletionStatusItem `json:"InventoryDeletions,omitempty"`
+	InventoryDeletions []*InventoryDeletionStatusItem `json:"InventoryDeletions,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionTaskInvocationsInput is the input of
@@ -2312,17 +2312,17 @@ type DescribeInventoryDeletionsOutput struct {
 type DescribeMaintenanceWindowExecutionTaskInvocationsInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution the task is
 	// part of. Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskId is the ID of the specific task in the maintenance window task that
 	// should be retrieved. Required.
-	TaskId string `json:"TaskId,omitempty"`
+	TaskId string `json:"TaskId,omitzero"`
 	// Filters is optional filters used to scope down the returned task
 	// invocations.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionTaskInvocationsOutput is the output of
@@ -2330,9 +2330,9 @@ type DescribeMaintenanceWindowExecutionTaskInvocationsInput struct {
 type DescribeMaintenanceWindowExecutionTaskInvocationsOutput struct {
 	// WindowExecutionTaskInvocationIdentities is information about the task
 	// invocation results per invocation.
-	WindowExecutionTaskInvocationIdentities []*MaintenanceWindowExecutionTaskInvocationIdentity `json:"WindowExecutionTaskInvocationIdentities,omitempty"`
+	WindowExecutionTaskInvocationIdentities []*MaintenanceWindowExecutionTaskInvocationIdentity `json:"WindowExecutionTaskInvocationIdentities,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionTasksInput is the input of
@@ -2341,22 +2341,22 @@ type DescribeMaintenanceWindowExecutionTaskInvocationsOutput struct {
 type DescribeMaintenanceWindowExecutionTasksInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution whose task
 	// executions should be retrieved. Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// Filters is optional filters used to scope down the returned tasks.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionTasksOutput is the output of
 // DescribeMaintenanceWindowExecutionTasks.
 type DescribeMaintenanceWindowExecutionTasksOutput struct {
 	// WindowExecutionTaskIdentities is information about the task executions.
-	WindowExecutionTaskIdentities []*MaintenanceWindowExecutionTaskIdentity `json:"WindowExecutionTaskIdentities,omitempty"`
+	WindowExecutionTaskIdentities []*MaintenanceWindowExecutionTaskIdentity `json:"WindowExecutionTaskIdentities,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionsInput is the input of
@@ -2365,22 +2365,22 @@ type DescribeMaintenanceWindowExecutionTasksOutput struct {
 type DescribeMaintenanceWindowExecutionsInput struct {
 	// WindowId is the ID of the maintenance window whose executions should be
 	// retrieved. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Filters: Each entry in the array is a structure containing: Key.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowExecutionsOutput is the output of
 // DescribeMaintenanceWindowExecutions.
 type DescribeMaintenanceWindowExecutionsOutput struct {
 	// WindowExecutions is information about the maintenance window executions.
-	WindowExecutions []*MaintenanceWindowExecution `json:"WindowExecutions,omitempty"`
+	WindowExecutions []*MaintenanceWindowExecution `json:"WindowExecutions,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowScheduleInput is the input of
@@ -2388,19 +2388,19 @@ type DescribeMaintenanceWindowExecutionsOutput struct {
 // upcoming executions of a maintenance window.
 type DescribeMaintenanceWindowScheduleInput struct {
 	// WindowId is the ID of the maintenance window to retrieve information about.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Targets is the managed node ID or key-value pair to retrieve information
 	// about.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ResourceType is the type of resource you want to retrieve information
 	// about.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// Filters is filters used to limit the range of results.
-	Filters []*PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters []*PatchOrchestratorFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowScheduleOutput is the output of
@@ -2408,9 +2408,9 @@ type DescribeMaintenanceWindowScheduleInput struct {
 type DescribeMaintenanceWindowScheduleOutput struct {
 	// ScheduledWindowExecutions is information about maintenance window
 	// executions scheduled for the specified time range.
-	ScheduledWindowExecutions []*ScheduledWindowExecution `json:"ScheduledWindowExecutions,omitempty"`
+	ScheduledWindowExecutions []*ScheduledWindowExecution `json:"ScheduledWindowExecutions,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowTargetsInput is the input of
@@ -2419,23 +2419,23 @@ type DescribeMaintenanceWindowScheduleOutput struct {
 type DescribeMaintenanceWindowTargetsInput struct {
 	// WindowId is the ID of the maintenance window whose targets should be
 	// retrieved. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Filters is optional filters that can be used to narrow down the scope of
 	// the returned window targets.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowTargetsOutput is the output of
 // DescribeMaintenanceWindowTargets.
 type DescribeMaintenanceWindowTargetsOutput struct {
 	// Targets is information about the targets in the maintenance window.
-	Targets []*MaintenanceWindowTarget `json:"Targets,omitempty"`
+	Targets []*MaintenanceWindowTarget `json:"Targets,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowTasksInput is the input of
@@ -2444,23 +2444,23 @@ type DescribeMaintenanceWindowTargetsOutput struct {
 type DescribeMaintenanceWindowTasksInput struct {
 	// WindowId is the ID of the maintenance window whose tasks should be
 	// retrieved. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Filters is optional filters used to narrow down the scope of the returned
 	// tasks.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowTasksOutput is the output of
 // DescribeMaintenanceWindowTasks.
 type DescribeMaintenanceWindowTasksOutput struct {
 	// Tasks is information about the tasks in the maintenance window.
-	Tasks []*MaintenanceWindowTask `json:"Tasks,omitempty"`
+	Tasks []*MaintenanceWindowTask `json:"Tasks,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowsInput is the input of DescribeMaintenanceWindows,
@@ -2468,20 +2468,20 @@ type DescribeMaintenanceWindowTasksOutput struct {
 type DescribeMaintenanceWindowsInput struct {
 	// Filters is optional filters used to narrow down the scope of the returned
 	// maintenance windows.
-	Filters []*MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters []*MaintenanceWindowFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowsOutput is the output of
 // DescribeMaintenanceWindows.
 type DescribeMaintenanceWindowsOutput struct {
 	// WindowIdentities is information about the maintenance windows.
-	WindowIdentities []*MaintenanceWindowIdentity `json:"WindowIdentities,omitempty"`
+	WindowIdentities []*MaintenanceWindowIdentity `json:"WindowIdentities,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowsForTargetInput is the input of
@@ -2490,14 +2490,14 @@ type DescribeMaintenanceWindowsOutput struct {
 type DescribeMaintenanceWindowsForTargetInput struct {
 	// Targets is the managed node ID or key-value pair to retrieve information
 	// about. Required.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ResourceType is the type of resource you want to retrieve information
 	// about. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeMaintenanceWindowsForTargetOutput is the output of
@@ -2505,28 +2505,28 @@ type DescribeMaintenanceWindowsForTargetInput struct {
 type DescribeMaintenanceWindowsForTargetOutput struct {
 	// WindowIdentities is information about the maintenance window targets and
 	// tasks a managed node is associated with.
-	WindowIdentities []*MaintenanceWindowIdentityForTarget `json:"WindowIdentities,omitempty"`
+	WindowIdentities []*MaintenanceWindowIdentityForTarget `json:"WindowIdentities,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeOpsItemsInput is the input of DescribeOpsItems. Query a set of
 // OpsItems.
 type DescribeOpsItemsInput struct {
 	// OpsItemFilters is one or more filters to limit the response.
-	OpsItemFilters []*OpsItemFilter `json:"OpsItemFilters,omitempty"`
+	OpsItemFilters []*OpsItemFilter `json:"OpsItemFilters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeOpsItemsOutput is the output of DescribeOpsItems.
 type DescribeOpsItemsOutput struct {
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// OpsItemSummaries is a list of OpsItems.
-	OpsItemSummaries []*OpsItemSummary `json:"OpsItemSummaries,omitempty"`
+	OpsItemSummaries []*OpsItemSummary `json:"OpsItemSummaries,omitzero"`
 }
 
 // DescribeParametersInput is the input of DescribeParameters, which lists the
@@ -2534,23 +2534,23 @@ type DescribeOpsItemsOutput struct {
 // you when you enable the Shared option.
 type DescribeParametersInput struct {
 	// Filters: This data type is deprecated.
-	Filters []*ParametersFilter `json:"Filters,omitempty"`
+	Filters []*ParametersFilter `json:"Filters,omitzero"`
 	// ParameterFilters is filters to limit the request results.
-	ParameterFilters []*ParameterStringFilter `json:"ParameterFilters,omitempty"`
+	ParameterFilters []*ParameterStringFilter `json:"ParameterFilters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Shared lists parameters that are shared with you.
-	Shared *bool `json:"Shared,omitempty"`
+	Shared *bool `json:"Shared,omitzero"`
 }
 
 // DescribeParametersOutput is the output of DescribeParameters.
 type DescribeParametersOutput struct {
 	// Parameters is parameters returned by the request.
-	Parameters []*ParameterMetadata `json:"Parameters,omitempty"`
+	Parameters []*ParameterMetadata `json:"Parameters,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchBaselinesInput is the input of DescribePatchBaselines, which
@@ -2558,19 +2558,19 @@ type DescribeParametersOutput struct {
 type DescribePatchBaselinesInput struct {
 	// Filters: Each element in the array is a structure containing a key-value
 	// pair.
-	Filters []*PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters []*PatchOrchestratorFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of patch baselines to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchBaselinesOutput is the output of DescribePatchBaselines.
 type DescribePatchBaselinesOutput struct {
 	// BaselineIdentities is an array of PatchBaselineIdentity elements.
-	BaselineIdentities []*PatchBaselineIdentity `json:"BaselineIdentities,omitempty"`
+	BaselineIdentities []*PatchBaselineIdentity `json:"BaselineIdentities,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchGroupStateInput is the input of DescribePatchGroupState, which
@@ -2579,76 +2579,76 @@ type DescribePatchBaselinesOutput struct {
 type DescribePatchGroupStateInput struct {
 	// PatchGroup is the name of the patch group whose patch snapshot should be
 	// retrieved. Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 }
 
 // DescribePatchGroupStateOutput is the output of DescribePatchGroupState.
 type DescribePatchGroupStateOutput struct {
 	// Instances is the number of managed nodes in the patch group.
-	Instances *int32 `json:"Instances,omitempty"`
+	Instances *int32 `json:"Instances,omitzero"`
 	// InstancesWithInstalledPatches is the number of managed nodes with installed
 	// patches.
-	InstancesWithInstalledPatches *int32 `json:"InstancesWithInstalledPatches,omitempty"`
+	InstancesWithInstalledPatches *int32 `json:"InstancesWithInstalledPatches,omitzero"`
 	// InstancesWithInstalledOtherPatches is the number of managed nodes with
 	// patches installed that aren't defined in the patch baseline.
-	InstancesWithInstalledOtherPatches *int32 `json:"InstancesWithInstalledOtherPatches,omitempty"`
+	InstancesWithInstalledOtherPatches *int32 `json:"InstancesWithInstalledOtherPatches,omitzero"`
 	// InstancesWithInstalledPendingRebootPatches is the number of managed nodes
 	// with patches installed by Patch Manager that haven't been rebooted after
 	// the patch installation.
-	InstancesWithInstalledPendingRebootPatches *int32 `json:"InstancesWithInstalledPendingRebootPatches,omitempty"`
+	InstancesWithInstalledPendingRebootPatches *int32 `json:"InstancesWithInstalledPendingRebootPatches,omitzero"`
 	// InstancesWithInstalledRejectedPatches is the number of managed nodes with
 	// patches installed that are specified in a RejectedPatches list.
-	InstancesWithInstalledRejectedPatches *int32 `json:"InstancesWithInstalledRejectedPatches,omitempty"`
+	InstancesWithInstalledRejectedPatches *int32 `json:"InstancesWithInstalledRejectedPatches,omitzero"`
 	// InstancesWithMissingPatches is the number of managed nodes with missing
 	// patches from the patch baseline.
-	InstancesWithMissingPatches *int32 `json:"InstancesWithMissingPatches,omitempty"`
+	InstancesWithMissingPatches *int32 `json:"InstancesWithMissingPatches,omitzero"`
 	// InstancesWithFailedPatches is the number of managed nodes with patches from
 	// the patch baseline that failed to install.
-	InstancesWithFailedPatches *int32 `json:"InstancesWithFailedPatches,omitempty"`
+	InstancesWithFailedPatches *int32 `json:"InstancesWithFailedPatches,omitzero"`
 	// InstancesWithNotApplicablePatches is the number of managed nodes with
 	// patches that aren't applicable.
-	InstancesWithNotApplicablePatches *int32 `json:"InstancesWithNotApplicablePatches,omitempty"`
+	InstancesWithNotApplicablePatches *int32 `json:"InstancesWithNotApplicablePatches,omitzero"`
 	// InstancesWithUnreportedNotApplicablePatches is the number of managed nodes
 	// with NotApplicable patches beyond the supported limit, which aren't
 	// reported by name to Inventory.
-	InstancesWithUnreportedNotApplicablePatches *int32 `json:"InstancesWithUnreportedNotApplicablePatches,omitempty"`
+	InstancesWithUnreportedNotApplicablePatches *int32 `json:"InstancesWithUnreportedNotApplicablePatches,omitzero"`
 	// InstancesWithCriticalNonCompliantPatches is the number of managed nodes
 	// where patches that are specified as Critical for compliance reporting in
 	// the patch baseline aren't installed.
-	InstancesWithCriticalNonCompliantPatches *int32 `json:"InstancesWithCriticalNonCompliantPatches,omitempty"`
+	InstancesWithCriticalNonCompliantPatches *int32 `json:"InstancesWithCriticalNonCompliantPatches,omitzero"`
 	// InstancesWithSecurityNonCompliantPatches is the number of managed nodes
 	// where patches that are specified as Security in a patch advisory aren't
 	// installed.
-	InstancesWithSecurityNonCompliantPatches *int32 `json:"InstancesWithSecurityNonCompliantPatches,omitempty"`
+	InstancesWithSecurityNonCompliantPatches *int32 `json:"InstancesWithSecurityNonCompliantPatches,omitzero"`
 	// InstancesWithOtherNonCompliantPatches is the number of managed nodes with
 	// patches installed that are specified as other than Critical or Security but
 	// aren't compliant with the patch baseline.
-	InstancesWithOtherNonCompliantPatches *int32 `json:"InstancesWithOtherNonCompliantPatches,omitempty"`
+	InstancesWithOtherNonCompliantPatches *int32 `json:"InstancesWithOtherNonCompliantPatches,omitzero"`
 	// InstancesWithAvailableSecurityUpdates is the number of managed nodes for
 	// which security-related patches are available but not approved because
 	// because they didn't meet the patch baseline requirements.
-	InstancesWithAvailableSecurityUpdates *int32 `json:"InstancesWithAvailableSecurityUpdates,omitempty"`
+	InstancesWithAvailableSecurityUpdates *int32 `json:"InstancesWithAvailableSecurityUpdates,omitzero"`
 }
 
 // DescribePatchGroupsInput is the input of DescribePatchGroups, which lists
 // all patch groups that have been registered with patch baselines.
 type DescribePatchGroupsInput struct {
 	// MaxResults is the maximum number of patch groups to return (per page).
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// Filters: Each element in the array is a structure containing a key-value
 	// pair.
-	Filters []*PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters []*PatchOrchestratorFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchGroupsOutput is the output of DescribePatchGroups.
 type DescribePatchGroupsOutput struct {
 	// Mappings: Each entry in the array contains: PatchGroup: string (between 1
 	// and 256 characters.
-	Mappings []*PatchGroupPatchBaselineMapping `json:"Mappings,omitempty"`
+	Mappings []*PatchGroupPatchBaselineMapping `json:"Mappings,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchPropertiesInput is the input of DescribePatchProperties, which
@@ -2657,26 +2657,26 @@ type DescribePatchGroupsOutput struct {
 type DescribePatchPropertiesInput struct {
 	// OperatingSystem is the operating system type for which to list patches.
 	// Required.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// Property is the patch property for which you want to view patch details.
 	// Required.
-	Property string `json:"Property,omitempty"`
+	Property string `json:"Property,omitzero"`
 	// PatchSet indicates whether to list patches for the Windows operating system
 	// or for applications released by Microsoft.
-	PatchSet string `json:"PatchSet,omitempty"`
+	PatchSet string `json:"PatchSet,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribePatchPropertiesOutput is the output of DescribePatchProperties.
 type DescribePatchPropertiesOutput struct {
 	// Properties is a list of the properties for patches matching the filter
 	// request parameters.
-	Properties []map[string]string `json:"Properties,omitempty"`
+	Properties []map[string]string `json:"Properties,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DescribeSessionsInput is the input of DescribeSessions, which retrieves a
@@ -2684,22 +2684,22 @@ type DescribePatchPropertiesOutput struct {
 // sessions from the past 30 days.
 type DescribeSessionsInput struct {
 	// State is the session status to retrieve a list of sessions for. Required.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Filters is one or more filters to limit the type of sessions returned by
 	// the request.
-	Filters []*SessionFilter `json:"Filters,omitempty"`
+	Filters []*SessionFilter `json:"Filters,omitzero"`
 }
 
 // DescribeSessionsOutput is the output of DescribeSessions.
 type DescribeSessionsOutput struct {
 	// Sessions is a list of sessions meeting the request parameters.
-	Sessions []*Session `json:"Sessions,omitempty"`
+	Sessions []*Session `json:"Sessions,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // DisassociateOpsItemRelatedItemInput is the input of
@@ -2708,10 +2708,10 @@ type DescribeSessionsOutput struct {
 type DisassociateOpsItemRelatedItemInput struct {
 	// OpsItemId is the ID of the OpsItem for which you want to delete an
 	// association between the OpsItem and a related item. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// AssociationId is the ID of the association for which you want to delete an
 	// association between the OpsItem and a related item. Required.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 }
 
 // DisassociateOpsItemRelatedItemOutput is the output of
@@ -2722,16 +2722,16 @@ type DisassociateOpsItemRelatedItemOutput struct{}
 // credentials set to be used with just-in-time node access.
 type GetAccessTokenInput struct {
 	// AccessRequestId is the ID of a just-in-time node access request. Required.
-	AccessRequestId string `json:"AccessRequestId,omitempty"`
+	AccessRequestId string `json:"AccessRequestId,omitzero"`
 }
 
 // GetAccessTokenOutput is the output of GetAccessToken.
 type GetAccessTokenOutput struct {
 	// Credentials is the temporary security credentials which can be used to
 	// start just-in-time node access sessions.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// AccessRequestStatus is the status of the access request.
-	AccessRequestStatus string `json:"AccessRequestStatus,omitempty"`
+	AccessRequestStatus string `json:"AccessRequestStatus,omitzero"`
 }
 
 // GetAutomationExecutionInput is the input of GetAutomationExecution. Get
@@ -2739,14 +2739,14 @@ type GetAccessTokenOutput struct {
 type GetAutomationExecutionInput struct {
 	// AutomationExecutionId is the unique identifier for an existing automation
 	// execution to examine. Required.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 }
 
 // GetAutomationExecutionOutput is the output of GetAutomationExecution.
 type GetAutomationExecutionOutput struct {
 	// AutomationExecution is detailed information about the current state of an
 	// automation execution.
-	AutomationExecution *AutomationExecution `json:"AutomationExecution,omitempty"`
+	AutomationExecution *AutomationExecution `json:"AutomationExecution,omitzero"`
 }
 
 // GetCalendarStateInput is the input of GetCalendarState, which gets the state
@@ -2756,22 +2756,22 @@ type GetCalendarStateInput struct {
 	// CalendarNames is the names of Amazon Resource Names (ARNs) of the Systems
 	// Manager documents (SSM documents) that represent the calendar entries for
 	// which you want to get the state. Required.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// AtTime: (Optional) The specific time for which you want to get calendar
 	// state information, in ISO 8601 format.
-	AtTime string `json:"AtTime,omitempty"`
+	AtTime string `json:"AtTime,omitzero"`
 }
 
 // GetCalendarStateOutput is the output of GetCalendarState.
 type GetCalendarStateOutput struct {
 	// State is the state of the calendar.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// AtTime is the time, as an ISO 8601 string, that you specified in your
 	// command.
-	AtTime string `json:"AtTime,omitempty"`
+	AtTime string `json:"AtTime,omitzero"`
 	// NextTransitionTime is the time, as an ISO 8601 string, that the calendar
 	// state will change.
-	NextTransitionTime string `json:"NextTransitionTime,omitempty"`
+	NextTransitionTime string `json:"NextTransitionTime,omitzero"`
 }
 
 // GetCommandInvocationInput is the input of GetCommandInvocation, which
@@ -2780,58 +2780,58 @@ type GetCalendarStateOutput struct {
 type GetCommandInvocationInput struct {
 	// CommandId: (Required) The parent command ID of the invocation plugin.
 	// Required.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceId: (Required) The ID of the managed node targeted by the command.
 	// Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// PluginName is the name of the step for which you want detailed results.
-	PluginName string `json:"PluginName,omitempty"`
+	PluginName string `json:"PluginName,omitzero"`
 }
 
 // GetCommandInvocationOutput is the output of GetCommandInvocation.
 type GetCommandInvocationOutput struct {
 	// CommandId is the parent command ID of the invocation plugin.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceId is the ID of the managed node targeted by the command.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Comment is the comment text for the command.
-	Comment string `json:"Comment,omitempty"`
+	Comment string `json:"Comment,omitzero"`
 	// DocumentName is the name of the document that was run.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the Systems Manager document (SSM document) version used
 	// in the request.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// PluginName is the name of the plugin, or step name, for which details are
 	// reported.
-	PluginName string `json:"PluginName,omitempty"`
+	PluginName string `json:"PluginName,omitzero"`
 	// ResponseCode is the error level response code for the plugin script.
-	ResponseCode *int32 `json:"ResponseCode,omitempty"`
+	ResponseCode *int32 `json:"ResponseCode,omitzero"`
 	// ExecutionStartDateTime is the date and time the plugin started running.
-	ExecutionStartDateTime string `json:"ExecutionStartDateTime,omitempty"`
+	ExecutionStartDateTime string `json:"ExecutionStartDateTime,omitzero"`
 	// ExecutionElapsedTime: Duration since ExecutionStartDateTime.
-	ExecutionElapsedTime string `json:"ExecutionElapsedTime,omitempty"`
+	ExecutionElapsedTime string `json:"ExecutionElapsedTime,omitzero"`
 	// ExecutionEndDateTime is the date and time the plugin finished running.
-	ExecutionEndDateTime string `json:"ExecutionEndDateTime,omitempty"`
+	ExecutionEndDateTime string `json:"ExecutionEndDateTime,omitzero"`
 	// Status is the status of this invocation plugin.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is a detailed status of the command execution for an
 	// invocation.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StandardOutputContent is the first 24,000 characters written by the plugin
 	// to stdout.
-	StandardOutputContent string `json:"StandardOutputContent,omitempty"`
+	StandardOutputContent string `json:"StandardOutputContent,omitzero"`
 	// StandardOutputUrl is the URL for the complete text written by the plugin to
 	// stdout in Amazon Simple Storage Service (Amazon S3).
-	StandardOutputUrl string `json:"StandardOutputUrl,omitempty"`
+	StandardOutputUrl string `json:"StandardOutputUrl,omitzero"`
 	// StandardErrorContent is the first 8,000 characters written by the plugin to
 	// stderr.
-	StandardErrorContent string `json:"StandardErrorContent,omitempty"`
+	StandardErrorContent string `json:"StandardErrorContent,omitzero"`
 	// StandardErrorUrl is the URL for the complete text written by the plugin to
 	// stderr.
-	StandardErrorUrl string `json:"StandardErrorUrl,omitempty"`
+	StandardErrorUrl string `json:"StandardErrorUrl,omitzero"`
 	// CloudWatchOutputConfig: Amazon CloudWatch Logs information where Systems
 	// Manager sent the command output.
-	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
+	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitzero"`
 }
 
 // GetConnectionStatusInput is the input of GetConnectionStatus, which
@@ -2840,15 +2840,15 @@ type GetCommandInvocationOutput struct {
 // connections.
 type GetConnectionStatusInput struct {
 	// Target is the managed node ID. Required.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 }
 
 // GetConnectionStatusOutput is the output of GetConnectionStatus.
 type GetConnectionStatusOutput struct {
 	// Target is the ID of the managed node to check connection status.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 	// Status is the status of the connection to the managed node.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // GetDefaultPatchBaselineInput is the input of GetDefaultPatchBaseline, which
@@ -2856,15 +2856,15 @@ type GetConnectionStatusOutput struct {
 type GetDefaultPatchBaselineInput struct {
 	// OperatingSystem returns the default patch baseline for the specified
 	// operating system.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 }
 
 // GetDefaultPatchBaselineOutput is the output of GetDefaultPatchBaseline.
 type GetDefaultPatchBaselineOutput struct {
 	// BaselineId is the ID of the default patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// OperatingSystem is the operating system for the returned patch baseline.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 }
 
 // GetDeployablePatchSnapshotForInstanceInput is the input of
@@ -2873,81 +2873,81 @@ type GetDefaultPatchBaselineOutput struct {
 type GetDeployablePatchSnapshotForInstanceInput struct {
 	// InstanceId is the ID of the managed node for which the appropriate patch
 	// snapshot should be retrieved. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// SnapshotId is the snapshot ID provided by the user when running
 	// AWS-RunPatchBaseline. Required.
-	SnapshotId string `json:"SnapshotId,omitempty"`
+	SnapshotId string `json:"SnapshotId,omitzero"`
 	// BaselineOverride defines the basic information about a patch baseline
 	// override.
-	BaselineOverride *BaselineOverride `json:"BaselineOverride,omitempty"`
+	BaselineOverride *BaselineOverride `json:"BaselineOverride,omitzero"`
 	// UseS3DualStackEndpoint specifies whether to use S3 dualstack endpoints for
 	// the patch snapshot download URL.
-	UseS3DualStackEndpoint *bool `json:"UseS3DualStackEndpoint,omitempty"`
+	UseS3DualStackEndpoint *bool `json:"UseS3DualStackEndpoint,omitzero"`
 }
 
 // GetDeployablePatchSnapshotForInstanceOutput is the output of
 // GetDeployablePatchSnapshotForInstance.
 type GetDeployablePatchSnapshotForInstanceOutput struct {
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// SnapshotId is the user-defined snapshot ID.
-	SnapshotId string `json:"SnapshotId,omitempty"`
+	SnapshotId string `json:"SnapshotId,omitzero"`
 	// SnapshotDownloadUrl is a pre-signed Amazon Simple Storage Service (Amazon
 	// S3) URL that can be used to download the patch snapshot.
-	SnapshotDownloadUrl string `json:"SnapshotDownloadUrl,omitempty"`
+	SnapshotDownloadUrl string `json:"SnapshotDownloadUrl,omitzero"`
 	// Product returns the specific operating system (for example Windows Server
 	// 2012 or Amazon Linux 2015.09) on the managed node for the specified patch
 	// snapshot.
-	Product string `json:"Product,omitempty"`
+	Product string `json:"Product,omitzero"`
 }
 
 // GetDocumentInput is the input of GetDocument, which gets the contents of the
 // specified Amazon Web Services Systems Manager document (SSM document).
 type GetDocumentInput struct {
 	// Name is the name of the SSM document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact
 	// associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// DocumentVersion is the document version for which you want information.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// DocumentFormat returns the document in the specified format.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 }
 
 // GetDocumentOutput is the output of GetDocument.
 type GetDocumentOutput struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// CreatedDate is the date the SSM document was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// DisplayName is the friendly name of the SSM document.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// VersionName is the version of the artifact associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Status is the status of the SSM document, such as Creating, Active,
 	// Updating, Failed, and Deleting.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusInformation is a message returned by Amazon Web Services Systems
 	// Manager that explains the Status value.
-	StatusInformation string `json:"StatusInformation,omitempty"`
+	StatusInformation string `json:"StatusInformation,omitzero"`
 	// Content is the contents of the SSM document.
-	Content string `json:"Content,omitempty"`
+	Content string `json:"Content,omitzero"`
 	// DocumentType is the document type.
-	DocumentType string `json:"DocumentType,omitempty"`
+	DocumentType string `json:"DocumentType,omitzero"`
 	// DocumentFormat is the document format, either JSON or YAML.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// Requires is a list of SSM documents required by a document.
-	Requires []*DocumentRequires `json:"Requires,omitempty"`
+	Requires []*DocumentRequires `json:"Requires,omitzero"`
 	// AttachmentsContent is a description of the document attachments, including
 	// names, locations, sizes, and so on.
-	AttachmentsContent []*AttachmentContent `json:"AttachmentsContent,omitempty"`
+	AttachmentsContent []*AttachmentContent `json:"AttachmentsContent,omitzero"`
 	// ReviewStatus is the current review status of a new custom Systems Manager
 	// document (SSM document) created by a member of your organization, or of the
 	// latest version of an existing SSM document.
-	ReviewStatus string `json:"ReviewStatus,omitempty"`
+	ReviewStatus string `json:"ReviewStatus,omitzero"`
 }
 
 // GetExecutionPreviewInput is the input of GetExecutionPreview, which
@@ -2956,48 +2956,48 @@ type GetDocumentOutput struct {
 // targeted resources.
 type GetExecutionPreviewInput struct {
 	// ExecutionPreviewId is the ID of the existing execution preview. Required.
-	ExecutionPreviewId string `json:"ExecutionPreviewId,omitempty"`
+	ExecutionPreviewId string `json:"ExecutionPreviewId,omitzero"`
 }
 
 // GetExecutionPreviewOutput is the output of GetExecutionPreview.
 type GetExecutionPreviewOutput struct {
 	// ExecutionPreviewId is the generated ID for the existing execution preview.
-	ExecutionPreviewId string `json:"ExecutionPreviewId,omitempty"`
+	ExecutionPreviewId string `json:"ExecutionPreviewId,omitzero"`
 	// EndedAt is a UTC timestamp indicating when the execution preview operation
 	// ended.
-	EndedAt *timestamp.Time `json:"EndedAt,omitempty"`
+	EndedAt *timestamp.Time `json:"EndedAt,omitzero"`
 	// Status is the current status of the execution preview operation.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusMessage: Supplemental information about the current status of the
 	// execution preview.
-	StatusMessage string `json:"StatusMessage,omitempty"`
+	StatusMessage string `json:"StatusMessage,omitzero"`
 	// ExecutionPreview is information about the changes that would be made if an
 	// execution were run.
-	ExecutionPreview *ExecutionPreview `json:"ExecutionPreview,omitempty"`
+	ExecutionPreview *ExecutionPreview `json:"ExecutionPreview,omitzero"`
 }
 
 // GetInventoryInput is the input of GetInventory. Query inventory information.
 type GetInventoryInput struct {
 	// Filters is one or more filters.
-	Filters []*InventoryFilter `json:"Filters,omitempty"`
+	Filters []*InventoryFilter `json:"Filters,omitzero"`
 	// Aggregators returns counts of inventory types based on one or more
 	// expressions.
-	Aggregators []*InventoryAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*InventoryAggregator `json:"Aggregators,omitzero"`
 	// ResultAttributes is the list of inventory item types to return.
-	ResultAttributes []*ResultAttribute `json:"ResultAttributes,omitempty"`
+	ResultAttributes []*ResultAttribute `json:"ResultAttributes,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // GetInventoryOutput is the output of GetInventory.
 type GetInventoryOutput struct {
 	// Entities: Collection of inventory entities such as a collection of managed
 	// node inventory.
-	Entities []*InventoryResultEntity `json:"Entities,omitempty"`
+	Entities []*InventoryResultEntity `json:"Entities,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetInventorySchemaInput is the input of GetInventorySchema. Return a list of
@@ -3005,23 +3005,23 @@ type GetInventoryOutput struct {
 // for a specific Inventory item type.
 type GetInventorySchemaInput struct {
 	// TypeName is the type of inventory item to return.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// Aggregator returns inventory schemas that support aggregation.
-	Aggregator *bool `json:"Aggregator,omitempty"`
+	Aggregator *bool `json:"Aggregator,omitzero"`
 	// SubType returns the sub-type schema for a specified inventory type.
-	SubType *bool `json:"SubType,omitempty"`
+	SubType *bool `json:"SubType,omitzero"`
 }
 
 // GetInventorySchemaOutput is the output of GetInventorySchema.
 type GetInventorySchemaOutput struct {
 	// Schemas: Inventory schemas returned by the request.
-	Schemas []*InventoryItemSchema `json:"Schemas,omitempty"`
+	Schemas []*InventoryItemSchema `json:"Schemas,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetMaintenanceWindowInput is the input of GetMaintenanceWindow, which
@@ -3029,52 +3029,52 @@ type GetInventorySchemaOutput struct {
 type GetMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window for which you want to retrieve
 	// information. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 }
 
 // GetMaintenanceWindowOutput is the output of GetMaintenanceWindow.
 type GetMaintenanceWindowOutput struct {
 	// WindowId is the ID of the created maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the description of the maintenance window.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// StartDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become active.
-	StartDate string `json:"StartDate,omitempty"`
+	StartDate string `json:"StartDate,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become inactive.
-	EndDate string `json:"EndDate,omitempty"`
+	EndDate string `json:"EndDate,omitzero"`
 	// Schedule is the schedule of the maintenance window in the form of a cron or
 	// rate expression.
-	Schedule string `json:"Schedule,omitempty"`
+	Schedule string `json:"Schedule,omitzero"`
 	// ScheduleTimezone is the time zone that the scheduled maintenance window
 	// executions are based on, in Internet Assigned Numbers Authority (IANA)
 	// format.
-	ScheduleTimezone string `json:"ScheduleTimezone,omitempty"`
+	ScheduleTimezone string `json:"ScheduleTimezone,omitzero"`
 	// ScheduleOffset is the number of days to wait to run a maintenance window
 	// after the scheduled cron expression date and time.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// NextExecutionTime is the next time the maintenance window will actually
 	// run, taking into account any specified times for the maintenance window to
 	// become active or inactive.
-	NextExecutionTime string `json:"NextExecutionTime,omitempty"`
+	NextExecutionTime string `json:"NextExecutionTime,omitzero"`
 	// Duration is the duration of the maintenance window in hours.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// Cutoff is the number of hours before the end of the maintenance window that
 	// Amazon Web Services Systems Manager stops scheduling new tasks for
 	// execution.
-	Cutoff *int32 `json:"Cutoff,omitempty"`
+	Cutoff *int32 `json:"Cutoff,omitzero"`
 	// AllowUnassociatedTargets reports whether targets must be registered with
 	// the maintenance window before tasks can be defined for those targets.
-	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitempty"`
+	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitzero"`
 	// Enabled indicates whether the maintenance window is enabled.
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled *bool `json:"Enabled,omitzero"`
 	// CreatedDate is the date the maintenance window was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// ModifiedDate is the date the maintenance window was last modified.
-	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitempty"`
+	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionInput is the input of
@@ -3083,25 +3083,25 @@ type GetMaintenanceWindowOutput struct {
 type GetMaintenanceWindowExecutionInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution that
 	// includes the task. Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionOutput is the output of
 // GetMaintenanceWindowExecution.
 type GetMaintenanceWindowExecutionOutput struct {
 	// WindowExecutionId is the ID of the maintenance window execution.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskIds is the ID of the task executions from the maintenance window
 	// execution.
-	TaskIds []string `json:"TaskIds,omitempty"`
+	TaskIds []string `json:"TaskIds,omitzero"`
 	// Status is the status of the maintenance window execution.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time the maintenance window started running.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time the maintenance window finished running.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionTaskInput is the input of
@@ -3110,10 +3110,10 @@ type GetMaintenanceWindowExecutionOutput struct {
 type GetMaintenanceWindowExecutionTaskInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution that
 	// includes the task. Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskId is the ID of the specific task execution in the maintenance window
 	// task that should be retrieved. Required.
-	TaskId string `json:"TaskId,omitempty"`
+	TaskId string `json:"TaskId,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionTaskOutput is the output of
@@ -3121,40 +3121,40 @@ type GetMaintenanceWindowExecutionTaskInput struct {
 type GetMaintenanceWindowExecutionTaskOutput struct {
 	// WindowExecutionId is the ID of the maintenance window execution that
 	// includes the task.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskExecutionId is the ID of the specific task execution in the maintenance
 	// window task that was retrieved.
-	TaskExecutionId string `json:"TaskExecutionId,omitempty"`
+	TaskExecutionId string `json:"TaskExecutionId,omitzero"`
 	// TaskArn is the Amazon Resource Name (ARN) of the task that ran.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// ServiceRole is the role that was assumed when running the task.
-	ServiceRole string `json:"ServiceRole,omitempty"`
+	ServiceRole string `json:"ServiceRole,omitzero"`
 	// Type is the type of task that was run.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// TaskParameters is the parameters passed to the task when it was run.
-	TaskParameters []map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters []map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// Priority is the priority of the task.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// MaxConcurrency is the defined maximum number of task executions that could
 	// be run in parallel.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the defined maximum number of task execution errors allowed
 	// before scheduling of the task execution would have been stopped.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// Status is the status of the task.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time the task execution started.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time the task execution completed.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you applied to
 	// your maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarms that were invoked by the
 	// maintenance window task.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionTaskInvocationInput is the input of
@@ -3163,43 +3163,43 @@ type GetMaintenanceWindowExecutionTaskOutput struct {
 type GetMaintenanceWindowExecutionTaskInvocationInput struct {
 	// WindowExecutionId is the ID of the maintenance window execution for which
 	// the task is a part. Required.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskId is the ID of the specific task in the maintenance window task that
 	// should be retrieved. Required.
-	TaskId string `json:"TaskId,omitempty"`
+	TaskId string `json:"TaskId,omitzero"`
 	// InvocationId is the invocation ID to retrieve. Required.
-	InvocationId string `json:"InvocationId,omitempty"`
+	InvocationId string `json:"InvocationId,omitzero"`
 }
 
 // GetMaintenanceWindowExecutionTaskInvocationOutput is the output of
 // GetMaintenanceWindowExecutionTaskInvocation.
 type GetMaintenanceWindowExecutionTaskInvocationOutput struct {
 	// WindowExecutionId is the maintenance window execution ID.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskExecutionId is the task execution ID.
-	TaskExecutionId string `json:"TaskExecutionId,omitempty"`
+	TaskExecutionId string `json:"TaskExecutionId,omitzero"`
 	// InvocationId is the invocation ID.
-	InvocationId string `json:"InvocationId,omitempty"`
+	InvocationId string `json:"InvocationId,omitzero"`
 	// ExecutionId is the execution ID.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// TaskType retrieves the task type for a maintenance window.
-	TaskType string `json:"TaskType,omitempty"`
+	TaskType string `json:"TaskType,omitzero"`
 	// Parameters is the parameters used at the time that the task ran.
-	Parameters string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters string `json:"Parameters,omitzero" sensitive:"true"`
 	// Status is the task status for an invocation.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time that the task started running on the target.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time that the task finished running on the target.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// OwnerInformation: User-provided value to be included in any Amazon
 	// CloudWatch Events or Amazon EventBridge events raised while running tasks
 	// for these targets in this maintenance window.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// WindowTargetId is the maintenance window target ID.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 }
 
 // GetMaintenanceWindowTaskInput is the input of GetMaintenanceWindowTask,
@@ -3207,68 +3207,68 @@ type GetMaintenanceWindowExecutionTaskInvocationOutput struct {
 type GetMaintenanceWindowTaskInput struct {
 	// WindowId is the maintenance window ID that includes the task to retrieve.
 	// Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the maintenance window task ID to retrieve. Required.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 }
 
 // GetMaintenanceWindowTaskOutput is the output of GetMaintenanceWindowTask.
 type GetMaintenanceWindowTaskOutput struct {
 	// WindowId is the retrieved maintenance window ID.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the retrieved maintenance window task ID.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 	// Targets is the targets where the task should run.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TaskArn is the resource that the task used during execution.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// TaskType is the type of task to run.
-	TaskType string `json:"TaskType,omitempty"`
+	TaskType string `json:"TaskType,omitzero"`
 	// TaskParameters is the parameters to pass to the task when it runs.
-	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// TaskInvocationParameters is the parameters to pass to the task when it
 	// runs.
-	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitempty"`
+	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitzero"`
 	// Priority is the priority of the task when it runs.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run this task in
 	// parallel.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the maximum number of errors allowed before the task stops
 	// being scheduled.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// LoggingInfo is the location in Amazon Simple Storage Service (Amazon S3)
 	// where the task results are logged.
-	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitempty"`
+	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitzero"`
 	// Name is the retrieved task name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the retrieved task description.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// CutoffBehavior is the action to take on tasks when the maintenance window
 	// cutoff time is reached.
-	CutoffBehavior string `json:"CutoffBehavior,omitempty"`
+	CutoffBehavior string `json:"CutoffBehavior,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you applied to
 	// your maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // GetOpsItemInput is the input of GetOpsItem. Get information about an OpsItem
 // by using the ID.
 type GetOpsItemInput struct {
 	// OpsItemId is the ID of the OpsItem that you want to get. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// OpsItemArn is the OpsItem Amazon Resource Name (ARN).
-	OpsItemArn string `json:"OpsItemArn,omitempty"`
+	OpsItemArn string `json:"OpsItemArn,omitzero"`
 }
 
 // GetOpsItemOutput is the output of GetOpsItem.
 type GetOpsItemOutput struct {
 	// OpsItem is the OpsItem.
-	OpsItem *OpsItem `json:"OpsItem,omitempty"`
+	OpsItem *OpsItem `json:"OpsItem,omitzero"`
 }
 
 // GetOpsMetadataInput is the input of GetOpsMetadata. View operational
@@ -3276,47 +3276,47 @@ type GetOpsItemOutput struct {
 type GetOpsMetadataInput struct {
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of an OpsMetadata Object
 	// to view. Required.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetOpsMetadataOutput is the output of GetOpsMetadata.
 type GetOpsMetadataOutput struct {
 	// ResourceId is the resource ID of the Application Manager application.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// Metadata: OpsMetadata for an Application Manager application.
-	Metadata map[string]*MetadataValue `json:"Metadata,omitempty"`
+	Metadata map[string]*MetadataValue `json:"Metadata,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetOpsSummaryInput is the input of GetOpsSummary. View a summary of
 // operations metadata (OpsData) based on specified filters and aggregators.
 type GetOpsSummaryInput struct {
 	// SyncName: Specify the name of a resource data sync to get.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// Filters is optional filters used to scope down the returned OpsData.
-	Filters []*OpsFilter `json:"Filters,omitempty"`
+	Filters []*OpsFilter `json:"Filters,omitzero"`
 	// Aggregators is optional aggregators that return counts of OpsData based on
 	// one or more expressions.
-	Aggregators []*OpsAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*OpsAggregator `json:"Aggregators,omitzero"`
 	// ResultAttributes is the OpsData data type to return.
-	ResultAttributes []*OpsResultAttribute `json:"ResultAttributes,omitempty"`
+	ResultAttributes []*OpsResultAttribute `json:"ResultAttributes,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // GetOpsSummaryOutput is the output of GetOpsSummary.
 type GetOpsSummaryOutput struct {
 	// Entities is the list of aggregated details and filtered OpsData.
-	Entities []*OpsEntity `json:"Entities,omitempty"`
+	Entities []*OpsEntity `json:"Entities,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetParameterInput is the input of GetParameter. Get information about a
@@ -3324,15 +3324,15 @@ type GetOpsSummaryOutput struct {
 type GetParameterInput struct {
 	// Name is the name or Amazon Resource Name (ARN) of the parameter that you
 	// want to query. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// WithDecryption: Return decrypted values for secure string parameters.
-	WithDecryption *bool `json:"WithDecryption,omitempty"`
+	WithDecryption *bool `json:"WithDecryption,omitzero"`
 }
 
 // GetParameterOutput is the output of GetParameter.
 type GetParameterOutput struct {
 	// Parameter is information about a parameter.
-	Parameter *Parameter `json:"Parameter,omitempty"`
+	Parameter *Parameter `json:"Parameter,omitzero"`
 }
 
 // GetParameterHistoryInput is the input of GetParameterHistory, which
@@ -3340,21 +3340,21 @@ type GetParameterOutput struct {
 type GetParameterHistoryInput struct {
 	// Name is the name or Amazon Resource Name (ARN) of the parameter for which
 	// you want to review history. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// WithDecryption: Return decrypted values for secure string parameters.
-	WithDecryption *bool `json:"WithDecryption,omitempty"`
+	WithDecryption *bool `json:"WithDecryption,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetParameterHistoryOutput is the output of GetParameterHistory.
 type GetParameterHistoryOutput struct {
 	// Parameters is a list of parameters returned by the request.
-	Parameters []*ParameterHistory `json:"Parameters,omitempty"`
+	Parameters []*ParameterHistory `json:"Parameters,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetParametersInput is the input of GetParameters. Get information about one
@@ -3362,18 +3362,18 @@ type GetParameterHistoryOutput struct {
 type GetParametersInput struct {
 	// Names is the names or Amazon Resource Names (ARNs) of the parameters that
 	// you want to query. Required.
-	Names []string `json:"Names,omitempty"`
+	Names []string `json:"Names,omitzero"`
 	// WithDecryption: Return decrypted secure string value.
-	WithDecryption *bool `json:"WithDecryption,omitempty"`
+	WithDecryption *bool `json:"WithDecryption,omitzero"`
 }
 
 // GetParametersOutput is the output of GetParameters.
 type GetParametersOutput struct {
 	// Parameters is a list of details for a parameter.
-	Parameters []*Parameter `json:"Parameters,omitempty"`
+	Parameters []*Parameter `json:"Parameters,omitzero"`
 	// InvalidParameters is a list of parameters that aren't formatted correctly
 	// or don't run during an execution.
-	InvalidParameters []string `json:"InvalidParameters,omitempty"`
+	InvalidParameters []string `json:"InvalidParameters,omitzero"`
 }
 
 // GetParametersByPathInput is the input of GetParametersByPath. Retrieve
@@ -3381,78 +3381,78 @@ type GetParametersOutput struct {
 // hierarchy.
 type GetParametersByPathInput struct {
 	// Path is the hierarchy for the parameter. Required.
-	Path string `json:"Path,omitempty"`
+	Path string `json:"Path,omitzero"`
 	// Recursive: Retrieve all parameters within a hierarchy.
-	Recursive *bool `json:"Recursive,omitempty"`
+	Recursive *bool `json:"Recursive,omitzero"`
 	// ParameterFilters is filters to limit the request results.
-	ParameterFilters []*ParameterStringFilter `json:"ParameterFilters,omitempty"`
+	ParameterFilters []*ParameterStringFilter `json:"ParameterFilters,omitzero"`
 	// WithDecryption: Retrieve all parameters in a hierarchy with their value
 	// decrypted.
-	WithDecryption *bool `json:"WithDecryption,omitempty"`
+	WithDecryption *bool `json:"WithDecryption,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetParametersByPathOutput is the output of GetParametersByPath.
 type GetParametersByPathOutput struct {
 	// Parameters is a list of parameters found in the specified hierarchy.
-	Parameters []*Parameter `json:"Parameters,omitempty"`
+	Parameters []*Parameter `json:"Parameters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // GetPatchBaselineInput is the input of GetPatchBaseline, which retrieves
 // information about a patch baseline.
 type GetPatchBaselineInput struct {
 	// BaselineId is the ID of the patch baseline to retrieve. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // GetPatchBaselineOutput is the output of GetPatchBaseline.
 type GetPatchBaselineOutput struct {
 	// BaselineId is the ID of the retrieved patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// Name is the name of the patch baseline.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// OperatingSystem returns the operating system specified for the patch
 	// baseline.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// GlobalFilters is a set of global filters used to exclude patches from the
 	// baseline.
-	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitempty"`
+	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitzero"`
 	// ApprovalRules is a set of rules used to include patches in the baseline.
-	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitempty"`
+	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitzero"`
 	// ApprovedPatches is a list of explicitly approved patches for the baseline.
-	ApprovedPatches []string `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches []string `json:"ApprovedPatches,omitzero"`
 	// ApprovedPatchesComplianceLevel returns the specified compliance severity
 	// level for approved patches in the patch baseline.
-	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitempty"`
+	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitzero"`
 	// ApprovedPatchesEnableNonSecurity indicates whether the list of approved
 	// patches includes non-security updates that should be applied to the managed
 	// nodes.
-	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
+	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitzero"`
 	// RejectedPatches is a list of explicitly rejected patches for the baseline.
-	RejectedPatches []string `json:"RejectedPatches,omitempty"`
+	RejectedPatches []string `json:"RejectedPatches,omitzero"`
 	// RejectedPatchesAction is the action specified to take on patches included
 	// in the RejectedPatches list.
-	RejectedPatchesAction string `json:"RejectedPatchesAction,omitempty"`
+	RejectedPatchesAction string `json:"RejectedPatchesAction,omitzero"`
 	// PatchGroups: Patch groups included in the patch baseline.
-	PatchGroups []string `json:"PatchGroups,omitempty"`
+	PatchGroups []string `json:"PatchGroups,omitzero"`
 	// CreatedDate is the date the patch baseline was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// ModifiedDate is the date the patch baseline was last modified.
-	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitempty"`
+	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitzero"`
 	// Description is a description of the patch baseline.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Sources is information about the patches to use to update the managed
 	// nodes, including target operating systems and source repositories.
-	Sources []*PatchSource `json:"Sources,omitempty"`
+	Sources []*PatchSource `json:"Sources,omitzero"`
 	// AvailableSecurityUpdatesComplianceStatus indicates the compliance status of
 	// managed nodes for which security-related patches are available but were not
 	// approved.
-	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitzero"`
 }
 
 // GetPatchBaselineForPatchGroupInput is the input of
@@ -3461,10 +3461,10 @@ type GetPatchBaselineOutput struct {
 type GetPatchBaselineForPatchGroupInput struct {
 	// PatchGroup is the name of the patch group whose patch baseline should be
 	// retrieved. Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 	// OperatingSystem returns the operating system rule specified for patch
 	// groups using the patch baseline.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 }
 
 // GetPatchBaselineForPatchGroupOutput is the output of
@@ -3472,12 +3472,12 @@ type GetPatchBaselineForPatchGroupInput struct {
 type GetPatchBaselineForPatchGroupOutput struct {
 	// BaselineId is the ID of the patch baseline that should be used for the
 	// patch group.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// PatchGroup is the name of the patch group.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 	// OperatingSystem is the operating system rule specified for patch groups
 	// using the patch baseline.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 }
 
 // GetResourcePoliciesInput is the input of GetResourcePolicies, which returns
@@ -3485,33 +3485,33 @@ type GetPatchBaselineForPatchGroupOutput struct {
 type GetResourcePoliciesInput struct {
 	// ResourceArn: Amazon Resource Name (ARN) of the resource to which the
 	// policies are attached. Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // GetResourcePoliciesOutput is the output of GetResourcePolicies.
 type GetResourcePoliciesOutput struct {
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Policies is an array of the Policy object.
-	Policies []*GetResourcePoliciesResponseEntry `json:"Policies,omitempty"`
+	Policies []*GetResourcePoliciesResponseEntry `json:"Policies,omitzero"`
 }
 
 // GetServiceSettingInput is the input of GetServiceSetting. ServiceSetting is
 // an account-level setting for an Amazon Web Services service.
 type GetServiceSettingInput struct {
 	// SettingId is the ID of the service setting to get. Required.
-	SettingId string `json:"SettingId,omitempty"`
+	SettingId string `json:"SettingId,omitzero"`
 }
 
 // GetServiceSettingOutput is the output of GetServiceSetting. The query result
 // body of the GetServiceSetting API operation.
 type GetServiceSettingOutput struct {
 	// ServiceSetting is the query result of the current service setting.
-	ServiceSetting *ServiceSetting `json:"ServiceSetting,omitempty"`
+	ServiceSetting *ServiceSetting `json:"ServiceSetting,omitzero"`
 }
 
 // LabelParameterVersionInput is the input of LabelParameterVersion. A
@@ -3520,21 +3520,21 @@ type GetServiceSettingOutput struct {
 type LabelParameterVersionInput struct {
 	// Name is the parameter name on which you want to attach one or more labels.
 	// Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// ParameterVersion is the specific version of the parameter on which you want
 	// to attach one or more labels.
-	ParameterVersion *int64 `json:"ParameterVersion,omitempty"`
+	ParameterVersion *int64 `json:"ParameterVersion,omitzero"`
 	// Labels is one or more labels to attach to the specified parameter version.
 	// Required.
-	Labels []string `json:"Labels,omitempty"`
+	Labels []string `json:"Labels,omitzero"`
 }
 
 // LabelParameterVersionOutput is the output of LabelParameterVersion.
 type LabelParameterVersionOutput struct {
 	// InvalidLabels is the label doesn't meet the requirements.
-	InvalidLabels []string `json:"InvalidLabels,omitempty"`
+	InvalidLabels []string `json:"InvalidLabels,omitzero"`
 	// ParameterVersion is the version of the parameter that has been labeled.
-	ParameterVersion *int64 `json:"ParameterVersion,omitempty"`
+	ParameterVersion *int64 `json:"ParameterVersion,omitzero"`
 }
 
 // ListAssociationVersionsInput is the input of ListAssociationVersions, which
@@ -3542,20 +3542,20 @@ type LabelParameterVersionOutput struct {
 type ListAssociationVersionsInput struct {
 	// AssociationId is the association ID for which you want to view all
 	// versions. Required.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListAssociationVersionsOutput is the output of ListAssociationVersions.
 type ListAssociationVersionsOutput struct {
 	// AssociationVersions is information about all versions of the association
 	// for the specified association ID.
-	AssociationVersions []*AssociationVersionInfo `json:"AssociationVersions,omitempty"`
+	AssociationVersions []*AssociationVersionInfo `json:"AssociationVersions,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListAssociationsInput is the input of ListAssociations, which returns all
@@ -3563,69 +3563,69 @@ type ListAssociationVersionsOutput struct {
 // Amazon Web Services Region.
 type ListAssociationsInput struct {
 	// AssociationFilterList is one or more filters.
-	AssociationFilterList []*AssociationFilter `json:"AssociationFilterList,omitempty"`
+	AssociationFilterList []*AssociationFilter `json:"AssociationFilterList,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListAssociationsOutput is the output of ListAssociations.
 type ListAssociationsOutput struct {
 	// Associations is the associations.
-	Associations []*Association `json:"Associations,omitempty"`
+	Associations []*Association `json:"Associations,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListCommandInvocationsInput is the input of ListCommandInvocations. An
 // invocation is copy of a command sent to a specific managed node.
 type ListCommandInvocationsInput struct {
 	// CommandId: (Optional) The invocations for a specific command ID.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceId: (Optional) The command execution details for a specific managed
 	// node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// MaxResults: (Optional) The maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken: (Optional) The token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Filters: (Optional) One or more filters.
-	Filters []*CommandFilter `json:"Filters,omitempty"`
+	Filters []*CommandFilter `json:"Filters,omitzero"`
 	// Details: (Optional) If set this returns the response of the command
 	// executions and any command output.
-	Details *bool `json:"Details,omitempty"`
+	Details *bool `json:"Details,omitzero"`
 }
 
 // ListCommandInvocationsOutput is the output of ListCommandInvocations.
 type ListCommandInvocationsOutput struct {
 	// CommandInvocations: (Optional) A list of all invocations.
-	CommandInvocations []*CommandInvocation `json:"CommandInvocations,omitempty"`
+	CommandInvocations []*CommandInvocation `json:"CommandInvocations,omitzero"`
 	// NextToken: (Optional) The token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListCommandsInput is the input of ListCommands, which lists the commands
 // requested by users of the Amazon Web Services account.
 type ListCommandsInput struct {
 	// CommandId: (Optional) If provided, lists only the specified command.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceId: (Optional) Lists commands issued against this managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// MaxResults: (Optional) The maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken: (Optional) The token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Filters: (Optional) One or more filters.
-	Filters []*CommandFilter `json:"Filters,omitempty"`
+	Filters []*CommandFilter `json:"Filters,omitzero"`
 }
 
 // ListCommandsOutput is the output of ListCommands.
 type ListCommandsOutput struct {
 	// Commands: (Optional) The list of commands requested by the user.
-	Commands []*Command `json:"Commands,omitempty"`
+	Commands []*Command `json:"Commands,omitzero"`
 	// NextToken: (Optional) The token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListComplianceItemsInput is the input of ListComplianceItems. For a
@@ -3633,26 +3633,26 @@ type ListCommandsOutput struct {
 // statuses for different resource types.
 type ListComplianceItemsInput struct {
 	// Filters is one or more compliance filters.
-	Filters []*ComplianceStringFilter `json:"Filters,omitempty"`
+	Filters []*ComplianceStringFilter `json:"Filters,omitzero"`
 	// ResourceIds is the ID for the resources from which to get compliance
 	// information.
-	ResourceIds []string `json:"ResourceIds,omitempty"`
+	ResourceIds []string `json:"ResourceIds,omitzero"`
 	// ResourceTypes is the type of resource from which to get compliance
 	// information.
-	ResourceTypes []string `json:"ResourceTypes,omitempty"`
+	ResourceTypes []string `json:"ResourceTypes,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListComplianceItemsOutput is the output of ListComplianceItems.
 type ListComplianceItemsOutput struct {
 	// ComplianceItems is a list of compliance information for the specified
 	// resource ID.
-	ComplianceItems []*ComplianceItem `json:"ComplianceItems,omitempty"`
+	ComplianceItems []*ComplianceItem `json:"ComplianceItems,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListComplianceSummariesInput is the input of ListComplianceSummaries, which
@@ -3660,20 +3660,20 @@ type ListComplianceItemsOutput struct {
 // compliance type.
 type ListComplianceSummariesInput struct {
 	// Filters is one or more compliance or inventory filters.
-	Filters []*ComplianceStringFilter `json:"Filters,omitempty"`
+	Filters []*ComplianceStringFilter `json:"Filters,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListComplianceSummariesOutput is the output of ListComplianceSummaries.
 type ListComplianceSummariesOutput struct {
 	// ComplianceSummaryItems is a list of compliant and non-compliant summary
 	// counts based on compliance types.
-	ComplianceSummaryItems []*ComplianceSummaryItem `json:"ComplianceSummaryItems,omitempty"`
+	ComplianceSummaryItems []*ComplianceSummaryItem `json:"ComplianceSummaryItems,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDocumentMetadataHistoryInput is the input of
@@ -3681,52 +3681,52 @@ type ListComplianceSummariesOutput struct {
 // Manager is no longer open to new customers.
 type ListDocumentMetadataHistoryInput struct {
 	// Name is the name of the change template. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of the change template.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Metadata is the type of data for which details are being requested.
 	// Required.
-	Metadata string `json:"Metadata,omitempty"`
+	Metadata string `json:"Metadata,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListDocumentMetadataHistoryOutput is the output of
 // ListDocumentMetadataHistory.
 type ListDocumentMetadataHistoryOutput struct {
 	// Name is the name of the change template.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of the change template.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Author is the user ID of the person in the organization who requested the
 	// review of the change template.
-	Author string `json:"Author,omitempty"`
+	Author string `json:"Author,omitzero"`
 	// Metadata is information about the response to the change template approval
 	// request.
-	Metadata *DocumentMetadataResponseInfo `json:"Metadata,omitempty"`
+	Metadata *DocumentMetadataResponseInfo `json:"Metadata,omitzero"`
 	// NextToken is the maximum number of items to return for this call.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDocumentVersionsInput is the input of ListDocumentVersions. List all
 // versions for a document.
 type ListDocumentVersionsInput struct {
 	// Name is the name of the document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDocumentVersionsOutput is the output of ListDocumentVersions.
 type ListDocumentVersionsOutput struct {
 	// DocumentVersions is the document versions.
-	DocumentVersions []*DocumentVersionInfo `json:"DocumentVersions,omitempty"`
+	DocumentVersions []*DocumentVersionInfo `json:"DocumentVersions,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDocumentsInput is the input of ListDocuments, which returns all Systems
@@ -3734,21 +3734,21 @@ type ListDocumentVersionsOutput struct {
 // Amazon Web Services Region.
 type ListDocumentsInput struct {
 	// DocumentFilterList: This data type is deprecated.
-	DocumentFilterList []*DocumentFilter `json:"DocumentFilterList,omitempty"`
+	DocumentFilterList []*DocumentFilter `json:"DocumentFilterList,omitzero"`
 	// Filters is one or more DocumentKeyValuesFilter objects.
-	Filters []*DocumentKeyValuesFilter `json:"Filters,omitempty"`
+	Filters []*DocumentKeyValuesFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListDocumentsOutput is the output of ListDocuments.
 type ListDocumentsOutput struct {
 	// DocumentIdentifiers is the names of the SSM documents.
-	DocumentIdentifiers []*DocumentIdentifier `json:"DocumentIdentifiers,omitempty"`
+	DocumentIdentifiers []*DocumentIdentifier `json:"DocumentIdentifiers,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListInventoryEntriesInput is the input of ListInventoryEntries. A list of
@@ -3756,34 +3756,34 @@ type ListDocumentsOutput struct {
 type ListInventoryEntriesInput struct {
 	// InstanceId is the managed node ID for which you want inventory information.
 	// Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// TypeName is the type of inventory item for which you want information.
 	// Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Filters is one or more filters.
-	Filters []*InventoryFilter `json:"Filters,omitempty"`
+	Filters []*InventoryFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListInventoryEntriesOutput is the output of ListInventoryEntries.
 type ListInventoryEntriesOutput struct {
 	// TypeName is the type of inventory item returned by the request.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// InstanceId is the managed node ID targeted by the request to query
 	// inventory information.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// SchemaVersion is the inventory schema version used by the managed nodes.
-	SchemaVersion string `json:"SchemaVersion,omitempty"`
+	SchemaVersion string `json:"SchemaVersion,omitzero"`
 	// CaptureTime is the time that inventory information was collected for the
 	// managed nodes.
-	CaptureTime string `json:"CaptureTime,omitempty"`
+	CaptureTime string `json:"CaptureTime,omitzero"`
 	// Entries is a list of inventory items on the managed nodes.
-	Entries []map[string]string `json:"Entries,omitempty"`
+	Entries []map[string]string `json:"Entries,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListNodesInput is the input of ListNodes. Takes in filters and returns a
@@ -3791,21 +3791,21 @@ type ListInventoryEntriesOutput struct {
 type ListNodesInput struct {
 	// SyncName is the name of the Amazon Web Services managed resource data sync
 	// to retrieve information about.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// Filters is one or more filters.
-	Filters []*NodeFilter `json:"Filters,omitempty"`
+	Filters []*NodeFilter `json:"Filters,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListNodesOutput is the output of ListNodes.
 type ListNodesOutput struct {
 	// Nodes is a list of managed nodes that match the specified filter criteria.
-	Nodes []*Node `json:"Nodes,omitempty"`
+	Nodes []*Node `json:"Nodes,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListNodesSummaryInput is the input of ListNodesSummary, which generates a
@@ -3814,25 +3814,25 @@ type ListNodesOutput struct {
 type ListNodesSummaryInput struct {
 	// SyncName is the name of the Amazon Web Services managed resource data sync
 	// to retrieve information about.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// Filters is one or more filters.
-	Filters []*NodeFilter `json:"Filters,omitempty"`
+	Filters []*NodeFilter `json:"Filters,omitzero"`
 	// Aggregators: Specify one or more aggregators to return a count of managed
 	// nodes that match that expression. Required.
-	Aggregators []*NodeAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*NodeAggregator `json:"Aggregators,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListNodesSummaryOutput is the output of ListNodesSummary.
 type ListNodesSummaryOutput struct {
 	// Summary is a collection of objects reporting information about your managed
 	// nodes, such as the count of nodes by operating system.
-	Summary []map[string]string `json:"Summary,omitempty"`
+	Summary []map[string]string `json:"Summary,omitzero"`
 	// NextToken is the token to use when requesting the next set of items.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListOpsItemEventsInput is the input of ListOpsItemEvents, which returns a
@@ -3840,19 +3840,19 @@ type ListNodesSummaryOutput struct {
 // Amazon Web Services account.
 type ListOpsItemEventsInput struct {
 	// Filters is one or more OpsItem filters.
-	Filters []*OpsItemEventFilter `json:"Filters,omitempty"`
+	Filters []*OpsItemEventFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListOpsItemEventsOutput is the output of ListOpsItemEvents.
 type ListOpsItemEventsOutput struct {
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Summaries is a list of event information for the specified OpsItems.
-	Summaries []*OpsItemEventSummary `json:"Summaries,omitempty"`
+	Summaries []*OpsItemEventSummary `json:"Summaries,omitzero"`
 }
 
 // ListOpsItemRelatedItemsInput is the input of ListOpsItemRelatedItems, which
@@ -3861,21 +3861,21 @@ type ListOpsItemEventsOutput struct {
 type ListOpsItemRelatedItemsInput struct {
 	// OpsItemId is the ID of the OpsItem for which you want to list all
 	// related-item resources.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// Filters is one or more OpsItem filters.
-	Filters []*OpsItemRelatedItemsFilter `json:"Filters,omitempty"`
+	Filters []*OpsItemRelatedItemsFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListOpsItemRelatedItemsOutput is the output of ListOpsItemRelatedItems.
 type ListOpsItemRelatedItemsOutput struct {
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// Summaries is a list of related-item resources for the specified OpsItem.
-	Summaries []*OpsItemRelatedItemSummary `json:"Summaries,omitempty"`
+	Summaries []*OpsItemRelatedItemSummary `json:"Summaries,omitzero"`
 }
 
 // ListOpsMetadataInput is the input of ListOpsMetadata. Amazon Web Services
@@ -3884,19 +3884,19 @@ type ListOpsItemRelatedItemsOutput struct {
 type ListOpsMetadataInput struct {
 	// Filters is one or more filters to limit the number of OpsMetadata objects
 	// returned by the call.
-	Filters []*OpsMetadataFilter `json:"Filters,omitempty"`
+	Filters []*OpsMetadataFilter `json:"Filters,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListOpsMetadataOutput is the output of ListOpsMetadata.
 type ListOpsMetadataOutput struct {
 	// OpsMetadataList returns a list of OpsMetadata objects.
-	OpsMetadataList []*OpsMetadata `json:"OpsMetadataList,omitempty"`
+	OpsMetadataList []*OpsMetadata `json:"OpsMetadataList,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListResourceComplianceSummariesInput is the input of
@@ -3904,11 +3904,11 @@ type ListOpsMetadataOutput struct {
 // count.
 type ListResourceComplianceSummariesInput struct {
 	// Filters is one or more filters.
-	Filters []*ComplianceStringFilter `json:"Filters,omitempty"`
+	Filters []*ComplianceStringFilter `json:"Filters,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListResourceComplianceSummariesOutput is the output of
@@ -3916,45 +3916,45 @@ type ListResourceComplianceSummariesInput struct {
 type ListResourceComplianceSummariesOutput struct {
 	// ResourceComplianceSummaryItems is a summary count for specified or targeted
 	// managed nodes.
-	ResourceComplianceSummaryItems []*ResourceComplianceSummaryItem `json:"ResourceComplianceSummaryItems,omitempty"`
+	ResourceComplianceSummaryItems []*ResourceComplianceSummaryItem `json:"ResourceComplianceSummaryItems,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListResourceDataSyncInput is the input of ListResourceDataSync, which lists
 // your resource data sync configurations.
 type ListResourceDataSyncInput struct {
 	// SyncType: View a list of resource data syncs according to the sync type.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 	// NextToken is a token to start the list.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 	// MaxResults is the maximum number of items to return for this call.
-	MaxResults *int32 `json:"MaxResults,omitempty"`
+	MaxResults *int32 `json:"MaxResults,omitzero"`
 }
 
 // ListResourceDataSyncOutput is the output of ListResourceDataSync.
 type ListResourceDataSyncOutput struct {
 	// ResourceDataSyncItems is a list of your current resource data sync
 	// configurations and their statuses.
-	ResourceDataSyncItems []*ResourceDataSyncItem `json:"ResourceDataSyncItems,omitempty"`
+	ResourceDataSyncItems []*ResourceDataSyncItem `json:"ResourceDataSyncItems,omitzero"`
 	// NextToken is the token for the next set of items to return.
-	NextToken string `json:"NextToken,omitempty"`
+	NextToken string `json:"NextToken,omitzero"`
 }
 
 // ListTagsForResourceInput is the input of ListTagsForResource, which returns
 // a list of the tags assigned to the specified resource.
 type ListTagsForResourceInput struct {
 	// ResourceType returns a list of tags for a specific resource type. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceId is the resource ID for which you want to see a list of tags.
 	// Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 }
 
 // ListTagsForResourceOutput is the output of ListTagsForResource.
 type ListTagsForResourceOutput struct {
 	// TagList is a list of tags.
-	TagList []*Tag `json:"TagList,omitempty"`
+	TagList []*Tag `json:"TagList,omitzero"`
 }
 
 // ModifyDocumentPermissionInput is the input of ModifyDocumentPermission.
@@ -3962,17 +3962,17 @@ type ListTagsForResourceOutput struct {
 // or privately.
 type ModifyDocumentPermissionInput struct {
 	// Name is the name of the document that you want to share. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// PermissionType is the permission type for the document. Required.
-	PermissionType string `json:"PermissionType,omitempty"`
+	PermissionType string `json:"PermissionType,omitzero"`
 	// AccountIdsToAdd is the Amazon Web Services users that should have access to
 	// the document.
-	AccountIdsToAdd []string `json:"AccountIdsToAdd,omitempty"`
+	AccountIdsToAdd []string `json:"AccountIdsToAdd,omitzero"`
 	// AccountIdsToRemove is the Amazon Web Services users that should no longer
 	// have access to the document.
-	AccountIdsToRemove []string `json:"AccountIdsToRemove,omitempty"`
+	AccountIdsToRemove []string `json:"AccountIdsToRemove,omitzero"`
 	// SharedDocumentVersion: (Optional) The version of the document to share.
-	SharedDocumentVersion string `json:"SharedDocumentVersion,omitempty"`
+	SharedDocumentVersion string `json:"SharedDocumentVersion,omitzero"`
 }
 
 // ModifyDocumentPermissionOutput is the output of ModifyDocumentPermission.
@@ -3982,23 +3982,23 @@ type ModifyDocumentPermissionOutput struct{}
 // a compliance type and other compliance details on a designated resource.
 type PutComplianceItemsInput struct {
 	// ResourceId: Specify an ID for this resource. Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// ResourceType: Specify the type of resource. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ComplianceType: Specify the compliance type. Required.
-	ComplianceType string `json:"ComplianceType,omitempty"`
+	ComplianceType string `json:"ComplianceType,omitzero"`
 	// ExecutionSummary is a summary of the call execution that includes an
 	// execution ID, the type of execution (for example, Command), and the
 	// date/time of the execution using a datetime object that is saved in the
 	// following format: yyyy-MM-dd'T'HH:mm:ss'Z'. Required.
-	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitempty"`
+	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitzero"`
 	// Items is information about the compliance as defined by the resource type.
 	// Required.
-	Items []*ComplianceItemEntry `json:"Items,omitempty"`
+	Items []*ComplianceItemEntry `json:"Items,omitzero"`
 	// ItemContentHash: MD5 or SHA-256 content hash.
-	ItemContentHash string `json:"ItemContentHash,omitempty"`
+	ItemContentHash string `json:"ItemContentHash,omitzero"`
 	// UploadType is the mode for uploading compliance items.
-	UploadType string `json:"UploadType,omitempty"`
+	UploadType string `json:"UploadType,omitzero"`
 }
 
 // PutComplianceItemsOutput is the output of PutComplianceItems.
@@ -4009,16 +4009,16 @@ type PutComplianceItemsOutput struct{}
 type PutInventoryInput struct {
 	// InstanceId is an managed node ID where you want to add or update inventory
 	// items. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Items is the inventory items that you want to add or update on managed
 	// nodes. Required.
-	Items []*InventoryItem `json:"Items,omitempty"`
+	Items []*InventoryItem `json:"Items,omitzero"`
 }
 
 // PutInventoryOutput is the output of PutInventory.
 type PutInventoryOutput struct {
 	// Message is information about the request.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // PutParameterInput is the input of PutParameter. Create or update a parameter
@@ -4026,38 +4026,38 @@ type PutInventoryOutput struct {
 type PutParameterInput struct {
 	// Name is the fully qualified name of the parameter that you want to create
 	// or update. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is information about the parameter that you want to add to the
 	// system.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Value is the parameter value that you want to add to the system. Required.
-	Value string `json:"Value,omitempty" sensitive:"true"`
+	Value string `json:"Value,omitzero" sensitive:"true"`
 	// Type is the type of parameter that you want to create.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// KeyId is the Key Management Service (KMS) ID that you want to use to
 	// encrypt a parameter.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// Overwrite: Overwrite an existing parameter.
-	Overwrite *bool `json:"Overwrite,omitempty"`
+	Overwrite *bool `json:"Overwrite,omitzero"`
 	// AllowedPattern is a regular expression used to validate the parameter
 	// value.
-	AllowedPattern string `json:"AllowedPattern,omitempty"`
+	AllowedPattern string `json:"AllowedPattern,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// Tier is the parameter tier to assign to a parameter.
-	Tier string `json:"Tier,omitempty"`
+	Tier string `json:"Tier,omitzero"`
 	// Policies is one or more policies to apply to a parameter.
-	Policies string `json:"Policies,omitempty"`
+	Policies string `json:"Policies,omitzero"`
 	// DataType is the data type for a String parameter.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 }
 
 // PutParameterOutput is the output of PutParameter.
 type PutParameterOutput struct {
 	// Version is the new version number of a parameter.
-	Version *int64 `json:"Version,omitempty"`
+	Version *int64 `json:"Version,omitzero"`
 	// Tier is the tier assigned to the parameter.
-	Tier string `json:"Tier,omitempty"`
+	Tier string `json:"Tier,omitzero"`
 }
 
 // PutResourcePolicyInput is the input of PutResourcePolicy, which creates or
@@ -4065,21 +4065,21 @@ type PutParameterOutput struct {
 type PutResourcePolicyInput struct {
 	// ResourceArn: Amazon Resource Name (ARN) of the resource to which you want
 	// to attach a policy. Required.
-	ResourceArn string `json:"ResourceArn,omitempty"`
+	ResourceArn string `json:"ResourceArn,omitzero"`
 	// Policy is a policy you want to associate with a resource. Required.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// PolicyId is the policy ID.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// PolicyHash: ID of the current policy version.
-	PolicyHash string `json:"PolicyHash,omitempty"`
+	PolicyHash string `json:"PolicyHash,omitzero"`
 }
 
 // PutResourcePolicyOutput is the output of PutResourcePolicy.
 type PutResourcePolicyOutput struct {
 	// PolicyId is the policy ID.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// PolicyHash: ID of the current policy version.
-	PolicyHash string `json:"PolicyHash,omitempty"`
+	PolicyHash string `json:"PolicyHash,omitzero"`
 }
 
 // RegisterDefaultPatchBaselineInput is the input of
@@ -4088,14 +4088,14 @@ type PutResourcePolicyOutput struct {
 type RegisterDefaultPatchBaselineInput struct {
 	// BaselineId is the ID of the patch baseline that should be the default patch
 	// baseline. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // RegisterDefaultPatchBaselineOutput is the output of
 // RegisterDefaultPatchBaseline.
 type RegisterDefaultPatchBaselineOutput struct {
 	// BaselineId is the ID of the default patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 }
 
 // RegisterPatchBaselineForPatchGroupInput is the input of
@@ -4104,10 +4104,10 @@ type RegisterDefaultPatchBaselineOutput struct {
 type RegisterPatchBaselineForPatchGroupInput struct {
 	// BaselineId is the ID of the patch baseline to register with the patch
 	// group. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// PatchGroup is the name of the patch group to be registered with the patch
 	// baseline. Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 }
 
 // RegisterPatchBaselineForPatchGroupOutput is the output of
@@ -4115,10 +4115,10 @@ type RegisterPatchBaselineForPatchGroupInput struct {
 type RegisterPatchBaselineForPatchGroupOutput struct {
 	// BaselineId is the ID of the patch baseline the patch group was registered
 	// with.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// PatchGroup is the name of the patch group registered with the patch
 	// baseline.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 }
 
 // RegisterTargetWithMaintenanceWindowInput is the input of
@@ -4127,22 +4127,22 @@ type RegisterPatchBaselineForPatchGroupOutput struct {
 type RegisterTargetWithMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window the target should be
 	// registered with. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// ResourceType is the type of target being registered with the maintenance
 	// window. Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// Targets is the targets to register with the maintenance window. Required.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// OwnerInformation: User-provided value that will be included in any Amazon
 	// CloudWatch Events events raised while running tasks for these targets in
 	// this maintenance window.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// Name is an optional name for the target.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description for the target.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 }
 
 // RegisterTargetWithMaintenanceWindowOutput is the output of
@@ -4150,7 +4150,7 @@ type RegisterTargetWithMaintenanceWindowInput struct {
 type RegisterTargetWithMaintenanceWindowOutput struct {
 	// WindowTargetId is the ID of the target definition in this maintenance
 	// window.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 }
 
 // RegisterTaskWithMaintenanceWindowInput is the input of
@@ -4159,55 +4159,55 @@ type RegisterTargetWithMaintenanceWindowOutput struct {
 type RegisterTaskWithMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window the task should be added to.
 	// Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Targets is the targets (either managed nodes or maintenance window
 	// targets).
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TaskArn is the ARN of the task to run. Required.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// TaskType is the type of task being registered. Required.
-	TaskType string `json:"TaskType,omitempty"`
+	TaskType string `json:"TaskType,omitzero"`
 	// TaskParameters is the parameters that should be passed to the task when it
 	// is run.
-	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// TaskInvocationParameters is the parameters that the task should use during
 	// execution.
-	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitempty"`
+	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitzero"`
 	// Priority is the priority of the task in the maintenance window, the lower
 	// the number the higher the priority.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// MaxConcurrency is the maximum number of targets this task can be run for,
 	// in parallel.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the maximum number of errors allowed before this task stops
 	// being scheduled.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// LoggingInfo is a structure containing information about an Amazon Simple
 	// Storage Service (Amazon S3) bucket to write managed node-level logs to.
-	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitempty"`
+	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitzero"`
 	// Name is an optional name for the task.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description for the task.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 	// CutoffBehavior indicates whether tasks should continue to run after the
 	// cutoff time specified in the maintenance windows is reached.
-	CutoffBehavior string `json:"CutoffBehavior,omitempty"`
+	CutoffBehavior string `json:"CutoffBehavior,omitzero"`
 	// AlarmConfiguration is the CloudWatch alarm you want to apply to your
 	// maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // RegisterTaskWithMaintenanceWindowOutput is the output of
 // RegisterTaskWithMaintenanceWindow.
 type RegisterTaskWithMaintenanceWindowOutput struct {
 	// WindowTaskId is the ID of the task in the maintenance window.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 }
 
 // RemoveTagsFromResourceInput is the input of RemoveTagsFromResource, which
@@ -4215,13 +4215,13 @@ type RegisterTaskWithMaintenanceWindowOutput struct {
 type RemoveTagsFromResourceInput struct {
 	// ResourceType is the type of resource from which you want to remove a tag.
 	// Required.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceId is the ID of the resource from which you want to remove tags.
 	// Required.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// TagKeys: Tag keys that you want to remove from the specified resource.
 	// Required.
-	TagKeys []string `json:"TagKeys,omitempty"`
+	TagKeys []string `json:"TagKeys,omitzero"`
 }
 
 // RemoveTagsFromResourceOutput is the output of RemoveTagsFromResource.
@@ -4232,7 +4232,7 @@ type RemoveTagsFromResourceOutput struct{}
 type ResetServiceSettingInput struct {
 	// SettingId is the Amazon Resource Name (ARN) of the service setting to
 	// reset. Required.
-	SettingId string `json:"SettingId,omitempty"`
+	SettingId string `json:"SettingId,omitzero"`
 }
 
 // ResetServiceSettingOutput is the output of ResetServiceSetting. The result
@@ -4240,27 +4240,27 @@ type ResetServiceSettingInput struct {
 type ResetServiceSettingOutput struct {
 	// ServiceSetting is the current, effective service setting after calling the
 	// ResetServiceSetting API operation.
-	ServiceSetting *ServiceSetting `json:"ServiceSetting,omitempty"`
+	ServiceSetting *ServiceSetting `json:"ServiceSetting,omitzero"`
 }
 
 // ResumeSessionInput is the input of ResumeSession, which reconnects a session
 // to a managed node after it has been disconnected.
 type ResumeSessionInput struct {
 	// SessionId is the ID of the disconnected session to resume. Required.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 }
 
 // ResumeSessionOutput is the output of ResumeSession.
 type ResumeSessionOutput struct {
 	// SessionId is the ID of the session.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 	// TokenValue is an encrypted token value containing session and caller
 	// information.
-	TokenValue string `json:"TokenValue,omitempty"`
+	TokenValue string `json:"TokenValue,omitzero"`
 	// StreamUrl is a URL back to SSM Agent on the managed node that the Session
 	// Manager client uses to send commands and receive output from the managed
 	// node.
-	StreamUrl string `json:"StreamUrl,omitempty"`
+	StreamUrl string `json:"StreamUrl,omitzero"`
 }
 
 // SendAutomationSignalInput is the input of SendAutomationSignal, which sends
@@ -4269,12 +4269,12 @@ type ResumeSessionOutput struct {
 type SendAutomationSignalInput struct {
 	// AutomationExecutionId is the unique identifier for an existing Automation
 	// execution that you want to send the signal to. Required.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 	// SignalType is the type of signal to send to an Automation execution.
 	// Required.
-	SignalType string `json:"SignalType,omitempty"`
+	SignalType string `json:"SignalType,omitzero"`
 	// Payload is the data sent with the signal.
-	Payload map[string][]string `json:"Payload,omitempty"`
+	Payload map[string][]string `json:"Payload,omitzero"`
 }
 
 // SendAutomationSignalOutput is the output of SendAutomationSignal.
@@ -4284,61 +4284,61 @@ type SendAutomationSignalOutput struct{}
 // more managed nodes.
 type SendCommandInput struct {
 	// InstanceIds is the IDs of the managed nodes where the command should run.
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 	// Targets is an array of search criteria that targets managed nodes using a
 	// Key,Value combination that you specify.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// DocumentName is the name of the Amazon Web Services Systems Manager
 	// document (SSM document) to run. Required.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the SSM document version to use in the request.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// DocumentHash is the Sha256 or Sha1 hash created by the system when the
 	// document was created.
-	DocumentHash string `json:"DocumentHash,omitempty"`
+	DocumentHash string `json:"DocumentHash,omitzero"`
 	// DocumentHashType: Sha256 or Sha1.
-	DocumentHashType string `json:"DocumentHashType,omitempty"`
+	DocumentHashType string `json:"DocumentHashType,omitzero"`
 	// TimeoutSeconds: If this time is reached and the command hasn't already
 	// started running, it won't run.
-	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitempty"`
+	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitzero"`
 	// Comment: User-specified information about the command, such as a brief
 	// description of what the command should do.
-	Comment string `json:"Comment,omitempty"`
+	Comment string `json:"Comment,omitzero"`
 	// Parameters is the required and optional parameters specified in the
 	// document being run.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// OutputS3Region: (Deprecated) You can no longer specify this parameter.
-	OutputS3Region string `json:"OutputS3Region,omitempty"`
+	OutputS3Region string `json:"OutputS3Region,omitzero"`
 	// OutputS3BucketName is the name of the S3 bucket where command execution
 	// responses should be stored.
-	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3BucketName string `json:"OutputS3BucketName,omitzero"`
 	// OutputS3KeyPrefix is the directory structure within the S3 bucket where the
 	// responses should be stored.
-	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitempty"`
+	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitzero"`
 	// MaxConcurrency: (Optional) The maximum number of managed nodes that are
 	// allowed to run the command at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the maximum number of errors allowed without the command
 	// failing.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// ServiceRoleArn is the ARN of the Identity and Access Management (IAM)
 	// service role to use to publish Amazon Simple Notification Service (Amazon
 	// SNS) notifications for Run Command commands.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// NotificationConfig: Configurations for sending notifications.
-	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitempty"`
+	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitzero"`
 	// CloudWatchOutputConfig enables Amazon Web Services Systems Manager to send
 	// Run Command output to Amazon CloudWatch Logs.
-	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
+	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitzero"`
 	// AlarmConfiguration is the CloudWatch alarm you want to apply to your
 	// command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // SendCommandOutput is the output of SendCommand.
 type SendCommandOutput struct {
 	// Command is the request as it was received by Systems Manager.
-	Command *Command `json:"Command,omitempty"`
+	Command *Command `json:"Command,omitzero"`
 }
 
 // StartAccessRequestInput is the input of StartAccessRequest, which starts the
@@ -4346,17 +4346,17 @@ type SendCommandOutput struct {
 type StartAccessRequestInput struct {
 	// Reason is a brief description explaining why you are requesting access to
 	// the node. Required.
-	Reason string `json:"Reason,omitempty"`
+	Reason string `json:"Reason,omitzero"`
 	// Targets is the node you are requesting access to. Required.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// Tags: Key-value pairs of metadata you want to assign to the access request.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // StartAccessRequestOutput is the output of StartAccessRequest.
 type StartAccessRequestOutput struct {
 	// AccessRequestId is the ID of the access request.
-	AccessRequestId string `json:"AccessRequestId,omitempty"`
+	AccessRequestId string `json:"AccessRequestId,omitzero"`
 }
 
 // StartAssociationsOnceInput is the input of StartAssociationsOnce, which runs
@@ -4364,7 +4364,7 @@ type StartAccessRequestOutput struct {
 type StartAssociationsOnceInput struct {
 	// AssociationIds is the association IDs that you want to run immediately and
 	// only one time. Required.
-	AssociationIds []string `json:"AssociationIds,omitempty"`
+	AssociationIds []string `json:"AssociationIds,omitzero"`
 }
 
 // StartAssociationsOnceOutput is the output of StartAssociationsOnce.
@@ -4374,50 +4374,50 @@ type StartAssociationsOnceOutput struct{}
 // which initiates execution of an Automation runbook.
 type StartAutomationExecutionInput struct {
 	// DocumentName is the name of the SSM document to run. Required.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the version of the Automation runbook to use for this
 	// execution.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Parameters is a key-value map of execution parameters, which match the
 	// declared parameters in the Automation runbook.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 	// ClientToken: User-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 	// Mode is the execution mode of the automation.
-	Mode string `json:"Mode,omitempty"`
+	Mode string `json:"Mode,omitzero"`
 	// TargetParameterName is the name of the parameter used as the target
 	// resource for the rate-controlled execution.
-	TargetParameterName string `json:"TargetParameterName,omitempty"`
+	TargetParameterName string `json:"TargetParameterName,omitzero"`
 	// Targets is a key-value mapping to target resources.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run this task in
 	// parallel.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// running the automation on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// TargetLocations is a location is a combination of Amazon Web Services
 	// Regions and/or Amazon Web Services accounts where you want to run the
 	// automation.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// AlarmConfiguration is the CloudWatch alarm you want to apply to your
 	// automation.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TargetLocationsURL: Specify a publicly accessible URL for a file that
 	// contains the TargetLocations body.
-	TargetLocationsURL string `json:"TargetLocationsURL,omitempty"`
+	TargetLocationsURL string `json:"TargetLocationsURL,omitzero"`
 }
 
 // StartAutomationExecutionOutput is the output of StartAutomationExecution.
 type StartAutomationExecutionOutput struct {
 	// AutomationExecutionId is the unique ID of a newly scheduled automation
 	// execution.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 }
 
 // StartChangeRequestExecutionInput is the input of
@@ -4426,41 +4426,41 @@ type StartAutomationExecutionOutput struct {
 type StartChangeRequestExecutionInput struct {
 	// ScheduledTime is the date and time specified in the change request to run
 	// the Automation runbooks.
-	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitempty"`
+	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitzero"`
 	// DocumentName is the name of the change template document to run during the
 	// runbook workflow. Required.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the version of the change template document to run
 	// during the runbook workflow.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Parameters is a key-value map of parameters that match the declared
 	// parameters in the change template document.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 	// ChangeRequestName is the name of the change request associated with the
 	// runbook workflow to be run.
-	ChangeRequestName string `json:"ChangeRequestName,omitempty"`
+	ChangeRequestName string `json:"ChangeRequestName,omitzero"`
 	// ClientToken is the user-provided idempotency token.
-	ClientToken string `json:"ClientToken,omitempty"`
+	ClientToken string `json:"ClientToken,omitzero"`
 	// AutoApprove indicates whether the change request can be approved
 	// automatically without the need for manual approvals.
-	AutoApprove *bool `json:"AutoApprove,omitempty"`
+	AutoApprove *bool `json:"AutoApprove,omitzero"`
 	// Runbooks is information about the Automation runbooks that are run during
 	// the runbook workflow. Required.
-	Runbooks []*Runbook `json:"Runbooks,omitempty"`
+	Runbooks []*Runbook `json:"Runbooks,omitzero"`
 	// Tags is optional metadata that you assign to a resource.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// ScheduledEndTime is the time that the requester expects the runbook
 	// workflow related to the change request to complete.
-	ScheduledEndTime *timestamp.Time `json:"ScheduledEndTime,omitempty"`
+	ScheduledEndTime *timestamp.Time `json:"ScheduledEndTime,omitzero"`
 	// ChangeDetails: User-provided details about the change.
-	ChangeDetails string `json:"ChangeDetails,omitempty"`
+	ChangeDetails string `json:"ChangeDetails,omitzero"`
 }
 
 // StartChangeRequestExecutionOutput is the output of
 // StartChangeRequestExecution.
 type StartChangeRequestExecutionOutput struct {
 	// AutomationExecutionId is the unique ID of a runbook workflow operation.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 }
 
 // StartExecutionPreviewInput is the input of StartExecutionPreview, which
@@ -4468,46 +4468,46 @@ type StartChangeRequestExecutionOutput struct {
 // a specified Automation runbook would have on the targeted resources.
 type StartExecutionPreviewInput struct {
 	// DocumentName is the name of the Automation runbook to run. Required.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the version of the Automation runbook to run.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// ExecutionInputs is information about the inputs that can be specified for
 	// the preview operation.
-	ExecutionInputs *ExecutionInputs `json:"ExecutionInputs,omitempty"`
+	ExecutionInputs *ExecutionInputs `json:"ExecutionInputs,omitzero"`
 }
 
 // StartExecutionPreviewOutput is the output of StartExecutionPreview.
 type StartExecutionPreviewOutput struct {
 	// ExecutionPreviewId is the ID of the execution preview generated by the
 	// system.
-	ExecutionPreviewId string `json:"ExecutionPreviewId,omitempty"`
+	ExecutionPreviewId string `json:"ExecutionPreviewId,omitzero"`
 }
 
 // StartSessionInput is the input of StartSession, which initiates a connection
 // to a target (for example, a managed node) for a Session Manager session.
 type StartSessionInput struct {
 	// Target is the managed node to connect to for the session. Required.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 	// DocumentName is the name of the SSM document you want to use to define the
 	// type of session, input parameters, or preferences for the session.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// Reason is the reason for connecting to the instance.
-	Reason string `json:"Reason,omitempty"`
+	Reason string `json:"Reason,omitzero"`
 	// Parameters is the values you want to specify for the parameters defined in
 	// the Session document.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 }
 
 // StartSessionOutput is the output of StartSession.
 type StartSessionOutput struct {
 	// SessionId is the ID of the session.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 	// TokenValue is an encrypted token value containing session and caller
 	// information.
-	TokenValue string `json:"TokenValue,omitempty"`
+	TokenValue string `json:"TokenValue,omitzero"`
 	// StreamUrl is a URL back to SSM Agent on the managed node that the Session
 	// Manager client uses to send commands and receive output from the node.
-	StreamUrl string `json:"StreamUrl,omitempty"`
+	StreamUrl string `json:"StreamUrl,omitzero"`
 }
 
 // StopAutomationExecutionInput is the input of StopAutomationExecution. Stop
@@ -4515,9 +4515,9 @@ type StartSessionOutput struct {
 type StopAutomationExecutionInput struct {
 	// AutomationExecutionId is the execution ID of the Automation to stop.
 	// Required.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 	// Type is the stop request type.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // StopAutomationExecutionOutput is the output of StopAutomationExecution.
@@ -4528,13 +4528,13 @@ type StopAutomationExecutionOutput struct{}
 // and SSM Agent on the managed node.
 type TerminateSessionInput struct {
 	// SessionId is the ID of the session to terminate. Required.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 }
 
 // TerminateSessionOutput is the output of TerminateSession.
 type TerminateSessionOutput struct {
 	// SessionId is the ID of the session that has been terminated.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 }
 
 // UnlabelParameterVersionInput is the input of UnlabelParameterVersion. Remove
@@ -4542,96 +4542,96 @@ type TerminateSessionOutput struct {
 type UnlabelParameterVersionInput struct {
 	// Name is the name of the parameter from which you want to delete one or more
 	// labels. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// ParameterVersion is the specific version of the parameter which you want to
 	// delete one or more labels from. Required.
-	ParameterVersion *int64 `json:"ParameterVersion,omitempty"`
+	ParameterVersion *int64 `json:"ParameterVersion,omitzero"`
 	// Labels is one or more labels to delete from the specified parameter
 	// version. Required.
-	Labels []string `json:"Labels,omitempty"`
+	Labels []string `json:"Labels,omitzero"`
 }
 
 // UnlabelParameterVersionOutput is the output of UnlabelParameterVersion.
 type UnlabelParameterVersionOutput struct {
 	// RemovedLabels is a list of all labels deleted from the parameter.
-	RemovedLabels []string `json:"RemovedLabels,omitempty"`
+	RemovedLabels []string `json:"RemovedLabels,omitzero"`
 	// InvalidLabels is the labels that aren't attached to the given parameter
 	// version.
-	InvalidLabels []string `json:"InvalidLabels,omitempty"`
+	InvalidLabels []string `json:"InvalidLabels,omitzero"`
 }
 
 // UpdateAssociationInput is the input of UpdateAssociation, which updates an
 // association.
 type UpdateAssociationInput struct {
 	// AssociationId is the ID of the association you want to update. Required.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// Parameters is the parameters you want to update for the association.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// DocumentVersion is the document version you want update for the
 	// association.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// ScheduleExpression is the cron expression used to schedule the association
 	// that you want to update.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// OutputLocation is an S3 bucket where you want to store the results of this
 	// request.
-	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
+	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitzero"`
 	// Name is the name of the SSM Command document or Automation runbook that
 	// contains the configuration information for the managed node.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Targets is the targets of the association.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// AssociationName is the name of the association that you want to update.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// AssociationVersion: This parameter is provided for concurrency control
 	// purposes.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// AutomationTargetParameterName: Choose the parameter that will define how
 	// your automation will branch out.
-	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitempty"`
+	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// sending requests to run the association on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run the
 	// association at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// ComplianceSeverity is the severity level to assign to the association.
-	ComplianceSeverity string `json:"ComplianceSeverity,omitempty"`
+	ComplianceSeverity string `json:"ComplianceSeverity,omitzero"`
 	// SyncCompliance is the mode for generating association compliance.
-	SyncCompliance string `json:"SyncCompliance,omitempty"`
+	SyncCompliance string `json:"SyncCompliance,omitzero"`
 	// ApplyOnlyAtCronInterval: By default, when you update an association, the
 	// system runs it immediately after it is updated and then according to the
 	// schedule you specified.
-	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitempty"`
+	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitzero"`
 	// CalendarNames is the names or Amazon Resource Names (ARNs) of the Change
 	// Calendar type documents you want to gate your associations under.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// TargetLocations is a location is a combination of Amazon Web Services
 	// Regions and Amazon Web Services accounts where you want to run the
 	// association.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours the association can run before it is
 	// canceled.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you want to
 	// apply to an automation or command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// AssociationDispatchAssumeRole is a role used by association to take actions
 	// on your behalf.
-	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitempty"`
+	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitzero"`
 }
 
 // UpdateAssociationOutput is the output of UpdateAssociation.
 type UpdateAssociationOutput struct {
 	// AssociationDescription is the description of the association that was
 	// updated.
-	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitempty"`
+	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitzero"`
 }
 
 // UpdateAssociationStatusInput is the input of UpdateAssociationStatus, which
@@ -4639,47 +4639,47 @@ type UpdateAssociationOutput struct {
 // document) associated with the specified managed node.
 type UpdateAssociationStatusInput struct {
 	// Name is the name of the SSM document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// AssociationStatus is the association status. Required.
-	AssociationStatus *AssociationStatus `json:"AssociationStatus,omitempty"`
+	AssociationStatus *AssociationStatus `json:"AssociationStatus,omitzero"`
 }
 
 // UpdateAssociationStatusOutput is the output of UpdateAssociationStatus.
 type UpdateAssociationStatusOutput struct {
 	// AssociationDescription is information about the association.
-	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitempty"`
+	AssociationDescription *AssociationDescription `json:"AssociationDescription,omitzero"`
 }
 
 // UpdateDocumentInput is the input of UpdateDocument, which updates one or
 // more values for an SSM document.
 type UpdateDocumentInput struct {
 	// Content is a valid JSON or YAML string. Required.
-	Content string `json:"Content,omitempty"`
+	Content string `json:"Content,omitzero"`
 	// Attachments is a list of key-value pairs that describe attachments to a
 	// version of a document.
-	Attachments []*AttachmentsSource `json:"Attachments,omitempty"`
+	Attachments []*AttachmentsSource `json:"Attachments,omitzero"`
 	// Name is the name of the SSM document that you want to update. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DisplayName is the friendly name of the SSM document that you want to
 	// update.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact you
 	// are updating with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// DocumentVersion is the version of the document that you want to update.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// DocumentFormat: Specify the document format for the new document version.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// TargetType: Specify a new target type for the document.
-	TargetType string `json:"TargetType,omitempty"`
+	TargetType string `json:"TargetType,omitzero"`
 }
 
 // UpdateDocumentOutput is the output of UpdateDocument.
 type UpdateDocumentOutput struct {
 	// DocumentDescription is a description of the document that was updated.
-	DocumentDescription *DocumentDescription `json:"DocumentDescription,omitempty"`
+	DocumentDescription *DocumentDescription `json:"DocumentDescription,omitzero"`
 }
 
 // UpdateDocumentDefaultVersionInput is the input of
@@ -4687,10 +4687,10 @@ type UpdateDocumentOutput struct {
 type UpdateDocumentDefaultVersionInput struct {
 	// Name is the name of a custom document that you want to set as the default
 	// version. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of a custom document that you want to set as
 	// the default version. Required.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 }
 
 // UpdateDocumentDefaultVersionOutput is the output of
@@ -4698,7 +4698,7 @@ type UpdateDocumentDefaultVersionInput struct {
 type UpdateDocumentDefaultVersionOutput struct {
 	// Description is the description of a custom document that you want to set as
 	// the default version.
-	Description *DocumentDefaultVersionDescription `json:"Description,omitempty"`
+	Description *DocumentDefaultVersionDescription `json:"Description,omitzero"`
 }
 
 // UpdateDocumentMetadataInput is the input of UpdateDocumentMetadata. Amazon
@@ -4707,12 +4707,12 @@ type UpdateDocumentDefaultVersionOutput struct {
 type UpdateDocumentMetadataInput struct {
 	// Name is the name of the change template for which a version's metadata is
 	// to be updated. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of a change template in which to update
 	// approval metadata.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// DocumentReviews is the change template review details to update. Required.
-	DocumentReviews *DocumentReviews `json:"DocumentReviews,omitempty"`
+	DocumentReviews *DocumentReviews `json:"DocumentReviews,omitzero"`
 }
 
 // UpdateDocumentMetadataOutput is the output of UpdateDocumentMetadata.
@@ -4722,78 +4722,78 @@ type UpdateDocumentMetadataOutput struct{}
 // updates an existing maintenance window.
 type UpdateMaintenanceWindowInput struct {
 	// WindowId is the ID of the maintenance window to update. Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description for the update request.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// StartDate is the date and time, in ISO-8601 Extended format, for when you
 	// want the maintenance window to become active.
-	StartDate string `json:"StartDate,omitempty"`
+	StartDate string `json:"StartDate,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, for when you
 	// want the maintenance window to become inactive.
-	EndDate string `json:"EndDate,omitempty"`
+	EndDate string `json:"EndDate,omitzero"`
 	// Schedule is the schedule of the maintenance window in the form of a cron or
 	// rate expression.
-	Schedule string `json:"Schedule,omitempty"`
+	Schedule string `json:"Schedule,omitzero"`
 	// ScheduleTimezone is the time zone that the scheduled maintenance window
 	// executions are based on, in Internet Assigned Numbers Authority (IANA)
 	// format.
-	ScheduleTimezone string `json:"ScheduleTimezone,omitempty"`
+	ScheduleTimezone string `json:"ScheduleTimezone,omitzero"`
 	// ScheduleOffset is the number of days to wait after the date and time
 	// specified by a cron expression before running the maintenance window.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the duration of the maintenance window in hours.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// Cutoff is the number of hours before the end of the maintenance window that
 	// Amazon Web Services Systems Manager stops scheduling new tasks for
 	// execution.
-	Cutoff *int32 `json:"Cutoff,omitempty"`
+	Cutoff *int32 `json:"Cutoff,omitzero"`
 	// AllowUnassociatedTargets reports whether targets must be registered with
 	// the maintenance window before tasks can be defined for those targets.
-	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitempty"`
+	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitzero"`
 	// Enabled reports whether the maintenance window is enabled.
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled *bool `json:"Enabled,omitzero"`
 	// Replace: If True, then all fields that are required by the
 	// CreateMaintenanceWindow operation are also required for this API request.
-	Replace *bool `json:"Replace,omitempty"`
+	Replace *bool `json:"Replace,omitzero"`
 }
 
 // UpdateMaintenanceWindowOutput is the output of UpdateMaintenanceWindow.
 type UpdateMaintenanceWindowOutput struct {
 	// WindowId is the ID of the created maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description of the update.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// StartDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become active.
-	StartDate string `json:"StartDate,omitempty"`
+	StartDate string `json:"StartDate,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become inactive.
-	EndDate string `json:"EndDate,omitempty"`
+	EndDate string `json:"EndDate,omitzero"`
 	// Schedule is the schedule of the maintenance window in the form of a cron or
 	// rate expression.
-	Schedule string `json:"Schedule,omitempty"`
+	Schedule string `json:"Schedule,omitzero"`
 	// ScheduleTimezone is the time zone that the scheduled maintenance window
 	// executions are based on, in Internet Assigned Numbers Authority (IANA)
 	// format.
-	ScheduleTimezone string `json:"ScheduleTimezone,omitempty"`
+	ScheduleTimezone string `json:"ScheduleTimezone,omitzero"`
 	// ScheduleOffset is the number of days to wait to run a maintenance window
 	// after the scheduled cron expression date and time.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the duration of the maintenance window in hours.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// Cutoff is the number of hours before the end of the maintenance window that
 	// Amazon Web Services Systems Manager stops scheduling new tasks for
 	// execution.
-	Cutoff *int32 `json:"Cutoff,omitempty"`
+	Cutoff *int32 `json:"Cutoff,omitzero"`
 	// AllowUnassociatedTargets reports whether targets must be registered with
 	// the maintenance window before tasks can be defined for those targets.
-	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitempty"`
+	AllowUnassociatedTargets *bool `json:"AllowUnassociatedTargets,omitzero"`
 	// Enabled reports whether the maintenance window is enabled.
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled *bool `json:"Enabled,omitzero"`
 }
 
 // UpdateMaintenanceWindowTargetInput is the input of
@@ -4802,40 +4802,40 @@ type UpdateMaintenanceWindowOutput struct {
 type UpdateMaintenanceWindowTargetInput struct {
 	// WindowId is the maintenance window ID with which to modify the target.
 	// Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTargetId is the target ID to modify. Required.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 	// Targets is the targets to add or replace.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// OwnerInformation: User-provided value that will be included in any Amazon
 	// CloudWatch Events events raised while running tasks for these targets in
 	// this maintenance window.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// Name is a name for the update.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is an optional description for the update.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// Replace: If True, then all fields that are required by the
 	// RegisterTargetWithMaintenanceWindow operation are also required for this
 	// API request.
-	Replace *bool `json:"Replace,omitempty"`
+	Replace *bool `json:"Replace,omitzero"`
 }
 
 // UpdateMaintenanceWindowTargetOutput is the output of
 // UpdateMaintenanceWindowTarget.
 type UpdateMaintenanceWindowTargetOutput struct {
 	// WindowId is the maintenance window ID specified in the update request.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTargetId is the target ID specified in the update request.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 	// Targets is the updated targets.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// OwnerInformation is the updated owner.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// Name is the updated name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the updated description.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 }
 
 // UpdateMaintenanceWindowTaskInput is the input of
@@ -4844,83 +4844,83 @@ type UpdateMaintenanceWindowTargetOutput struct {
 type UpdateMaintenanceWindowTaskInput struct {
 	// WindowId is the maintenance window ID that contains the task to modify.
 	// Required.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the task ID to modify. Required.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 	// Targets is the targets (either managed nodes or tags) to modify.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TaskArn is the task ARN to modify.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// TaskParameters is the parameters to modify.
-	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// TaskInvocationParameters is the parameters that the task should use during
 	// execution.
-	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitempty"`
+	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitzero"`
 	// Priority is the new task priority to specify.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// MaxConcurrency is the new MaxConcurrency value you want to specify.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the new MaxErrors value to specify.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// LoggingInfo is the new logging location in Amazon S3 to specify.
-	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitempty"`
+	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitzero"`
 	// Name is the new task name to specify.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the new task description to specify.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// Replace: If True, then all fields that are required by the
 	// RegisterTaskWithMaintenanceWindow operation are also required for this API
 	// request.
-	Replace *bool `json:"Replace,omitempty"`
+	Replace *bool `json:"Replace,omitzero"`
 	// CutoffBehavior indicates whether tasks should continue to run after the
 	// cutoff time specified in the maintenance windows is reached.
-	CutoffBehavior string `json:"CutoffBehavior,omitempty"`
+	CutoffBehavior string `json:"CutoffBehavior,omitzero"`
 	// AlarmConfiguration is the CloudWatch alarm you want to apply to your
 	// maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // UpdateMaintenanceWindowTaskOutput is the output of
 // UpdateMaintenanceWindowTask.
 type UpdateMaintenanceWindowTaskOutput struct {
 	// WindowId is the ID of the maintenance window that was updated.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the task ID of the maintenance window that was updated.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 	// Targets is the updated target values.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TaskArn is the updated task ARN value.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// TaskParameters is the updated parameter values.
-	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// TaskInvocationParameters is the updated parameter values.
-	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitempty"`
+	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters `json:"TaskInvocationParameters,omitzero"`
 	// Priority is the updated priority value.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// MaxConcurrency is the updated MaxConcurrency value.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the updated MaxErrors value.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// LoggingInfo is the updated logging information in Amazon S3.
-	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitempty"`
+	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitzero"`
 	// Name is the updated task name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is the updated task description.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// CutoffBehavior is the specification for whether tasks should continue to
 	// run after the cutoff time specified in the maintenance windows is reached.
-	CutoffBehavior string `json:"CutoffBehavior,omitempty"`
+	CutoffBehavior string `json:"CutoffBehavior,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you applied to
 	// your maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // UpdateManagedInstanceRoleInput is the input of UpdateManagedInstanceRole,
@@ -4929,10 +4929,10 @@ type UpdateMaintenanceWindowTaskOutput struct {
 type UpdateManagedInstanceRoleInput struct {
 	// InstanceId is the ID of the managed node where you want to update the role.
 	// Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// IamRole is the name of the Identity and Access Management (IAM) role that
 	// you want to assign to the managed node. Required.
-	IamRole string `json:"IamRole,omitempty"`
+	IamRole string `json:"IamRole,omitzero"`
 }
 
 // UpdateManagedInstanceRoleOutput is the output of UpdateManagedInstanceRole.
@@ -4942,45 +4942,45 @@ type UpdateManagedInstanceRoleOutput struct{}
 type UpdateOpsItemInput struct {
 	// Description is user-defined text that contains information about the
 	// OpsItem, in Markdown format.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// OperationalData: Add new keys or edit existing key-value pairs of the
 	// OperationalData map in the OpsItem object.
-	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitzero"`
 	// OperationalDataToDelete: Keys that you want to remove from the
 	// OperationalData map.
-	OperationalDataToDelete []string `json:"OperationalDataToDelete,omitempty"`
+	OperationalDataToDelete []string `json:"OperationalDataToDelete,omitzero"`
 	// Notifications is the Amazon Resource Name (ARN) of an SNS topic where
 	// notifications are sent when this OpsItem is edited or changed.
-	Notifications []*OpsItemNotification `json:"Notifications,omitempty"`
+	Notifications []*OpsItemNotification `json:"Notifications,omitzero"`
 	// Priority is the importance of this OpsItem in relation to other OpsItems in
 	// the system.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// RelatedOpsItems is one or more OpsItems that share something in common with
 	// the current OpsItems.
-	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitzero"`
 	// Status is the OpsItem status.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// OpsItemId is the ID of the OpsItem. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// Title is a short heading that describes the nature of the OpsItem and the
 	// impacted resource.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Category: Specify a new category for an OpsItem.
-	Category string `json:"Category,omitempty"`
+	Category string `json:"Category,omitzero"`
 	// Severity: Specify a new severity for an OpsItem.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// ActualStartTime is the time a runbook workflow started.
-	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitempty"`
+	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitzero"`
 	// ActualEndTime is the time a runbook workflow ended.
-	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitempty"`
+	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitzero"`
 	// PlannedStartTime is the time specified in a change request for a runbook
 	// workflow to start.
-	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitempty"`
+	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitzero"`
 	// PlannedEndTime is the time specified in a change request for a runbook
 	// workflow to end.
-	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitempty"`
+	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitzero"`
 	// OpsItemArn is the OpsItem Amazon Resource Name (ARN).
-	OpsItemArn string `json:"OpsItemArn,omitempty"`
+	OpsItemArn string `json:"OpsItemArn,omitzero"`
 }
 
 // UpdateOpsItemOutput is the output of UpdateOpsItem.
@@ -4992,101 +4992,101 @@ type UpdateOpsItemOutput struct{}
 type UpdateOpsMetadataInput struct {
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of the OpsMetadata Object
 	// to update. Required.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 	// MetadataToUpdate is metadata to add to an OpsMetadata object.
-	MetadataToUpdate map[string]*MetadataValue `json:"MetadataToUpdate,omitempty"`
+	MetadataToUpdate map[string]*MetadataValue `json:"MetadataToUpdate,omitzero"`
 	// KeysToDelete is the metadata keys to delete from the OpsMetadata object.
-	KeysToDelete []string `json:"KeysToDelete,omitempty"`
+	KeysToDelete []string `json:"KeysToDelete,omitzero"`
 }
 
 // UpdateOpsMetadataOutput is the output of UpdateOpsMetadata.
 type UpdateOpsMetadataOutput struct {
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of the OpsMetadata Object
 	// that was updated.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 }
 
 // UpdatePatchBaselineInput is the input of UpdatePatchBaseline, which modifies
 // an existing patch baseline.
 type UpdatePatchBaselineInput struct {
 	// BaselineId is the ID of the patch baseline to update. Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// Name is the name of the patch baseline.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// GlobalFilters is a set of global filters used to include patches in the
 	// baseline.
-	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitempty"`
+	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitzero"`
 	// ApprovalRules is a set of rules used to include patches in the baseline.
-	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitempty"`
+	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitzero"`
 	// ApprovedPatches is a list of explicitly approved patches for the baseline.
-	ApprovedPatches []string `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches []string `json:"ApprovedPatches,omitzero"`
 	// ApprovedPatchesComplianceLevel: Assigns a new compliance severity level to
 	// an existing patch baseline.
-	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitempty"`
+	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitzero"`
 	// ApprovedPatchesEnableNonSecurity indicates whether the list of approved
 	// patches includes non-security updates that should be applied to the managed
 	// nodes.
-	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
+	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitzero"`
 	// RejectedPatches is a list of explicitly rejected patches for the baseline.
-	RejectedPatches []string `json:"RejectedPatches,omitempty"`
+	RejectedPatches []string `json:"RejectedPatches,omitzero"`
 	// RejectedPatchesAction is the action for Patch Manager to take on patches
 	// included in the RejectedPackages list.
-	RejectedPatchesAction string `json:"RejectedPatchesAction,omitempty"`
+	RejectedPatchesAction string `json:"RejectedPatchesAction,omitzero"`
 	// Description is a description of the patch baseline.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Sources is information about the patches to use to update the managed
 	// nodes, including target operating systems and source repositories.
-	Sources []*PatchSource `json:"Sources,omitempty"`
+	Sources []*PatchSource `json:"Sources,omitzero"`
 	// AvailableSecurityUpdatesComplianceStatus indicates the status to be
 	// assigned to security patches that are available but not approved because
 	// they don't meet the installation criteria specified in the patch baseline.
-	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitzero"`
 	// Replace: If True, then all fields that are required by the
 	// CreatePatchBaseline operation are also required for this API request.
-	Replace *bool `json:"Replace,omitempty"`
+	Replace *bool `json:"Replace,omitzero"`
 }
 
 // UpdatePatchBaselineOutput is the output of UpdatePatchBaseline.
 type UpdatePatchBaselineOutput struct {
 	// BaselineId is the ID of the deleted patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// Name is the name of the patch baseline.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// OperatingSystem is the operating system rule used by the updated patch
 	// baseline.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// GlobalFilters is a set of global filters used to exclude patches from the
 	// baseline.
-	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitempty"`
+	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitzero"`
 	// ApprovalRules is a set of rules used to include patches in the baseline.
-	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitempty"`
+	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitzero"`
 	// ApprovedPatches is a list of explicitly approved patches for the baseline.
-	ApprovedPatches []string `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches []string `json:"ApprovedPatches,omitzero"`
 	// ApprovedPatchesComplianceLevel is the compliance severity level assigned to
 	// the patch baseline after the update completed.
-	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitempty"`
+	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitzero"`
 	// ApprovedPatchesEnableNonSecurity indicates whether the list of approved
 	// patches includes non-security updates that should be applied to the managed
 	// nodes.
-	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
+	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitzero"`
 	// RejectedPatches is a list of explicitly rejected patches for the baseline.
-	RejectedPatches []string `json:"RejectedPatches,omitempty"`
+	RejectedPatches []string `json:"RejectedPatches,omitzero"`
 	// RejectedPatchesAction is the action specified to take on patches included
 	// in the RejectedPatches list.
-	RejectedPatchesAction string `json:"RejectedPatchesAction,omitempty"`
+	RejectedPatchesAction string `json:"RejectedPatchesAction,omitzero"`
 	// CreatedDate is the date when the patch baseline was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// ModifiedDate is the date when the patch baseline was last modified.
-	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitempty"`
+	ModifiedDate *timestamp.Time `json:"ModifiedDate,omitzero"`
 	// Description is a description of the patch baseline.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Sources is information about the patches to use to update the managed
 	// nodes, including target operating systems and source repositories.
-	Sources []*PatchSource `json:"Sources,omitempty"`
+	Sources []*PatchSource `json:"Sources,omitzero"`
 	// AvailableSecurityUpdatesComplianceStatus indicates the compliance status of
 	// managed nodes for which security-related patches are available but were not
 	// approved.
-	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitzero"`
 }
 
 // UpdateResourceDataSyncInput is the input of UpdateResourceDataSync. Update a
@@ -5094,12 +5094,12 @@ type UpdatePatchBaselineOutput struct {
 type UpdateResourceDataSyncInput struct {
 	// SyncName is the name of the resource data sync you want to update.
 	// Required.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// SyncType is the type of resource data sync. Required.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 	// SyncSource: Specify information about the data sources to synchronize.
 	// Required.
-	SyncSource *ResourceDataSyncSource `json:"SyncSource,omitempty"`
+	SyncSource *ResourceDataSyncSource `json:"SyncSource,omitzero"`
 }
 
 // UpdateResourceDataSyncOutput is the output of UpdateResourceDataSync.
@@ -5111,9 +5111,9 @@ type UpdateResourceDataSyncOutput struct{}
 type UpdateServiceSettingInput struct {
 	// SettingId is the Amazon Resource Name (ARN) of the service setting to
 	// update. Required.
-	SettingId string `json:"SettingId,omitempty"`
+	SettingId string `json:"SettingId,omitzero"`
 	// SettingValue is the new value to specify for the service setting. Required.
-	SettingValue string `json:"SettingValue,omitempty"`
+	SettingValue string `json:"SettingValue,omitzero"`
 }
 
 // UpdateServiceSettingOutput is the output of UpdateServiceSetting. The result

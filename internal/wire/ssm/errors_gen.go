@@ -18,7 +18,7 @@ const ErrCodeAccessDeniedException = "AccessDeniedException"
 // requester doesn't have permissions to perform the requested operation.
 type AccessDeniedException struct {
 	// Message is the Message member of AccessDeniedException. Required.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAccessDeniedException returns a AccessDeniedException error of kind
@@ -36,7 +36,7 @@ const ErrCodeAlreadyExistsException = "AlreadyExistsException"
 // baseline that is already registered with a different patch baseline.
 type AlreadyExistsException struct {
 	// Message is the Message member of AlreadyExistsException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAlreadyExistsException returns a AlreadyExistsException error of kind
@@ -82,7 +82,7 @@ const ErrCodeAssociationDoesNotExist = "AssociationDoesNotExist"
 // specified association doesn't exist.
 type AssociationDoesNotExist struct {
 	// Message is the Message member of AssociationDoesNotExist.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAssociationDoesNotExist returns a AssociationDoesNotExist error of kind
@@ -100,7 +100,7 @@ const ErrCodeAssociationExecutionDoesNotExist = "AssociationExecutionDoesNotExis
 // exist.
 type AssociationExecutionDoesNotExist struct {
 	// Message is the Message member of AssociationExecutionDoesNotExist.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAssociationExecutionDoesNotExist returns a
@@ -132,7 +132,7 @@ const ErrCodeAssociationVersionLimitExceeded = "AssociationVersionLimitExceeded"
 // versions allowed for an association.
 type AssociationVersionLimitExceeded struct {
 	// Message is the Message member of AssociationVersionLimitExceeded.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAssociationVersionLimitExceeded returns a AssociationVersionLimitExceeded
@@ -152,7 +152,7 @@ const ErrCodeAutomationDefinitionNotApprovedException = "AutomationDefinitionNot
 // in a pending state.
 type AutomationDefinitionNotApprovedException struct {
 	// Message is the Message member of AutomationDefinitionNotApprovedException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationDefinitionNotApprovedException returns a
@@ -172,7 +172,7 @@ const ErrCodeAutomationDefinitionNotFoundException = "AutomationDefinitionNotFou
 // specified name couldn't be found.
 type AutomationDefinitionNotFoundException struct {
 	// Message is the Message member of AutomationDefinitionNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationDefinitionNotFoundException returns a
@@ -192,7 +192,7 @@ const ErrCodeAutomationDefinitionVersionNotFoundException = "AutomationDefinitio
 type AutomationDefinitionVersionNotFoundException struct {
 	// Message is the Message member of
 	// AutomationDefinitionVersionNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationDefinitionVersionNotFoundException returns a
@@ -211,7 +211,7 @@ const ErrCodeAutomationExecutionLimitExceededException = "AutomationExecutionLim
 // simultaneously running Automation executions exceeded the allowable limit.
 type AutomationExecutionLimitExceededException struct {
 	// Message is the Message member of AutomationExecutionLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationExecutionLimitExceededException returns a
@@ -231,7 +231,7 @@ const ErrCodeAutomationExecutionNotFoundException = "AutomationExecutionNotFound
 // execution information for the requested automation execution ID.
 type AutomationExecutionNotFoundException struct {
 	// Message is the Message member of AutomationExecutionNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationExecutionNotFoundException returns a
@@ -250,7 +250,7 @@ const ErrCodeAutomationStepNotFoundException = "AutomationStepNotFoundException"
 // execution ID don't exist.
 type AutomationStepNotFoundException struct {
 	// Message is the Message member of AutomationStepNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewAutomationStepNotFoundException returns a AutomationStepNotFoundException
@@ -268,7 +268,7 @@ const ErrCodeComplianceTypeCountLimitExceededException = "ComplianceTypeCountLim
 // custom compliance types.
 type ComplianceTypeCountLimitExceededException struct {
 	// Message is the Message member of ComplianceTypeCountLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewComplianceTypeCountLimitExceededException returns a
@@ -287,7 +287,7 @@ const ErrCodeCustomSchemaCountLimitExceededException = "CustomSchemaCountLimitEx
 // for custom schemas.
 type CustomSchemaCountLimitExceededException struct {
 	// Message is the Message member of CustomSchemaCountLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewCustomSchemaCountLimitExceededException returns a
@@ -305,7 +305,7 @@ const ErrCodeDocumentAlreadyExists = "DocumentAlreadyExists"
 // specified document already exists.
 type DocumentAlreadyExists struct {
 	// Message is the Message member of DocumentAlreadyExists.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDocumentAlreadyExists returns a DocumentAlreadyExists error of kind
@@ -322,7 +322,7 @@ const ErrCodeDocumentLimitExceeded = "DocumentLimitExceeded"
 // have at most 500 active SSM documents.
 type DocumentLimitExceeded struct {
 	// Message is the Message member of DocumentLimitExceeded.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDocumentLimitExceeded returns a DocumentLimitExceeded error of kind
@@ -339,7 +339,7 @@ const ErrCodeDocumentPermissionLimit = "DocumentPermissionLimit"
 // document can't be shared with more Amazon Web Services accounts.
 type DocumentPermissionLimit struct {
 	// Message is the Message member of DocumentPermissionLimit.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDocumentPermissionLimit returns a DocumentPermissionLimit error of kind
@@ -356,7 +356,7 @@ const ErrCodeDocumentVersionLimitExceeded = "DocumentVersionLimitExceeded"
 // errors. The document has too many versions.
 type DocumentVersionLimitExceeded struct {
 	// Message is the Message member of DocumentVersionLimitExceeded.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDocumentVersionLimitExceeded returns a DocumentVersionLimitExceeded error
@@ -374,7 +374,7 @@ const ErrCodeDoesNotExistException = "DoesNotExistException"
 // or patch baseline, doesn't exist.
 type DoesNotExistException struct {
 	// Message is the Message member of DoesNotExistException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDoesNotExistException returns a DoesNotExistException error of kind
@@ -392,7 +392,7 @@ const ErrCodeDuplicateDocumentContent = "DuplicateDocumentContent"
 // content of the association document matches another document.
 type DuplicateDocumentContent struct {
 	// Message is the Message member of DuplicateDocumentContent.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDuplicateDocumentContent returns a DuplicateDocumentContent error of kind
@@ -409,7 +409,7 @@ const ErrCodeDuplicateDocumentVersionName = "DuplicateDocumentVersionName"
 // errors. The version name has already been used in this document.
 type DuplicateDocumentVersionName struct {
 	// Message is the Message member of DuplicateDocumentVersionName.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewDuplicateDocumentVersionName returns a DuplicateDocumentVersionName error
@@ -441,7 +441,7 @@ const ErrCodeFeatureNotAvailableException = "FeatureNotAvailableException"
 // region where the corresponding service isn't available.
 type FeatureNotAvailableException struct {
 	// Message is the Message member of FeatureNotAvailableException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewFeatureNotAvailableException returns a FeatureNotAvailableException error
@@ -460,7 +460,7 @@ const ErrCodeHierarchyLevelLimitExceededException = "HierarchyLevelLimitExceeded
 // of 15 levels.
 type HierarchyLevelLimitExceededException struct {
 	// Message is a hierarchy can have a maximum of 15 levels.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewHierarchyLevelLimitExceededException returns a
@@ -480,7 +480,7 @@ const ErrCodeHierarchyTypeMismatchException = "HierarchyTypeMismatchException"
 type HierarchyTypeMismatchException struct {
 	// Message: Parameter Store doesn't support changing a parameter type in a
 	// hierarchy.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewHierarchyTypeMismatchException returns a HierarchyTypeMismatchException
@@ -499,7 +499,7 @@ const ErrCodeIdempotentParameterMismatch = "IdempotentParameterMismatch"
 // idempotency token.
 type IdempotentParameterMismatch struct {
 	// Message is the Message member of IdempotentParameterMismatch.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewIdempotentParameterMismatch returns a IdempotentParameterMismatch error
@@ -517,7 +517,7 @@ const ErrCodeIncompatiblePolicyException = "IncompatiblePolicyException"
 // errors. There is a conflict in the policies specified for this parameter.
 type IncompatiblePolicyException struct {
 	// Message is the message member of IncompatiblePolicyException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIncompatiblePolicyException returns a IncompatiblePolicyException error
@@ -534,7 +534,7 @@ const ErrCodeInternalServerError = "InternalServerError"
 // occurred on the server side.
 type InternalServerError struct {
 	// Message is the Message member of InternalServerError.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInternalServerError returns a InternalServerError error of kind
@@ -551,7 +551,7 @@ const ErrCodeInvalidActivation = "InvalidActivation"
 // isn't valid.
 type InvalidActivation struct {
 	// Message is the Message member of InvalidActivation.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidActivation returns a InvalidActivation error of kind
@@ -568,7 +568,7 @@ const ErrCodeInvalidActivationId = "InvalidActivationId"
 // activation ID isn't valid.
 type InvalidActivationId struct {
 	// Message is the Message member of InvalidActivationId.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidActivationId returns a InvalidActivationId error of kind
@@ -585,7 +585,7 @@ const ErrCodeInvalidAggregatorException = "InvalidAggregatorException"
 // The specified aggregator isn't valid for the group type.
 type InvalidAggregatorException struct {
 	// Message is the Message member of InvalidAggregatorException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAggregatorException returns a InvalidAggregatorException error of
@@ -602,7 +602,7 @@ const ErrCodeInvalidAllowedPatternException = "InvalidAllowedPatternException"
 // errors. The request doesn't meet the regular expression requirement.
 type InvalidAllowedPatternException struct {
 	// Message is the request doesn't meet the regular expression requirement.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidAllowedPatternException returns a InvalidAllowedPatternException
@@ -619,7 +619,7 @@ const ErrCodeInvalidAssociation = "InvalidAssociation"
 // isn't valid or doesn't exist.
 type InvalidAssociation struct {
 	// Message is the Message member of InvalidAssociation.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAssociation returns a InvalidAssociation error of kind
@@ -636,7 +636,7 @@ const ErrCodeInvalidAssociationVersion = "InvalidAssociationVersion"
 // The version you specified isn't valid.
 type InvalidAssociationVersion struct {
 	// Message is the Message member of InvalidAssociationVersion.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAssociationVersion returns a InvalidAssociationVersion error of
@@ -655,7 +655,7 @@ const ErrCodeInvalidAutomationExecutionParametersException = "InvalidAutomationE
 type InvalidAutomationExecutionParametersException struct {
 	// Message is the Message member of
 	// InvalidAutomationExecutionParametersException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAutomationExecutionParametersException returns a
@@ -674,7 +674,7 @@ const ErrCodeInvalidAutomationSignalException = "InvalidAutomationSignalExceptio
 // current Automation execution.
 type InvalidAutomationSignalException struct {
 	// Message is the Message member of InvalidAutomationSignalException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAutomationSignalException returns a
@@ -693,7 +693,7 @@ const ErrCodeInvalidAutomationStatusUpdateException = "InvalidAutomationStatusUp
 // operation isn't valid.
 type InvalidAutomationStatusUpdateException struct {
 	// Message is the Message member of InvalidAutomationStatusUpdateException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidAutomationStatusUpdateException returns a
@@ -726,7 +726,7 @@ const ErrCodeInvalidDeleteInventoryParametersException = "InvalidDeleteInventory
 // parameters specified for the delete operation isn't valid.
 type InvalidDeleteInventoryParametersException struct {
 	// Message is the Message member of InvalidDeleteInventoryParametersException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDeleteInventoryParametersException returns a
@@ -744,7 +744,7 @@ const ErrCodeInvalidDeletionIdException = "InvalidDeletionIdException"
 // The ID specified for the delete operation doesn't exist or isn't valid.
 type InvalidDeletionIdException struct {
 	// Message is the Message member of InvalidDeletionIdException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDeletionIdException returns a InvalidDeletionIdException error of
@@ -762,7 +762,7 @@ const ErrCodeInvalidDocument = "InvalidDocument"
 type InvalidDocument struct {
 	// Message is the SSM document doesn't exist or the document isn't available
 	// to the user.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocument returns a InvalidDocument error of kind awserr.Invalid,
@@ -779,7 +779,7 @@ const ErrCodeInvalidDocumentContent = "InvalidDocumentContent"
 // content for the document isn't valid.
 type InvalidDocumentContent struct {
 	// Message is a description of the validation error.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocumentContent returns a InvalidDocumentContent error of kind
@@ -796,7 +796,7 @@ const ErrCodeInvalidDocumentOperation = "InvalidDocumentOperation"
 // attempted to delete a document while it is still shared.
 type InvalidDocumentOperation struct {
 	// Message is the Message member of InvalidDocumentOperation.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocumentOperation returns a InvalidDocumentOperation error of kind
@@ -813,7 +813,7 @@ const ErrCodeInvalidDocumentSchemaVersion = "InvalidDocumentSchemaVersion"
 // errors. The version of the document schema isn't supported.
 type InvalidDocumentSchemaVersion struct {
 	// Message is the Message member of InvalidDocumentSchemaVersion.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocumentSchemaVersion returns a InvalidDocumentSchemaVersion error
@@ -830,7 +830,7 @@ const ErrCodeInvalidDocumentType = "InvalidDocumentType"
 // document type isn't valid.
 type InvalidDocumentType struct {
 	// Message is the Message member of InvalidDocumentType.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocumentType returns a InvalidDocumentType error of kind
@@ -847,7 +847,7 @@ const ErrCodeInvalidDocumentVersion = "InvalidDocumentVersion"
 // document version isn't valid or doesn't exist.
 type InvalidDocumentVersion struct {
 	// Message is the Message member of InvalidDocumentVersion.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidDocumentVersion returns a InvalidDocumentVersion error of kind
@@ -864,7 +864,7 @@ const ErrCodeInvalidFilter = "InvalidFilter"
 // valid.
 type InvalidFilter struct {
 	// Message is the Message member of InvalidFilter.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidFilter returns a InvalidFilter error of kind awserr.Invalid, its
@@ -893,7 +893,7 @@ const ErrCodeInvalidFilterOption = "InvalidFilterOption"
 // filter option isn't valid.
 type InvalidFilterOption struct {
 	// Message is the specified filter option isn't valid.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidFilterOption returns a InvalidFilterOption error of kind
@@ -910,7 +910,7 @@ const ErrCodeInvalidFilterValue = "InvalidFilterValue"
 // value isn't valid.
 type InvalidFilterValue struct {
 	// Message is the Message member of InvalidFilterValue.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidFilterValue returns a InvalidFilterValue error of kind
@@ -928,7 +928,7 @@ const ErrCodeInvalidInstanceId = "InvalidInstanceId"
 // managed node.
 type InvalidInstanceId struct {
 	// Message is the Message member of InvalidInstanceId.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidInstanceId returns a InvalidInstanceId error of kind
@@ -947,7 +947,7 @@ const ErrCodeInvalidInstanceInformationFilterValue = "InvalidInstanceInformation
 // isn't valid.
 type InvalidInstanceInformationFilterValue struct {
 	// Message is the message member of InvalidInstanceInformationFilterValue.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidInstanceInformationFilterValue returns a
@@ -966,7 +966,7 @@ const ErrCodeInvalidInstancePropertyFilterValue = "InvalidInstancePropertyFilter
 // valid.
 type InvalidInstancePropertyFilterValue struct {
 	// Message is the message member of InvalidInstancePropertyFilterValue.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidInstancePropertyFilterValue returns a
@@ -983,7 +983,7 @@ const ErrCodeInvalidInventoryGroupException = "InvalidInventoryGroupException"
 // errors. The specified inventory group isn't valid.
 type InvalidInventoryGroupException struct {
 	// Message is the Message member of InvalidInventoryGroupException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidInventoryGroupException returns a InvalidInventoryGroupException
@@ -1001,7 +1001,7 @@ const ErrCodeInvalidInventoryItemContextException = "InvalidInventoryItemContext
 // values in the Context attribute for InventoryItem.
 type InvalidInventoryItemContextException struct {
 	// Message is the Message member of InvalidInventoryItemContextException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidInventoryItemContextException returns a
@@ -1019,7 +1019,7 @@ const ErrCodeInvalidInventoryRequestException = "InvalidInventoryRequestExceptio
 // InvalidInventoryRequestException errors. The request isn't valid.
 type InvalidInventoryRequestException struct {
 	// Message is the Message member of InvalidInventoryRequestException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidInventoryRequestException returns a
@@ -1036,9 +1036,9 @@ const ErrCodeInvalidItemContentException = "InvalidItemContentException"
 // errors. One or more content items isn't valid.
 type InvalidItemContentException struct {
 	// TypeName is the TypeName member of InvalidItemContentException.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Message is the Message member of InvalidItemContentException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidItemContentException returns a InvalidItemContentException error
@@ -1055,7 +1055,7 @@ const ErrCodeInvalidKeyId = "InvalidKeyId"
 // valid.
 type InvalidKeyId struct {
 	// Message is the message member of InvalidKeyId.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidKeyId returns a InvalidKeyId error of kind awserr.Invalid, its
@@ -1071,7 +1071,7 @@ const ErrCodeInvalidNextToken = "InvalidNextToken"
 // isn't valid.
 type InvalidNextToken struct {
 	// Message is the Message member of InvalidNextToken.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidNextToken returns a InvalidNextToken error of kind awserr.Invalid,
@@ -1087,7 +1087,7 @@ const ErrCodeInvalidNotificationConfig = "InvalidNotificationConfig"
 // One or more configuration items isn't valid.
 type InvalidNotificationConfig struct {
 	// Message is the Message member of InvalidNotificationConfig.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidNotificationConfig returns a InvalidNotificationConfig error of
@@ -1104,7 +1104,7 @@ const ErrCodeInvalidOptionException = "InvalidOptionException"
 // delete inventory option specified isn't valid.
 type InvalidOptionException struct {
 	// Message is the Message member of InvalidOptionException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidOptionException returns a InvalidOptionException error of kind
@@ -1150,7 +1150,7 @@ const ErrCodeInvalidParameters = "InvalidParameters"
 // Manager document (SSM document).
 type InvalidParameters struct {
 	// Message is the Message member of InvalidParameters.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidParameters returns a InvalidParameters error of kind
@@ -1168,7 +1168,7 @@ const ErrCodeInvalidPermissionType = "InvalidPermissionType"
 // permission type isn't supported.
 type InvalidPermissionType struct {
 	// Message is the Message member of InvalidPermissionType.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidPermissionType returns a InvalidPermissionType error of kind
@@ -1200,7 +1200,7 @@ const ErrCodeInvalidPolicyAttributeException = "InvalidPolicyAttributeException"
 // invalid.
 type InvalidPolicyAttributeException struct {
 	// Message is the message member of InvalidPolicyAttributeException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidPolicyAttributeException returns a InvalidPolicyAttributeException
@@ -1217,7 +1217,7 @@ const ErrCodeInvalidPolicyTypeException = "InvalidPolicyTypeException"
 // The policy type isn't supported.
 type InvalidPolicyTypeException struct {
 	// Message is the message member of InvalidPolicyTypeException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidPolicyTypeException returns a InvalidPolicyTypeException error of
@@ -1263,7 +1263,7 @@ const ErrCodeInvalidResultAttributeException = "InvalidResultAttributeException"
 // attribute isn't valid.
 type InvalidResultAttributeException struct {
 	// Message is the Message member of InvalidResultAttributeException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidResultAttributeException returns a InvalidResultAttributeException
@@ -1280,7 +1280,7 @@ const ErrCodeInvalidRole = "InvalidRole"
 // invalid characters.
 type InvalidRole struct {
 	// Message is the Message member of InvalidRole.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidRole returns a InvalidRole error of kind awserr.Invalid, its
@@ -1297,7 +1297,7 @@ const ErrCodeInvalidSchedule = "InvalidSchedule"
 // invalid.
 type InvalidSchedule struct {
 	// Message is the Message member of InvalidSchedule.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidSchedule returns a InvalidSchedule error of kind awserr.Invalid,
@@ -1313,7 +1313,7 @@ const ErrCodeInvalidTag = "InvalidTag"
 // isn't valid.
 type InvalidTag struct {
 	// Message is the Message member of InvalidTag.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidTag returns a InvalidTag error of kind awserr.Invalid, its message
@@ -1329,7 +1329,7 @@ const ErrCodeInvalidTarget = "InvalidTarget"
 // doesn't exist.
 type InvalidTarget struct {
 	// Message is the Message member of InvalidTarget.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidTarget returns a InvalidTarget error of kind awserr.Invalid, its
@@ -1346,7 +1346,7 @@ const ErrCodeInvalidTargetMaps = "InvalidTargetMaps"
 // parameter isn't valid.
 type InvalidTargetMaps struct {
 	// Message is the Message member of InvalidTargetMaps.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidTargetMaps returns a InvalidTargetMaps error of kind
@@ -1363,7 +1363,7 @@ const ErrCodeInvalidTypeNameException = "InvalidTypeNameException"
 // parameter type name isn't valid.
 type InvalidTypeNameException struct {
 	// Message is the Message member of InvalidTypeNameException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidTypeNameException returns a InvalidTypeNameException error of kind
@@ -1379,7 +1379,7 @@ const ErrCodeInvalidUpdate = "InvalidUpdate"
 // InvalidUpdate is the body of InvalidUpdate errors. The update isn't valid.
 type InvalidUpdate struct {
 	// Message is the Message member of InvalidUpdate.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewInvalidUpdate returns a InvalidUpdate error of kind awserr.Invalid, its
@@ -1409,9 +1409,9 @@ const ErrCodeItemContentMismatchException = "ItemContentMismatchException"
 // errors. The inventory item has invalid content.
 type ItemContentMismatchException struct {
 	// TypeName is the TypeName member of ItemContentMismatchException.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Message is the Message member of ItemContentMismatchException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewItemContentMismatchException returns a ItemContentMismatchException error
@@ -1428,9 +1428,9 @@ const ErrCodeItemSizeLimitExceededException = "ItemSizeLimitExceededException"
 // errors. The inventory item size has exceeded the size limit.
 type ItemSizeLimitExceededException struct {
 	// TypeName is the TypeName member of ItemSizeLimitExceededException.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Message is the Message member of ItemSizeLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewItemSizeLimitExceededException returns a ItemSizeLimitExceededException
@@ -1449,7 +1449,7 @@ const ErrCodeMalformedResourcePolicyDocumentException = "MalformedResourcePolicy
 // DeleteResourcePolicy calls have been made.
 type MalformedResourcePolicyDocumentException struct {
 	// Message is the Message member of MalformedResourcePolicyDocumentException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewMalformedResourcePolicyDocumentException returns a
@@ -1468,7 +1468,7 @@ const ErrCodeMaxDocumentSizeExceeded = "MaxDocumentSizeExceeded"
 // size limit of a document is 64 KB.
 type MaxDocumentSizeExceeded struct {
 	// Message is the Message member of MaxDocumentSizeExceeded.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewMaxDocumentSizeExceeded returns a MaxDocumentSizeExceeded error of kind
@@ -1485,7 +1485,7 @@ const ErrCodeNoLongerSupportedException = "NoLongerSupportedException"
 // The requested operation is no longer supported by Systems Manager.
 type NoLongerSupportedException struct {
 	// Message is the Message member of NoLongerSupportedException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewNoLongerSupportedException returns a NoLongerSupportedException error of
@@ -1502,7 +1502,7 @@ const ErrCodeOpsItemAccessDeniedException = "OpsItemAccessDeniedException"
 // errors. You don't have permission to view OpsItems in the specified account.
 type OpsItemAccessDeniedException struct {
 	// Message is the Message member of OpsItemAccessDeniedException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemAccessDeniedException returns a OpsItemAccessDeniedException error
@@ -1519,9 +1519,9 @@ const ErrCodeOpsItemAlreadyExistsException = "OpsItemAlreadyExistsException"
 // errors. The OpsItem already exists.
 type OpsItemAlreadyExistsException struct {
 	// Message is the Message member of OpsItemAlreadyExistsException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// OpsItemId is the OpsItemId member of OpsItemAlreadyExistsException.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 }
 
 // NewOpsItemAlreadyExistsException returns a OpsItemAlreadyExistsException
@@ -1538,7 +1538,7 @@ const ErrCodeOpsItemConflictException = "OpsItemConflictException"
 // specified OpsItem is in the process of being deleted.
 type OpsItemConflictException struct {
 	// Message is the Message member of OpsItemConflictException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemConflictException returns a OpsItemConflictException error of kind
@@ -1557,9 +1557,9 @@ const ErrCodeOpsItemInvalidParameterException = "OpsItemInvalidParameterExceptio
 type OpsItemInvalidParameterException struct {
 	// ParameterNames is the ParameterNames member of
 	// OpsItemInvalidParameterException.
-	ParameterNames []string `json:"ParameterNames,omitempty"`
+	ParameterNames []string `json:"ParameterNames,omitzero"`
 	// Message is the Message member of OpsItemInvalidParameterException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemInvalidParameterException returns a
@@ -1576,13 +1576,13 @@ const ErrCodeOpsItemLimitExceededException = "OpsItemLimitExceededException"
 // errors. The request caused OpsItems to exceed one or more quotas.
 type OpsItemLimitExceededException struct {
 	// ResourceTypes is the ResourceTypes member of OpsItemLimitExceededException.
-	ResourceTypes []string `json:"ResourceTypes,omitempty"`
+	ResourceTypes []string `json:"ResourceTypes,omitzero"`
 	// Limit is the Limit member of OpsItemLimitExceededException.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// LimitType is the LimitType member of OpsItemLimitExceededException.
-	LimitType string `json:"LimitType,omitempty"`
+	LimitType string `json:"LimitType,omitzero"`
 	// Message is the Message member of OpsItemLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemLimitExceededException returns a OpsItemLimitExceededException
@@ -1599,7 +1599,7 @@ const ErrCodeOpsItemNotFoundException = "OpsItemNotFoundException"
 // specified OpsItem ID doesn't exist.
 type OpsItemNotFoundException struct {
 	// Message is the Message member of OpsItemNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemNotFoundException returns a OpsItemNotFoundException error of kind
@@ -1617,13 +1617,13 @@ const ErrCodeOpsItemRelatedItemAlreadyExistsException = "OpsItemRelatedItemAlrea
 // (ARN) is already associated with the OpsItem.
 type OpsItemRelatedItemAlreadyExistsException struct {
 	// Message is the Message member of OpsItemRelatedItemAlreadyExistsException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// ResourceUri is the ResourceUri member of
 	// OpsItemRelatedItemAlreadyExistsException.
-	ResourceUri string `json:"ResourceUri,omitempty"`
+	ResourceUri string `json:"ResourceUri,omitzero"`
 	// OpsItemId is the OpsItemId member of
 	// OpsItemRelatedItemAlreadyExistsException.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 }
 
 // NewOpsItemRelatedItemAlreadyExistsException returns a
@@ -1643,7 +1643,7 @@ const ErrCodeOpsItemRelatedItemAssociationNotFoundException = "OpsItemRelatedIte
 type OpsItemRelatedItemAssociationNotFoundException struct {
 	// Message is the Message member of
 	// OpsItemRelatedItemAssociationNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewOpsItemRelatedItemAssociationNotFoundException returns a
@@ -1662,7 +1662,7 @@ const ErrCodeOpsMetadataAlreadyExistsException = "OpsMetadataAlreadyExistsExcept
 // exists for the selected resource.
 type OpsMetadataAlreadyExistsException struct {
 	// Message is the message member of OpsMetadataAlreadyExistsException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataAlreadyExistsException returns a
@@ -1681,7 +1681,7 @@ const ErrCodeOpsMetadataInvalidArgumentException = "OpsMetadataInvalidArgumentEx
 // invalid.
 type OpsMetadataInvalidArgumentException struct {
 	// Message is the message member of OpsMetadataInvalidArgumentException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataInvalidArgumentException returns a
@@ -1701,7 +1701,7 @@ const ErrCodeOpsMetadataKeyLimitExceededException = "OpsMetadataKeyLimitExceeded
 // in Application Manager.
 type OpsMetadataKeyLimitExceededException struct {
 	// Message is the message member of OpsMetadataKeyLimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataKeyLimitExceededException returns a
@@ -1721,7 +1721,7 @@ const ErrCodeOpsMetadataLimitExceededException = "OpsMetadataLimitExceededExcept
 // number of OpsMetadata objects allowed by Application Manager.
 type OpsMetadataLimitExceededException struct {
 	// Message is the message member of OpsMetadataLimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataLimitExceededException returns a
@@ -1739,7 +1739,7 @@ const ErrCodeOpsMetadataNotFoundException = "OpsMetadataNotFoundException"
 // errors. The OpsMetadata object doesn't exist.
 type OpsMetadataNotFoundException struct {
 	// Message is the message member of OpsMetadataNotFoundException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataNotFoundException returns a OpsMetadataNotFoundException error
@@ -1757,7 +1757,7 @@ const ErrCodeOpsMetadataTooManyUpdatesException = "OpsMetadataTooManyUpdatesExce
 // concurrent updates.
 type OpsMetadataTooManyUpdatesException struct {
 	// Message is the message member of OpsMetadataTooManyUpdatesException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOpsMetadataTooManyUpdatesException returns a
@@ -1775,7 +1775,7 @@ const ErrCodeParameterAlreadyExists = "ParameterAlreadyExists"
 // parameter already exists.
 type ParameterAlreadyExists struct {
 	// Message is the message member of ParameterAlreadyExists.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterAlreadyExists returns a ParameterAlreadyExists error of kind
@@ -1792,7 +1792,7 @@ const ErrCodeParameterLimitExceeded = "ParameterLimitExceeded"
 // have exceeded the number of parameters for this Amazon Web Services account.
 type ParameterLimitExceeded struct {
 	// Message is the message member of ParameterLimitExceeded.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterLimitExceeded returns a ParameterLimitExceeded error of kind
@@ -1810,7 +1810,7 @@ const ErrCodeParameterMaxVersionLimitExceeded = "ParameterMaxVersionLimitExceede
 // most recently created versions of a parameter.
 type ParameterMaxVersionLimitExceeded struct {
 	// Message is the message member of ParameterMaxVersionLimitExceeded.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterMaxVersionLimitExceeded returns a
@@ -1828,7 +1828,7 @@ const ErrCodeParameterNotFound = "ParameterNotFound"
 // couldn't be found.
 type ParameterNotFound struct {
 	// Message is the message member of ParameterNotFound.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterNotFound returns a ParameterNotFound error of kind
@@ -1845,7 +1845,7 @@ const ErrCodeParameterPatternMismatchException = "ParameterPatternMismatchExcept
 // ParameterPatternMismatchException errors. The parameter name isn't valid.
 type ParameterPatternMismatchException struct {
 	// Message is the parameter name isn't valid.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterPatternMismatchException returns a
@@ -1863,7 +1863,7 @@ const ErrCodeParameterVersionLabelLimitExceeded = "ParameterVersionLabelLimitExc
 // maximum of ten labels.
 type ParameterVersionLabelLimitExceeded struct {
 	// Message is the message member of ParameterVersionLabelLimitExceeded.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterVersionLabelLimitExceeded returns a
@@ -1881,7 +1881,7 @@ const ErrCodeParameterVersionNotFound = "ParameterVersionNotFound"
 // specified parameter version wasn't found.
 type ParameterVersionNotFound struct {
 	// Message is the message member of ParameterVersionNotFound.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewParameterVersionNotFound returns a ParameterVersionNotFound error of kind
@@ -1899,7 +1899,7 @@ const ErrCodePoliciesLimitExceededException = "PoliciesLimitExceededException"
 // the parameter.
 type PoliciesLimitExceededException struct {
 	// Message is the message member of PoliciesLimitExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewPoliciesLimitExceededException returns a PoliciesLimitExceededException
@@ -1918,7 +1918,7 @@ const ErrCodeResourceDataSyncAlreadyExistsException = "ResourceDataSyncAlreadyEx
 // same name already exists.
 type ResourceDataSyncAlreadyExistsException struct {
 	// SyncName is the SyncName member of ResourceDataSyncAlreadyExistsException.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 }
 
 // NewResourceDataSyncAlreadyExistsException returns a
@@ -1937,7 +1937,7 @@ const ErrCodeResourceDataSyncConflictException = "ResourceDataSyncConflictExcept
 // request is being processed.
 type ResourceDataSyncConflictException struct {
 	// Message is the Message member of ResourceDataSyncConflictException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceDataSyncConflictException returns a
@@ -1956,7 +1956,7 @@ const ErrCodeResourceDataSyncCountExceededException = "ResourceDataSyncCountExce
 // maximum sync configurations.
 type ResourceDataSyncCountExceededException struct {
 	// Message is the Message member of ResourceDataSyncCountExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceDataSyncCountExceededException returns a
@@ -1976,7 +1976,7 @@ const ErrCodeResourceDataSyncInvalidConfigurationException = "ResourceDataSyncIn
 type ResourceDataSyncInvalidConfigurationException struct {
 	// Message is the Message member of
 	// ResourceDataSyncInvalidConfigurationException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceDataSyncInvalidConfigurationException returns a
@@ -1995,11 +1995,11 @@ const ErrCodeResourceDataSyncNotFoundException = "ResourceDataSyncNotFoundExcept
 // found.
 type ResourceDataSyncNotFoundException struct {
 	// SyncName is the SyncName member of ResourceDataSyncNotFoundException.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// SyncType is the SyncType member of ResourceDataSyncNotFoundException.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 	// Message is the Message member of ResourceDataSyncNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceDataSyncNotFoundException returns a
@@ -2017,7 +2017,7 @@ const ErrCodeResourceInUseException = "ResourceInUseException"
 // for a patch group.
 type ResourceInUseException struct {
 	// Message is the Message member of ResourceInUseException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceInUseException returns a ResourceInUseException error of kind
@@ -2036,7 +2036,7 @@ const ErrCodeResourceLimitExceededException = "ResourceLimitExceededException"
 // quotas.
 type ResourceLimitExceededException struct {
 	// Message is the Message member of ResourceLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceLimitExceededException returns a ResourceLimitExceededException
@@ -2054,7 +2054,7 @@ const ErrCodeResourceNotFoundException = "ResourceNotFoundException"
 // The specified parameter to be shared could not be found.
 type ResourceNotFoundException struct {
 	// Message is the Message member of ResourceNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourceNotFoundException returns a ResourceNotFoundException error of
@@ -2072,7 +2072,7 @@ const ErrCodeResourcePolicyConflictException = "ResourcePolicyConflictException"
 // doesn't match the stored hash.
 type ResourcePolicyConflictException struct {
 	// Message is the Message member of ResourcePolicyConflictException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourcePolicyConflictException returns a ResourcePolicyConflictException
@@ -2091,9 +2091,9 @@ const ErrCodeResourcePolicyInvalidParameterException = "ResourcePolicyInvalidPar
 type ResourcePolicyInvalidParameterException struct {
 	// ParameterNames is the ParameterNames member of
 	// ResourcePolicyInvalidParameterException.
-	ParameterNames []string `json:"ParameterNames,omitempty"`
+	ParameterNames []string `json:"ParameterNames,omitzero"`
 	// Message is the Message member of ResourcePolicyInvalidParameterException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourcePolicyInvalidParameterException returns a
@@ -2112,11 +2112,11 @@ const ErrCodeResourcePolicyLimitExceededException = "ResourcePolicyLimitExceeded
 // action enforces two limits.
 type ResourcePolicyLimitExceededException struct {
 	// Limit is the Limit member of ResourcePolicyLimitExceededException.
-	Limit *int32 `json:"Limit,omitempty"`
+	Limit *int32 `json:"Limit,omitzero"`
 	// LimitType is the LimitType member of ResourcePolicyLimitExceededException.
-	LimitType string `json:"LimitType,omitempty"`
+	LimitType string `json:"LimitType,omitzero"`
 	// Message is the Message member of ResourcePolicyLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourcePolicyLimitExceededException returns a
@@ -2135,7 +2135,7 @@ const ErrCodeResourcePolicyNotFoundException = "ResourcePolicyNotFoundException"
 // policy ID and hash could be found.
 type ResourcePolicyNotFoundException struct {
 	// Message is the Message member of ResourcePolicyNotFoundException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewResourcePolicyNotFoundException returns a ResourcePolicyNotFoundException
@@ -2152,19 +2152,19 @@ const ErrCodeServiceQuotaExceededException = "ServiceQuotaExceededException"
 // errors. The request exceeds the service quota.
 type ServiceQuotaExceededException struct {
 	// Message is the Message member of ServiceQuotaExceededException. Required.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// ResourceId is the unique ID of the resource referenced in the failed
 	// request.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// ResourceType is the resource type of the resource referenced in the failed
 	// request.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// QuotaCode is the quota code recognized by the Amazon Web Services Service
 	// Quotas service. Required.
-	QuotaCode string `json:"QuotaCode,omitempty"`
+	QuotaCode string `json:"QuotaCode,omitzero"`
 	// ServiceCode is the code for the Amazon Web Services service that owns the
 	// quota. Required.
-	ServiceCode string `json:"ServiceCode,omitempty"`
+	ServiceCode string `json:"ServiceCode,omitzero"`
 }
 
 // NewServiceQuotaExceededException returns a ServiceQuotaExceededException
@@ -2181,7 +2181,7 @@ const ErrCodeServiceSettingNotFound = "ServiceSettingNotFound"
 // specified service setting wasn't found.
 type ServiceSettingNotFound struct {
 	// Message is the Message member of ServiceSettingNotFound.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewServiceSettingNotFound returns a ServiceSettingNotFound error of kind
@@ -2213,7 +2213,7 @@ const ErrCodeSubTypeCountLimitExceededException = "SubTypeCountLimitExceededExce
 // limit for the inventory type.
 type SubTypeCountLimitExceededException struct {
 	// Message is the Message member of SubTypeCountLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewSubTypeCountLimitExceededException returns a
@@ -2232,7 +2232,7 @@ const ErrCodeTargetInUseException = "TargetInUseException"
 // operation, but the target is still referenced in a task.
 type TargetInUseException struct {
 	// Message is the Message member of TargetInUseException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewTargetInUseException returns a TargetInUseException error of kind
@@ -2251,7 +2251,7 @@ const ErrCodeTargetNotConnected = "TargetNotConnected"
 // Session Manager.
 type TargetNotConnected struct {
 	// Message is the Message member of TargetNotConnected.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewTargetNotConnected returns a TargetNotConnected error of kind
@@ -2270,13 +2270,13 @@ const ErrCodeThrottlingException = "ThrottlingException"
 // requests.
 type ThrottlingException struct {
 	// Message is the Message member of ThrottlingException. Required.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// QuotaCode is the quota code recognized by the Amazon Web Services Service
 	// Quotas service.
-	QuotaCode string `json:"QuotaCode,omitempty"`
+	QuotaCode string `json:"QuotaCode,omitzero"`
 	// ServiceCode is the code for the Amazon Web Services service that owns the
 	// quota.
-	ServiceCode string `json:"ServiceCode,omitempty"`
+	ServiceCode string `json:"ServiceCode,omitzero"`
 }
 
 // NewThrottlingException returns a ThrottlingException error of kind
@@ -2307,7 +2307,7 @@ const ErrCodeTooManyUpdates = "TooManyUpdates"
 // updates for a resource that supports one update at a time.
 type TooManyUpdates struct {
 	// Message is the Message member of TooManyUpdates.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewTooManyUpdates returns a TooManyUpdates error of kind
@@ -2325,7 +2325,7 @@ const ErrCodeTotalSizeLimitExceededException = "TotalSizeLimitExceededException"
 // exceeded the total size limit for the resource.
 type TotalSizeLimitExceededException struct {
 	// Message is the Message member of TotalSizeLimitExceededException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewTotalSizeLimitExceededException returns a TotalSizeLimitExceededException
@@ -2344,7 +2344,7 @@ const ErrCodeUnsupportedCalendarException = "UnsupportedCalendarException"
 // supported.
 type UnsupportedCalendarException struct {
 	// Message is the Message member of UnsupportedCalendarException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedCalendarException returns a UnsupportedCalendarException error
@@ -2363,7 +2363,7 @@ const ErrCodeUnsupportedFeatureRequiredException = "UnsupportedFeatureRequiredEx
 // instances.
 type UnsupportedFeatureRequiredException struct {
 	// Message is the Message member of UnsupportedFeatureRequiredException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedFeatureRequiredException returns a
@@ -2383,9 +2383,9 @@ const ErrCodeUnsupportedInventoryItemContextException = "UnsupportedInventoryIte
 type UnsupportedInventoryItemContextException struct {
 	// TypeName is the TypeName member of
 	// UnsupportedInventoryItemContextException.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Message is the Message member of UnsupportedInventoryItemContextException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedInventoryItemContextException returns a
@@ -2405,7 +2405,7 @@ const ErrCodeUnsupportedInventorySchemaVersionException = "UnsupportedInventoryS
 type UnsupportedInventorySchemaVersionException struct {
 	// Message is the Message member of
 	// UnsupportedInventorySchemaVersionException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedInventorySchemaVersionException returns a
@@ -2424,7 +2424,7 @@ const ErrCodeUnsupportedOperatingSystem = "UnsupportedOperatingSystem"
 // supported for the operating system.
 type UnsupportedOperatingSystem struct {
 	// Message is the Message member of UnsupportedOperatingSystem.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedOperatingSystem returns a UnsupportedOperatingSystem error of
@@ -2442,7 +2442,7 @@ const ErrCodeUnsupportedOperationException = "UnsupportedOperationException"
 // errors. This operation is not supported for the current account.
 type UnsupportedOperationException struct {
 	// Message is the Message member of UnsupportedOperationException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedOperationException returns a UnsupportedOperationException
@@ -2459,7 +2459,7 @@ const ErrCodeUnsupportedParameterType = "UnsupportedParameterType"
 // parameter type isn't supported.
 type UnsupportedParameterType struct {
 	// Message is the message member of UnsupportedParameterType.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewUnsupportedParameterType returns a UnsupportedParameterType error of kind
@@ -2476,7 +2476,7 @@ const ErrCodeUnsupportedPlatformType = "UnsupportedPlatformType"
 // document doesn't support the platform type of the given managed node IDs.
 type UnsupportedPlatformType struct {
 	// Message is the Message member of UnsupportedPlatformType.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 }
 
 // NewUnsupportedPlatformType returns a UnsupportedPlatformType error of kind
@@ -2493,9 +2493,9 @@ const ErrCodeValidationException = "ValidationException"
 // isn't valid.
 type ValidationException struct {
 	// Message is the Message member of ValidationException.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// ReasonCode is the reason code for the invalid request.
-	ReasonCode string `json:"ReasonCode,omitempty"`
+	ReasonCode string `json:"ReasonCode,omitzero"`
 }
 
 // NewValidationException returns a ValidationException error of kind

@@ -15,10 +15,10 @@ import (
 type AccountSharingInfo struct {
 	// AccountId is the Amazon Web Services account ID where the current document
 	// is shared.
-	AccountId string `json:"AccountId,omitempty"`
+	AccountId string `json:"AccountId,omitzero"`
 	// SharedDocumentVersion is the version of the current document shared with
 	// the account.
-	SharedDocumentVersion string `json:"SharedDocumentVersion,omitempty"`
+	SharedDocumentVersion string `json:"SharedDocumentVersion,omitzero"`
 }
 
 // Activation is an activation registers one or more on-premises servers or
@@ -27,35 +27,35 @@ type AccountSharingInfo struct {
 type Activation struct {
 	// ActivationId is the ID created by Systems Manager when you submitted the
 	// activation.
-	ActivationId string `json:"ActivationId,omitempty"`
+	ActivationId string `json:"ActivationId,omitzero"`
 	// Description is a user defined description of the activation.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// DefaultInstanceName is a name for the managed node when it is created.
-	DefaultInstanceName string `json:"DefaultInstanceName,omitempty"`
+	DefaultInstanceName string `json:"DefaultInstanceName,omitzero"`
 	// IamRole is the Identity and Access Management (IAM) role to assign to the
 	// managed node.
-	IamRole string `json:"IamRole,omitempty"`
+	IamRole string `json:"IamRole,omitzero"`
 	// RegistrationLimit is the maximum number of managed nodes that can be
 	// registered using this activation.
-	RegistrationLimit *int32 `json:"RegistrationLimit,omitempty"`
+	RegistrationLimit *int32 `json:"RegistrationLimit,omitzero"`
 	// RegistrationsCount is the number of managed nodes already registered with
 	// this activation.
-	RegistrationsCount *int32 `json:"RegistrationsCount,omitempty"`
+	RegistrationsCount *int32 `json:"RegistrationsCount,omitzero"`
 	// ExpirationDate is the date when this activation can no longer be used to
 	// register managed nodes.
-	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitempty"`
+	ExpirationDate *timestamp.Time `json:"ExpirationDate,omitzero"`
 	// Expired reports whether or not the activation is expired.
-	Expired *bool `json:"Expired,omitempty"`
+	Expired *bool `json:"Expired,omitzero"`
 	// CreatedDate is the date the activation was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// Tags: Tags assigned to the activation.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // Alarm is a CloudWatch alarm you apply to an automation or command.
 type Alarm struct {
 	// Name is the name of your CloudWatch alarm. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // AlarmConfiguration is the details for the CloudWatch alarm you want to apply
@@ -64,325 +64,325 @@ type AlarmConfiguration struct {
 	// IgnorePollAlarmFailure: When this value is true, your automation or command
 	// continues to run in cases where we can’t retrieve alarm status
 	// information from CloudWatch.
-	IgnorePollAlarmFailure *bool `json:"IgnorePollAlarmFailure,omitempty"`
+	IgnorePollAlarmFailure *bool `json:"IgnorePollAlarmFailure,omitzero"`
 	// Alarms is the name of the CloudWatch alarm specified in the configuration.
 	// Required.
-	Alarms []*Alarm `json:"Alarms,omitempty"`
+	Alarms []*Alarm `json:"Alarms,omitzero"`
 }
 
 // AlarmStateInformation is the details about the state of your CloudWatch
 // alarm.
 type AlarmStateInformation struct {
 	// Name is the name of your CloudWatch alarm. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// State is the state of your CloudWatch alarm. Required.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 }
 
 // Association describes an association of a Amazon Web Services Systems
 // Manager document (SSM document) and a managed node.
 type Association struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// AssociationId is the ID created by the system when you create an
 	// association.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// AssociationVersion is the association version.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// DocumentVersion is the version of the document used in the association.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Targets is the managed nodes targeted by the request to create an
 	// association.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// LastExecutionDate is the date on which the association was last run.
-	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitempty"`
+	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitzero"`
 	// Overview is information about the association.
-	Overview *AssociationOverview `json:"Overview,omitempty"`
+	Overview *AssociationOverview `json:"Overview,omitzero"`
 	// ScheduleExpression is a cron expression that specifies a schedule when the
 	// association runs.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// AssociationName is the association name.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours that an association can run on specified
 	// targets.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 }
 
 // AssociationDescription describes the parameters for a document.
 type AssociationDescription struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// AssociationVersion is the association version.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// Date is the date when the association was made.
-	Date *timestamp.Time `json:"Date,omitempty"`
+	Date *timestamp.Time `json:"Date,omitzero"`
 	// LastUpdateAssociationDate is the date when the association was last
 	// updated.
-	LastUpdateAssociationDate *timestamp.Time `json:"LastUpdateAssociationDate,omitempty"`
+	LastUpdateAssociationDate *timestamp.Time `json:"LastUpdateAssociationDate,omitzero"`
 	// Status is the association status.
-	Status *AssociationStatus `json:"Status,omitempty"`
+	Status *AssociationStatus `json:"Status,omitzero"`
 	// Overview is information about the association.
-	Overview *AssociationOverview `json:"Overview,omitempty"`
+	Overview *AssociationOverview `json:"Overview,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// AutomationTargetParameterName: Choose the parameter that will define how
 	// your automation will branch out.
-	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitempty"`
+	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitzero"`
 	// Parameters is a description of the parameters for a document.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// Targets is the managed nodes targeted by the request.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ScheduleExpression is a cron expression that specifies a schedule when the
 	// association runs.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// OutputLocation is an S3 bucket where you want to store the output details
 	// of the request.
-	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
+	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitzero"`
 	// LastExecutionDate is the date on which the association was last run.
-	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitempty"`
+	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitzero"`
 	// LastSuccessfulExecutionDate is the last date on which the association was
 	// successfully run.
-	LastSuccessfulExecutionDate *timestamp.Time `json:"LastSuccessfulExecutionDate,omitempty"`
+	LastSuccessfulExecutionDate *timestamp.Time `json:"LastSuccessfulExecutionDate,omitzero"`
 	// AssociationName is the association name.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// sending requests to run the association on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run the
 	// association at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// ComplianceSeverity is the severity level that is assigned to the
 	// association.
-	ComplianceSeverity string `json:"ComplianceSeverity,omitempty"`
+	ComplianceSeverity string `json:"ComplianceSeverity,omitzero"`
 	// SyncCompliance is the mode for generating association compliance.
-	SyncCompliance string `json:"SyncCompliance,omitempty"`
+	SyncCompliance string `json:"SyncCompliance,omitzero"`
 	// ApplyOnlyAtCronInterval: By default, when you create a new associations,
 	// the system runs it immediately after it is created and then according to
 	// the schedule you specified.
-	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitempty"`
+	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitzero"`
 	// CalendarNames is the names or Amazon Resource Names (ARNs) of the Change
 	// Calendar type documents your associations are gated under.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// TargetLocations is the combination of Amazon Web Services Regions and
 	// Amazon Web Services accounts where you want to run the association.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours that an association can run on specified
 	// targets.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you want to
 	// apply to an automation or command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarm that was invoked during the
 	// association.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	// AssociationDispatchAssumeRole is a role used by association to take actions
 	// on your behalf.
-	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitempty"`
+	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitzero"`
 }
 
 // AssociationExecution includes information about the specified association.
 type AssociationExecution struct {
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// AssociationVersion is the association version.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// ExecutionId is the execution ID for the association.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// Status is the status of the association execution.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// DetailedStatus is detailed status information about the execution.
-	DetailedStatus string `json:"DetailedStatus,omitempty"`
+	DetailedStatus string `json:"DetailedStatus,omitzero"`
 	// CreatedTime is the time the execution started.
-	CreatedTime *timestamp.Time `json:"CreatedTime,omitempty"`
+	CreatedTime *timestamp.Time `json:"CreatedTime,omitzero"`
 	// LastExecutionDate is the date of the last execution.
-	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitempty"`
+	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitzero"`
 	// ResourceCountByStatus is an aggregate status of the resources in the
 	// execution based on the status type.
-	ResourceCountByStatus string `json:"ResourceCountByStatus,omitempty"`
+	ResourceCountByStatus string `json:"ResourceCountByStatus,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you want to
 	// apply to an automation or command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarms that were invoked by the
 	// association.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // AssociationExecutionFilter is filters used in the request.
 type AssociationExecutionFilter struct {
 	// Key is the key value used in the request. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is the value specified for the key. Required.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 	// Type is the filter type specified in the request. Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // AssociationExecutionTarget includes information about the specified
 // association execution.
 type AssociationExecutionTarget struct {
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// AssociationVersion is the association version.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// ExecutionId is the execution ID.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// ResourceId is the resource ID, for example, the managed node ID where the
 	// association ran.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// ResourceType is the resource type, for example, EC2.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// Status is the association execution status.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// DetailedStatus is detailed information about the execution status.
-	DetailedStatus string `json:"DetailedStatus,omitempty"`
+	DetailedStatus string `json:"DetailedStatus,omitzero"`
 	// LastExecutionDate is the date of the last execution.
-	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitempty"`
+	LastExecutionDate *timestamp.Time `json:"LastExecutionDate,omitzero"`
 	// OutputSource is the location where the association details are saved.
-	OutputSource *OutputSource `json:"OutputSource,omitempty"`
+	OutputSource *OutputSource `json:"OutputSource,omitzero"`
 }
 
 // AssociationExecutionTargetsFilter is filters for the association execution.
 type AssociationExecutionTargetsFilter struct {
 	// Key is the key value used in the request. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is the value specified for the key. Required.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // AssociationFilter describes a filter.
 type AssociationFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// Value is the filter value. Required.
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitzero"`
 }
 
 // AssociationOverview is information about the association.
 type AssociationOverview struct {
 	// Status is the status of the association.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// DetailedStatus is a detailed status of the association.
-	DetailedStatus string `json:"DetailedStatus,omitempty"`
+	DetailedStatus string `json:"DetailedStatus,omitzero"`
 	// AssociationStatusAggregatedCount returns the number of targets for the
 	// association status.
-	AssociationStatusAggregatedCount map[string]int32 `json:"AssociationStatusAggregatedCount,omitempty"`
+	AssociationStatusAggregatedCount map[string]int32 `json:"AssociationStatusAggregatedCount,omitzero"`
 }
 
 // AssociationStatus describes an association status.
 type AssociationStatus struct {
 	// Date is the date when the status changed. Required.
-	Date *timestamp.Time `json:"Date,omitempty"`
+	Date *timestamp.Time `json:"Date,omitzero"`
 	// Name is the status. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Message is the reason for the status. Required.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// AdditionalInfo is a user-defined string.
-	AdditionalInfo string `json:"AdditionalInfo,omitempty"`
+	AdditionalInfo string `json:"AdditionalInfo,omitzero"`
 }
 
 // AssociationVersionInfo is information about the association version.
 type AssociationVersionInfo struct {
 	// AssociationId is the ID created by the system when the association was
 	// created.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// AssociationVersion is the association version.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// CreatedDate is the date the association version was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// Name is the name specified when the association was created.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the version of an Amazon Web Services Systems Manager
 	// document (SSM document) used when the association version was created.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Parameters is parameters specified when the association version was
 	// created.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// Targets is the targets specified for the association when the association
 	// version was created.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ScheduleExpression is the cron or rate schedule specified for the
 	// association when the association version was created.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// OutputLocation is the location in Amazon S3 specified for the association
 	// when the association version was created.
-	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
+	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitzero"`
 	// AssociationName is the name specified for the association version when the
 	// association version was created.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// sending requests to run the association on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run the
 	// association at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// ComplianceSeverity is the severity level that is assigned to the
 	// association.
-	ComplianceSeverity string `json:"ComplianceSeverity,omitempty"`
+	ComplianceSeverity string `json:"ComplianceSeverity,omitzero"`
 	// SyncCompliance is the mode for generating association compliance.
-	SyncCompliance string `json:"SyncCompliance,omitempty"`
+	SyncCompliance string `json:"SyncCompliance,omitzero"`
 	// ApplyOnlyAtCronInterval: By default, when you create new associations, the
 	// system runs it immediately after it is created and then according to the
 	// schedule you specified.
-	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitempty"`
+	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitzero"`
 	// CalendarNames is the names or Amazon Resource Names (ARNs) of the Change
 	// Calendar type documents your associations are gated under.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// TargetLocations is the combination of Amazon Web Services Regions and
 	// Amazon Web Services accounts where you wanted to run the association when
 	// this association version was created.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours that an association can run on specified
 	// targets.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// AssociationDispatchAssumeRole is a role used by association to take actions
 	// on your behalf.
-	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitempty"`
+	AssociationDispatchAssumeRole string `json:"AssociationDispatchAssumeRole,omitzero"`
 }
 
 // AttachmentContent is a structure that includes attributes that describe a
 // document attachment.
 type AttachmentContent struct {
 	// Name is the name of an attachment.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Size is the size of an attachment in bytes.
-	Size *int64 `json:"Size,omitempty"`
+	Size *int64 `json:"Size,omitzero"`
 	// Hash is the cryptographic hash value of the document content.
-	Hash string `json:"Hash,omitempty"`
+	Hash string `json:"Hash,omitzero"`
 	// HashType is the hash algorithm used to calculate the hash value.
-	HashType string `json:"HashType,omitempty"`
+	HashType string `json:"HashType,omitzero"`
 	// Url is the URL location of the attachment content.
-	Url string `json:"Url,omitempty"`
+	Url string `json:"Url,omitzero"`
 }
 
 // AttachmentInformation is an attribute of an attachment, such as the
 // attachment name.
 type AttachmentInformation struct {
 	// Name is the name of the attachment.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // AttachmentsSource: Identifying information about a document attachment,
@@ -391,118 +391,118 @@ type AttachmentInformation struct {
 type AttachmentsSource struct {
 	// Key is the key of a key-value pair that identifies the location of an
 	// attachment to a document.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value of a key-value pair that identifies the location of an
 	// attachment to a document.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Name is the name of the document attachment file.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // AutomationExecution is detailed information about the current state of an
 // individual Automation execution.
 type AutomationExecution struct {
 	// AutomationExecutionId is the execution ID.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 	// DocumentName is the name of the Automation runbook used during the
 	// execution.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the version of the document to use during execution.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// ExecutionStartTime is the time the execution started.
-	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitempty"`
+	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitzero"`
 	// ExecutionEndTime is the time the execution finished.
-	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitempty"`
+	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitzero"`
 	// AutomationExecutionStatus is the execution status of the Automation.
-	AutomationExecutionStatus string `json:"AutomationExecutionStatus,omitempty"`
+	AutomationExecutionStatus string `json:"AutomationExecutionStatus,omitzero"`
 	// StepExecutions is a list of details about the current state of all steps
 	// that comprise an execution.
-	StepExecutions []*StepExecution `json:"StepExecutions,omitempty"`
+	StepExecutions []*StepExecution `json:"StepExecutions,omitzero"`
 	// StepExecutionsTruncated is a boolean value that indicates if the response
 	// contains the full list of the Automation step executions.
-	StepExecutionsTruncated *bool `json:"StepExecutionsTruncated,omitempty"`
+	StepExecutionsTruncated *bool `json:"StepExecutionsTruncated,omitzero"`
 	// Parameters is the key-value map of execution parameters, which were
 	// supplied when calling StartAutomationExecution.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 	// Outputs is the list of execution outputs as defined in the Automation
 	// runbook.
-	Outputs map[string][]string `json:"Outputs,omitempty"`
+	Outputs map[string][]string `json:"Outputs,omitzero"`
 	// FailureMessage is a message describing why an execution has failed, if the
 	// status is set to Failed.
-	FailureMessage string `json:"FailureMessage,omitempty"`
+	FailureMessage string `json:"FailureMessage,omitzero"`
 	// Mode is the automation execution mode.
-	Mode string `json:"Mode,omitempty"`
+	Mode string `json:"Mode,omitzero"`
 	// ParentAutomationExecutionId is the AutomationExecutionId of the parent
 	// automation.
-	ParentAutomationExecutionId string `json:"ParentAutomationExecutionId,omitempty"`
+	ParentAutomationExecutionId string `json:"ParentAutomationExecutionId,omitzero"`
 	// ExecutedBy is the Amazon Resource Name (ARN) of the user who ran the
 	// automation.
-	ExecutedBy string `json:"ExecutedBy,omitempty"`
+	ExecutedBy string `json:"ExecutedBy,omitzero"`
 	// CurrentStepName is the name of the step that is currently running.
-	CurrentStepName string `json:"CurrentStepName,omitempty"`
+	CurrentStepName string `json:"CurrentStepName,omitzero"`
 	// CurrentAction is the action of the step that is currently running.
-	CurrentAction string `json:"CurrentAction,omitempty"`
+	CurrentAction string `json:"CurrentAction,omitzero"`
 	// TargetParameterName is the parameter name.
-	TargetParameterName string `json:"TargetParameterName,omitempty"`
+	TargetParameterName string `json:"TargetParameterName,omitzero"`
 	// Targets is the specified targets.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetMaps is the specified key-value mapping of document parameters to
 	// target resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// ResolvedTargets is a list of resolved targets in the rate control
 	// execution.
-	ResolvedTargets *ResolvedTargets `json:"ResolvedTargets,omitempty"`
+	ResolvedTargets *ResolvedTargets `json:"ResolvedTargets,omitzero"`
 	// MaxConcurrency is the MaxConcurrency value specified by the user when the
 	// execution started.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the MaxErrors value specified by the user when the execution
 	// started.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// Target is the target of the execution.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 	// TargetLocations is the combination of Amazon Web Services Regions and/or
 	// Amazon Web Services accounts where you want to run the Automation.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ProgressCounters is an aggregate of step execution statuses displayed in
 	// the Amazon Web Services Systems Manager console for a multi-Region and
 	// multi-account Automation execution.
-	ProgressCounters *ProgressCounters `json:"ProgressCounters,omitempty"`
+	ProgressCounters *ProgressCounters `json:"ProgressCounters,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm applied to your
 	// automation.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarm that was invoked by the automation.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	// TargetLocationsURL is a publicly accessible URL for a file that contains
 	// the TargetLocations body.
-	TargetLocationsURL string `json:"TargetLocationsURL,omitempty"`
+	TargetLocationsURL string `json:"TargetLocationsURL,omitzero"`
 	// AutomationSubtype is the subtype of the Automation operation.
-	AutomationSubtype string `json:"AutomationSubtype,omitempty"`
+	AutomationSubtype string `json:"AutomationSubtype,omitzero"`
 	// ScheduledTime is the date and time the Automation operation is scheduled to
 	// start.
-	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitempty"`
+	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitzero"`
 	// Runbooks is information about the Automation runbooks that are run as part
 	// of a runbook workflow.
-	Runbooks []*Runbook `json:"Runbooks,omitempty"`
+	Runbooks []*Runbook `json:"Runbooks,omitzero"`
 	// OpsItemId is the ID of an OpsItem that is created to represent a Change
 	// Manager change request.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// AssociationId is the ID of a State Manager association used in the
 	// Automation operation.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// ChangeRequestName is the name of the Change Manager change request.
-	ChangeRequestName string `json:"ChangeRequestName,omitempty"`
+	ChangeRequestName string `json:"ChangeRequestName,omitzero"`
 	// Variables: Variables defined for the automation.
-	Variables map[string][]string `json:"Variables,omitempty"`
+	Variables map[string][]string `json:"Variables,omitzero"`
 }
 
 // AutomationExecutionFilter is a filter used to match specific automation
 // executions.
 type AutomationExecutionFilter struct {
 	// Key is one or more keys to limit the results. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the values used to limit the execution information associated
 	// with the filter's key. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // AutomationExecutionInputs is information about the optional inputs that can
@@ -510,103 +510,103 @@ type AutomationExecutionFilter struct {
 type AutomationExecutionInputs struct {
 	// Parameters is information about parameters that can be specified for the
 	// preview operation.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 	// TargetParameterName is the name of the parameter used as the target
 	// resource for the rate-controlled execution.
-	TargetParameterName string `json:"TargetParameterName,omitempty"`
+	TargetParameterName string `json:"TargetParameterName,omitzero"`
 	// Targets is information about the resources that would be included in the
 	// actual runbook execution, if it were to be run.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// TargetLocations is information about the Amazon Web Services Regions and
 	// Amazon Web Services accounts targeted by the Automation execution preview
 	// operation.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// TargetLocationsURL is a publicly accessible URL for a file that contains
 	// the TargetLocations body.
-	TargetLocationsURL string `json:"TargetLocationsURL,omitempty"`
+	TargetLocationsURL string `json:"TargetLocationsURL,omitzero"`
 }
 
 // AutomationExecutionMetadata is details about a specific Automation
 // execution.
 type AutomationExecutionMetadata struct {
 	// AutomationExecutionId is the execution ID.
-	AutomationExecutionId string `json:"AutomationExecutionId,omitempty"`
+	AutomationExecutionId string `json:"AutomationExecutionId,omitzero"`
 	// DocumentName is the name of the Automation runbook used during execution.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the document version used during the execution.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// AutomationExecutionStatus is the status of the execution.
-	AutomationExecutionStatus string `json:"AutomationExecutionStatus,omitempty"`
+	AutomationExecutionStatus string `json:"AutomationExecutionStatus,omitzero"`
 	// ExecutionStartTime is the time the execution started.
-	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitempty"`
+	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitzero"`
 	// ExecutionEndTime is the time the execution finished.
-	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitempty"`
+	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitzero"`
 	// ExecutedBy is the IAM role ARN of the user who ran the automation.
-	ExecutedBy string `json:"ExecutedBy,omitempty"`
+	ExecutedBy string `json:"ExecutedBy,omitzero"`
 	// LogFile is an S3 bucket where execution information is stored.
-	LogFile string `json:"LogFile,omitempty"`
+	LogFile string `json:"LogFile,omitzero"`
 	// Outputs is the list of execution outputs as defined in the Automation
 	// runbook.
-	Outputs map[string][]string `json:"Outputs,omitempty"`
+	Outputs map[string][]string `json:"Outputs,omitzero"`
 	// Mode is the Automation execution mode.
-	Mode string `json:"Mode,omitempty"`
+	Mode string `json:"Mode,omitzero"`
 	// ParentAutomationExecutionId is the execution ID of the parent automation.
-	ParentAutomationExecutionId string `json:"ParentAutomationExecutionId,omitempty"`
+	ParentAutomationExecutionId string `json:"ParentAutomationExecutionId,omitzero"`
 	// CurrentStepName is the name of the step that is currently running.
-	CurrentStepName string `json:"CurrentStepName,omitempty"`
+	CurrentStepName string `json:"CurrentStepName,omitzero"`
 	// CurrentAction is the action of the step that is currently running.
-	CurrentAction string `json:"CurrentAction,omitempty"`
+	CurrentAction string `json:"CurrentAction,omitzero"`
 	// FailureMessage is the list of execution outputs as defined in the
 	// Automation runbook.
-	FailureMessage string `json:"FailureMessage,omitempty"`
+	FailureMessage string `json:"FailureMessage,omitzero"`
 	// TargetParameterName is the list of execution outputs as defined in the
 	// Automation runbook.
-	TargetParameterName string `json:"TargetParameterName,omitempty"`
+	TargetParameterName string `json:"TargetParameterName,omitzero"`
 	// Targets is the targets defined by the user when starting the automation.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetMaps is the specified key-value mapping of document parameters to
 	// target resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// ResolvedTargets is a list of targets that resolved during the execution.
-	ResolvedTargets *ResolvedTargets `json:"ResolvedTargets,omitempty"`
+	ResolvedTargets *ResolvedTargets `json:"ResolvedTargets,omitzero"`
 	// MaxConcurrency is the MaxConcurrency value specified by the user when
 	// starting the automation.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the MaxErrors value specified by the user when starting the
 	// automation.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// Target is the list of execution outputs as defined in the Automation
 	// runbook.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 	// AutomationType: Use this filter with DescribeAutomationExecutions.
-	AutomationType string `json:"AutomationType,omitempty"`
+	AutomationType string `json:"AutomationType,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm applied to your
 	// automation.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarm that was invoked by the automation.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	// TargetLocationsURL is a publicly accessible URL for a file that contains
 	// the TargetLocations body.
-	TargetLocationsURL string `json:"TargetLocationsURL,omitempty"`
+	TargetLocationsURL string `json:"TargetLocationsURL,omitzero"`
 	// AutomationSubtype is the subtype of the Automation operation.
-	AutomationSubtype string `json:"AutomationSubtype,omitempty"`
+	AutomationSubtype string `json:"AutomationSubtype,omitzero"`
 	// ScheduledTime is the date and time the Automation operation is scheduled to
 	// start.
-	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitempty"`
+	ScheduledTime *timestamp.Time `json:"ScheduledTime,omitzero"`
 	// Runbooks is information about the Automation runbooks that are run during a
 	// runbook workflow in Change Manager.
-	Runbooks []*Runbook `json:"Runbooks,omitempty"`
+	Runbooks []*Runbook `json:"Runbooks,omitzero"`
 	// OpsItemId is the ID of an OpsItem that is created to represent a Change
 	// Manager change request.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// AssociationId is the ID of a State Manager association used in the
 	// Automation operation.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// ChangeRequestName is the name of the Change Manager change request.
-	ChangeRequestName string `json:"ChangeRequestName,omitempty"`
+	ChangeRequestName string `json:"ChangeRequestName,omitzero"`
 }
 
 // AutomationExecutionPreview is information about the results of the execution
@@ -614,16 +614,16 @@ type AutomationExecutionMetadata struct {
 type AutomationExecutionPreview struct {
 	// StepPreviews is information about the type of impact a runbook step would
 	// have on a resource.
-	StepPreviews map[string]int32 `json:"StepPreviews,omitempty"`
+	StepPreviews map[string]int32 `json:"StepPreviews,omitzero"`
 	// Regions is information about the Amazon Web Services Regions targeted by
 	// the execution preview.
-	Regions []string `json:"Regions,omitempty"`
+	Regions []string `json:"Regions,omitzero"`
 	// TargetPreviews is information that provides a preview of what the impact of
 	// running the specified Automation runbook would be.
-	TargetPreviews []*TargetPreview `json:"TargetPreviews,omitempty"`
+	TargetPreviews []*TargetPreview `json:"TargetPreviews,omitzero"`
 	// TotalAccounts is information about the Amazon Web Services accounts that
 	// were included in the execution preview.
-	TotalAccounts *int32 `json:"TotalAccounts,omitempty"`
+	TotalAccounts *int32 `json:"TotalAccounts,omitzero"`
 }
 
 // BaselineOverride defines the basic information about a patch baseline
@@ -631,33 +631,33 @@ type AutomationExecutionPreview struct {
 type BaselineOverride struct {
 	// OperatingSystem is the operating system rule used by the patch baseline
 	// override.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// GlobalFilters is a set of patch filters, typically used for approval rules.
-	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitempty"`
+	GlobalFilters *PatchFilterGroup `json:"GlobalFilters,omitzero"`
 	// ApprovalRules is a set of rules defining the approval rules for a patch
 	// baseline.
-	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitempty"`
+	ApprovalRules *PatchRuleGroup `json:"ApprovalRules,omitzero"`
 	// ApprovedPatches is a list of explicitly approved patches for the baseline.
-	ApprovedPatches []string `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches []string `json:"ApprovedPatches,omitzero"`
 	// ApprovedPatchesComplianceLevel defines the compliance level for approved
 	// patches.
-	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitempty"`
+	ApprovedPatchesComplianceLevel string `json:"ApprovedPatchesComplianceLevel,omitzero"`
 	// RejectedPatches is a list of explicitly rejected patches for the baseline.
-	RejectedPatches []string `json:"RejectedPatches,omitempty"`
+	RejectedPatches []string `json:"RejectedPatches,omitzero"`
 	// RejectedPatchesAction is the action for Patch Manager to take on patches
 	// included in the RejectedPackages list.
-	RejectedPatchesAction string `json:"RejectedPatchesAction,omitempty"`
+	RejectedPatchesAction string `json:"RejectedPatchesAction,omitzero"`
 	// ApprovedPatchesEnableNonSecurity indicates whether the list of approved
 	// patches includes non-security updates that should be applied to the managed
 	// nodes.
-	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
+	ApprovedPatchesEnableNonSecurity *bool `json:"ApprovedPatchesEnableNonSecurity,omitzero"`
 	// Sources is information about the patches to use to update the managed
 	// nodes, including target operating systems and source repositories.
-	Sources []*PatchSource `json:"Sources,omitempty"`
+	Sources []*PatchSource `json:"Sources,omitzero"`
 	// AvailableSecurityUpdatesComplianceStatus indicates whether managed nodes
 	// for which there are available security-related patches that have not been
 	// approved by the baseline are being defined as COMPLIANT or NON_COMPLIANT.
-	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
+	AvailableSecurityUpdatesComplianceStatus string `json:"AvailableSecurityUpdatesComplianceStatus,omitzero"`
 }
 
 // CloudWatchOutputConfig is configuration options for sending command output
@@ -665,173 +665,173 @@ type BaselineOverride struct {
 type CloudWatchOutputConfig struct {
 	// CloudWatchLogGroupName is the name of the CloudWatch Logs log group where
 	// you want to send command output.
-	CloudWatchLogGroupName string `json:"CloudWatchLogGroupName,omitempty"`
+	CloudWatchLogGroupName string `json:"CloudWatchLogGroupName,omitzero"`
 	// CloudWatchOutputEnabled enables Systems Manager to send command output to
 	// CloudWatch Logs.
-	CloudWatchOutputEnabled *bool `json:"CloudWatchOutputEnabled,omitempty"`
+	CloudWatchOutputEnabled *bool `json:"CloudWatchOutputEnabled,omitzero"`
 }
 
 // Command describes a command request.
 type Command struct {
 	// CommandId is a unique identifier for this command.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// DocumentName is the name of the document requested for execution.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the Systems Manager document (SSM document) version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Comment: User-specified information about the command, such as a brief
 	// description of what the command should do.
-	Comment string `json:"Comment,omitempty"`
+	Comment string `json:"Comment,omitzero"`
 	// ExpiresAfter: If a command expires, it changes status to DeliveryTimedOut
 	// for all invocations that have the status InProgress, Pending, or Delayed.
-	ExpiresAfter *timestamp.Time `json:"ExpiresAfter,omitempty"`
+	ExpiresAfter *timestamp.Time `json:"ExpiresAfter,omitzero"`
 	// Parameters is the parameter values to be inserted in the document when
 	// running the command.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// InstanceIds is the managed node IDs against which this command was
 	// requested.
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 	// Targets is an array of search criteria that targets managed nodes using a
 	// Key,Value combination that you specify.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// RequestedDateTime is the date and time the command was requested.
-	RequestedDateTime *timestamp.Time `json:"RequestedDateTime,omitempty"`
+	RequestedDateTime *timestamp.Time `json:"RequestedDateTime,omitzero"`
 	// Status is the status of the command.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is a detailed status of the command execution.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// OutputS3Region: (Deprecated) You can no longer specify this parameter.
-	OutputS3Region string `json:"OutputS3Region,omitempty"`
+	OutputS3Region string `json:"OutputS3Region,omitzero"`
 	// OutputS3BucketName is the S3 bucket where the responses to the command
 	// executions should be stored.
-	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3BucketName string `json:"OutputS3BucketName,omitzero"`
 	// OutputS3KeyPrefix is the S3 directory path inside the bucket where the
 	// responses to the command executions should be stored.
-	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitempty"`
+	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitzero"`
 	// MaxConcurrency is the maximum number of managed nodes that are allowed to
 	// run the command at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the maximum number of errors allowed before the system stops
 	// sending the command to additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// TargetCount is the number of targets for the command.
-	TargetCount *int32 `json:"TargetCount,omitempty"`
+	TargetCount *int32 `json:"TargetCount,omitzero"`
 	// CompletedCount is the number of targets for which the command invocation
 	// reached a terminal state.
-	CompletedCount *int32 `json:"CompletedCount,omitempty"`
+	CompletedCount *int32 `json:"CompletedCount,omitzero"`
 	// ErrorCount is the number of targets for which the status is Failed or
 	// Execution Timed Out.
-	ErrorCount *int32 `json:"ErrorCount,omitempty"`
+	ErrorCount *int32 `json:"ErrorCount,omitzero"`
 	// DeliveryTimedOutCount is the number of targets for which the status is
 	// Delivery Timed Out.
-	DeliveryTimedOutCount *int32 `json:"DeliveryTimedOutCount,omitempty"`
+	DeliveryTimedOutCount *int32 `json:"DeliveryTimedOutCount,omitzero"`
 	// ServiceRole is the Identity and Access Management (IAM) service role that
 	// Run Command, a tool in Amazon Web Services Systems Manager, uses to act on
 	// your behalf when sending notifications about command status changes.
-	ServiceRole string `json:"ServiceRole,omitempty"`
+	ServiceRole string `json:"ServiceRole,omitzero"`
 	// NotificationConfig: Configurations for sending notifications about command
 	// status changes.
-	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitempty"`
+	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitzero"`
 	// CloudWatchOutputConfig: Amazon CloudWatch Logs information where you want
 	// Amazon Web Services Systems Manager to send the command output.
-	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
+	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitzero"`
 	// TimeoutSeconds is the TimeoutSeconds value specified for a command.
-	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitempty"`
+	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm applied to your
 	// command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarm that was invoked by the command.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // CommandFilter describes a command filter.
 type CommandFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// Value is the filter value. Required.
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitzero"`
 }
 
 // CommandInvocation is an invocation is a copy of a command sent to a specific
 // managed node.
 type CommandInvocation struct {
 	// CommandId is the command against which this invocation was requested.
-	CommandId string `json:"CommandId,omitempty"`
+	CommandId string `json:"CommandId,omitzero"`
 	// InstanceId is the managed node ID in which this invocation was requested.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// InstanceName is the fully qualified host name of the managed node.
-	InstanceName string `json:"InstanceName,omitempty"`
+	InstanceName string `json:"InstanceName,omitzero"`
 	// Comment: User-specified information about the command, such as a brief
 	// description of what the command should do.
-	Comment string `json:"Comment,omitempty"`
+	Comment string `json:"Comment,omitzero"`
 	// DocumentName is the document name that was requested for execution.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the Systems Manager document (SSM document) version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// RequestedDateTime is the time and date the request was sent to this managed
 	// node.
-	RequestedDateTime *timestamp.Time `json:"RequestedDateTime,omitempty"`
+	RequestedDateTime *timestamp.Time `json:"RequestedDateTime,omitzero"`
 	// Status reports whether or not the invocation succeeded, failed, or is
 	// pending.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is a detailed status of the command execution for each
 	// invocation (each managed node targeted by the command).
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// TraceOutput gets the trace output sent by the agent.
-	TraceOutput string `json:"TraceOutput,omitempty"`
+	TraceOutput string `json:"TraceOutput,omitzero"`
 	// StandardOutputUrl is the URL to the plugin's StdOut file in Amazon Simple
 	// Storage Service (Amazon S3), if the S3 bucket was defined for the parent
 	// command.
-	StandardOutputUrl string `json:"StandardOutputUrl,omitempty"`
+	StandardOutputUrl string `json:"StandardOutputUrl,omitzero"`
 	// StandardErrorUrl is the URL to the plugin's StdErr file in Amazon Simple
 	// Storage Service (Amazon S3), if the S3 bucket was defined for the parent
 	// command.
-	StandardErrorUrl string `json:"StandardErrorUrl,omitempty"`
+	StandardErrorUrl string `json:"StandardErrorUrl,omitzero"`
 	// CommandPlugins: Plugins processed by the command.
-	CommandPlugins []*CommandPlugin `json:"CommandPlugins,omitempty"`
+	CommandPlugins []*CommandPlugin `json:"CommandPlugins,omitzero"`
 	// ServiceRole is the Identity and Access Management (IAM) service role that
 	// Run Command, a tool in Amazon Web Services Systems Manager, uses to act on
 	// your behalf when sending notifications about command status changes on a
 	// per managed node basis.
-	ServiceRole string `json:"ServiceRole,omitempty"`
+	ServiceRole string `json:"ServiceRole,omitzero"`
 	// NotificationConfig: Configurations for sending notifications about command
 	// status changes on a per managed node basis.
-	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitempty"`
+	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitzero"`
 	// CloudWatchOutputConfig: Amazon CloudWatch Logs information where you want
 	// Amazon Web Services Systems Manager to send the command output.
-	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
+	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitzero"`
 }
 
 // CommandPlugin describes plugin details.
 type CommandPlugin struct {
 	// Name is the name of the plugin.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Status is the status of this plugin.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is a detailed status of the plugin execution.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// ResponseCode is a numeric response code generated after running the plugin.
-	ResponseCode *int32 `json:"ResponseCode,omitempty"`
+	ResponseCode *int32 `json:"ResponseCode,omitzero"`
 	// ResponseStartDateTime is the time the plugin started running.
-	ResponseStartDateTime *timestamp.Time `json:"ResponseStartDateTime,omitempty"`
+	ResponseStartDateTime *timestamp.Time `json:"ResponseStartDateTime,omitzero"`
 	// ResponseFinishDateTime is the time the plugin stopped running.
-	ResponseFinishDateTime *timestamp.Time `json:"ResponseFinishDateTime,omitempty"`
+	ResponseFinishDateTime *timestamp.Time `json:"ResponseFinishDateTime,omitzero"`
 	// Output: Output of the plugin execution.
-	Output string `json:"Output,omitempty"`
+	Output string `json:"Output,omitzero"`
 	// StandardOutputUrl is the URL for the complete text written by the plugin to
 	// stdout in Amazon S3.
-	StandardOutputUrl string `json:"StandardOutputUrl,omitempty"`
+	StandardOutputUrl string `json:"StandardOutputUrl,omitzero"`
 	// StandardErrorUrl is the URL for the complete text written by the plugin to
 	// stderr.
-	StandardErrorUrl string `json:"StandardErrorUrl,omitempty"`
+	StandardErrorUrl string `json:"StandardErrorUrl,omitzero"`
 	// OutputS3Region: (Deprecated) You can no longer specify this parameter.
-	OutputS3Region string `json:"OutputS3Region,omitempty"`
+	OutputS3Region string `json:"OutputS3Region,omitzero"`
 	// OutputS3BucketName is the S3 bucket where the responses to the command
 	// executions should be stored.
-	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3BucketName string `json:"OutputS3BucketName,omitzero"`
 	// OutputS3KeyPrefix is the S3 directory path inside the bucket where the
 	// responses to the command executions should be stored.
-	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitempty"`
+	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitzero"`
 }
 
 // ComplianceExecutionSummary is a summary of the call execution that includes
@@ -844,81 +844,81 @@ type ComplianceExecutionSummary struct {
 	// associations, this timestamp represents when the compliance status was
 	// captured and reported by the Systems Manager service, not when the
 	// underlying association was actually executed on the managed node. Required.
-	ExecutionTime *timestamp.Time `json:"ExecutionTime,omitempty"`
+	ExecutionTime *timestamp.Time `json:"ExecutionTime,omitzero"`
 	// ExecutionId is an ID created by the system when PutComplianceItems was
 	// called.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// ExecutionType is the type of execution.
-	ExecutionType string `json:"ExecutionType,omitempty"`
+	ExecutionType string `json:"ExecutionType,omitzero"`
 }
 
 // ComplianceItem is information about the compliance as defined by the
 // resource type.
 type ComplianceItem struct {
 	// ComplianceType is the compliance type.
-	ComplianceType string `json:"ComplianceType,omitempty"`
+	ComplianceType string `json:"ComplianceType,omitzero"`
 	// ResourceType is the type of resource.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceId is an ID for the resource.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// Id is an ID for the compliance item.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Title is a title for the compliance item.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Status is the status of the compliance item.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// Severity is the severity of the compliance status.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// ExecutionSummary is a summary for the compliance item.
-	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitempty"`
+	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitzero"`
 	// Details is a "Key": "Value" tag combination for the compliance item.
-	Details map[string]string `json:"Details,omitempty"`
+	Details map[string]string `json:"Details,omitzero"`
 }
 
 // ComplianceItemEntry is information about a compliance item.
 type ComplianceItemEntry struct {
 	// Id is the compliance item ID.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Title is the title of the compliance item.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Severity is the severity of the compliance status. Required.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// Status is the status of the compliance item. Required.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// Details is a "Key": "Value" tag combination for the compliance item.
-	Details map[string]string `json:"Details,omitempty"`
+	Details map[string]string `json:"Details,omitzero"`
 }
 
 // ComplianceStringFilter is one or more filters.
 type ComplianceStringFilter struct {
 	// Key is the name of the filter.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value for which to search.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the type of comparison that should be performed for the value:
 	// Equal, NotEqual, BeginWith, LessThan, or GreaterThan.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // ComplianceSummaryItem is a summary of compliance information by compliance
 // type.
 type ComplianceSummaryItem struct {
 	// ComplianceType is the type of compliance item.
-	ComplianceType string `json:"ComplianceType,omitempty"`
+	ComplianceType string `json:"ComplianceType,omitzero"`
 	// CompliantSummary is a list of COMPLIANT items for the specified compliance
 	// type.
-	CompliantSummary *CompliantSummary `json:"CompliantSummary,omitempty"`
+	CompliantSummary *CompliantSummary `json:"CompliantSummary,omitzero"`
 	// NonCompliantSummary is a list of NON_COMPLIANT items for the specified
 	// compliance type.
-	NonCompliantSummary *NonCompliantSummary `json:"NonCompliantSummary,omitempty"`
+	NonCompliantSummary *NonCompliantSummary `json:"NonCompliantSummary,omitzero"`
 }
 
 // CompliantSummary is a summary of resources that are compliant.
 type CompliantSummary struct {
 	// CompliantCount is the total number of resources that are compliant.
-	CompliantCount *int32 `json:"CompliantCount,omitempty"`
+	CompliantCount *int32 `json:"CompliantCount,omitzero"`
 	// SeveritySummary is a summary of the compliance severity by compliance type.
-	SeveritySummary *SeveritySummary `json:"SeveritySummary,omitempty"`
+	SeveritySummary *SeveritySummary `json:"SeveritySummary,omitzero"`
 }
 
 // CreateAssociationBatchRequestEntry describes the association of a Amazon Web
@@ -926,57 +926,57 @@ type CompliantSummary struct {
 type CreateAssociationBatchRequestEntry struct {
 	// Name is the name of the SSM document that contains the configuration
 	// information for the managed node. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Parameters is a description of the parameters for a document.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// AutomationTargetParameterName: Specify the target for the association.
-	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitempty"`
+	AutomationTargetParameterName string `json:"AutomationTargetParameterName,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Targets is the managed nodes targeted by the request.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// ScheduleExpression is a cron expression that specifies a schedule when the
 	// association runs.
-	ScheduleExpression string `json:"ScheduleExpression,omitempty"`
+	ScheduleExpression string `json:"ScheduleExpression,omitzero"`
 	// OutputLocation is an S3 bucket where you want to store the results of this
 	// request.
-	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
+	OutputLocation *InstanceAssociationOutputLocation `json:"OutputLocation,omitzero"`
 	// AssociationName: Specify a descriptive name for the association.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 	// MaxErrors is the number of errors that are allowed before the system stops
 	// sending requests to run the association on additional targets.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// MaxConcurrency is the maximum number of targets allowed to run the
 	// association at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// ComplianceSeverity is the severity level to assign to the association.
-	ComplianceSeverity string `json:"ComplianceSeverity,omitempty"`
+	ComplianceSeverity string `json:"ComplianceSeverity,omitzero"`
 	// SyncCompliance is the mode for generating association compliance.
-	SyncCompliance string `json:"SyncCompliance,omitempty"`
+	SyncCompliance string `json:"SyncCompliance,omitzero"`
 	// ApplyOnlyAtCronInterval: By default, when you create a new association, the
 	// system runs it immediately after it is created and then according to the
 	// schedule you specified and when target changes are detected.
-	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitempty"`
+	ApplyOnlyAtCronInterval *bool `json:"ApplyOnlyAtCronInterval,omitzero"`
 	// CalendarNames is the names or Amazon Resource Names (ARNs) of the Change
 	// Calendar type documents your associations are gated under.
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	// TargetLocations: Use this action to create an association in multiple
 	// Regions and multiple accounts.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 	// ScheduleOffset is number of days to wait after the scheduled day to run an
 	// association.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// Duration is the number of hours the association can run before it is
 	// canceled.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// TargetMaps is a key-value mapping of document parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm you want to
 	// apply to an automation or command.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // Credentials is the temporary security credentials, which include an access
@@ -984,161 +984,161 @@ type CreateAssociationBatchRequestEntry struct {
 type Credentials struct {
 	// AccessKeyId is the access key ID that identifies the temporary security
 	// credentials. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 	// SecretAccessKey is the secret access key that can be used to sign requests.
 	// Required.
-	SecretAccessKey string `json:"SecretAccessKey,omitempty" sensitive:"true"`
+	SecretAccessKey string `json:"SecretAccessKey,omitzero" sensitive:"true"`
 	// SessionToken is the token that users must pass to the service API to use
 	// the temporary credentials. Required.
-	SessionToken string `json:"SessionToken,omitempty" sensitive:"true"`
+	SessionToken string `json:"SessionToken,omitzero" sensitive:"true"`
 	// ExpirationTime is the datetime on which the current credentials expire.
 	// Required.
-	ExpirationTime *timestamp.Time `json:"ExpirationTime,omitempty"`
+	ExpirationTime *timestamp.Time `json:"ExpirationTime,omitzero"`
 }
 
 // DescribeActivationsFilter is filter for the DescribeActivation API.
 type DescribeActivationsFilter struct {
 	// FilterKey is the name of the filter.
-	FilterKey string `json:"FilterKey,omitempty"`
+	FilterKey string `json:"FilterKey,omitzero"`
 	// FilterValues is the filter values.
-	FilterValues []string `json:"FilterValues,omitempty"`
+	FilterValues []string `json:"FilterValues,omitzero"`
 }
 
 // DocumentDefaultVersionDescription is a default version of a document.
 type DocumentDefaultVersionDescription struct {
 	// Name is the name of the document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DefaultVersion is the default version of the document.
-	DefaultVersion string `json:"DefaultVersion,omitempty"`
+	DefaultVersion string `json:"DefaultVersion,omitzero"`
 	// DefaultVersionName is the default version of the artifact associated with
 	// the document.
-	DefaultVersionName string `json:"DefaultVersionName,omitempty"`
+	DefaultVersionName string `json:"DefaultVersionName,omitzero"`
 }
 
 // DocumentDescription describes an Amazon Web Services Systems Manager
 // document (SSM document).
 type DocumentDescription struct {
 	// Sha1 is the SHA1 hash of the document, which you can use for verification.
-	Sha1 string `json:"Sha1,omitempty"`
+	Sha1 string `json:"Sha1,omitzero"`
 	// Hash is the Sha256 or Sha1 hash created by the system when the document was
 	// created.
-	Hash string `json:"Hash,omitempty"`
+	Hash string `json:"Hash,omitzero"`
 	// HashType is the hash type of the document.
-	HashType string `json:"HashType,omitempty"`
+	HashType string `json:"HashType,omitzero"`
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DisplayName is the friendly name of the SSM document.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// VersionName is the version of the artifact associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// Owner is the Amazon Web Services user that created the document.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// CreatedDate is the date when the document was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// Status is the status of the SSM document.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusInformation is a message returned by Amazon Web Services Systems
 	// Manager that explains the Status value.
-	StatusInformation string `json:"StatusInformation,omitempty"`
+	StatusInformation string `json:"StatusInformation,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Description is a description of the document.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Parameters is a description of the parameters for a document.
-	Parameters []*DocumentParameter `json:"Parameters,omitempty"`
+	Parameters []*DocumentParameter `json:"Parameters,omitzero"`
 	// PlatformTypes is the list of operating system (OS) platforms compatible
 	// with this SSM document.
-	PlatformTypes []string `json:"PlatformTypes,omitempty"`
+	PlatformTypes []string `json:"PlatformTypes,omitzero"`
 	// DocumentType is the type of document.
-	DocumentType string `json:"DocumentType,omitempty"`
+	DocumentType string `json:"DocumentType,omitzero"`
 	// SchemaVersion is the schema version.
-	SchemaVersion string `json:"SchemaVersion,omitempty"`
+	SchemaVersion string `json:"SchemaVersion,omitzero"`
 	// LatestVersion is the latest version of the document.
-	LatestVersion string `json:"LatestVersion,omitempty"`
+	LatestVersion string `json:"LatestVersion,omitzero"`
 	// DefaultVersion is the default version.
-	DefaultVersion string `json:"DefaultVersion,omitempty"`
+	DefaultVersion string `json:"DefaultVersion,omitzero"`
 	// DocumentFormat is the document format, either JSON or YAML.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// TargetType is the target type which defines the kinds of resources the
 	// document can run on.
-	TargetType string `json:"TargetType,omitempty"`
+	TargetType string `json:"TargetType,omitzero"`
 	// Tags is the tags, or metadata, that have been applied to the document.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// AttachmentsInformation is details about the document attachments, including
 	// names, locations, sizes, and so on.
-	AttachmentsInformation []*AttachmentInformation `json:"AttachmentsInformation,omitempty"`
+	AttachmentsInformation []*AttachmentInformation `json:"AttachmentsInformation,omitzero"`
 	// Requires is a list of SSM documents required by a document.
-	Requires []*DocumentRequires `json:"Requires,omitempty"`
+	Requires []*DocumentRequires `json:"Requires,omitzero"`
 	// Author is the user in your organization who created the document.
-	Author string `json:"Author,omitempty"`
+	Author string `json:"Author,omitzero"`
 	// ReviewInformation is details about the review of a document.
-	ReviewInformation []*ReviewInformation `json:"ReviewInformation,omitempty"`
+	ReviewInformation []*ReviewInformation `json:"ReviewInformation,omitzero"`
 	// ApprovedVersion is the version of the document currently approved for use
 	// in the organization.
-	ApprovedVersion string `json:"ApprovedVersion,omitempty"`
+	ApprovedVersion string `json:"ApprovedVersion,omitzero"`
 	// PendingReviewVersion is the version of the document that is currently under
 	// review.
-	PendingReviewVersion string `json:"PendingReviewVersion,omitempty"`
+	PendingReviewVersion string `json:"PendingReviewVersion,omitzero"`
 	// ReviewStatus is the current status of the review.
-	ReviewStatus string `json:"ReviewStatus,omitempty"`
+	ReviewStatus string `json:"ReviewStatus,omitzero"`
 	// Category is the classification of a document to help you identify and
 	// categorize its use.
-	Category []string `json:"Category,omitempty"`
+	Category []string `json:"Category,omitzero"`
 	// CategoryEnum is the value that identifies a document's category.
-	CategoryEnum []string `json:"CategoryEnum,omitempty"`
+	CategoryEnum []string `json:"CategoryEnum,omitzero"`
 }
 
 // DocumentFilter: This data type is deprecated.
 type DocumentFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// Value is the value of the filter. Required.
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitzero"`
 }
 
 // DocumentIdentifier describes the name of a SSM document.
 type DocumentIdentifier struct {
 	// Name is the name of the SSM document.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// CreatedDate is the date the SSM document was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// DisplayName is an optional field where you can specify a friendly name for
 	// the SSM document.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// Owner is the Amazon Web Services user that created the document.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact
 	// associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// PlatformTypes is the operating system platform.
-	PlatformTypes []string `json:"PlatformTypes,omitempty"`
+	PlatformTypes []string `json:"PlatformTypes,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// DocumentType is the document type.
-	DocumentType string `json:"DocumentType,omitempty"`
+	DocumentType string `json:"DocumentType,omitzero"`
 	// SchemaVersion is the schema version.
-	SchemaVersion string `json:"SchemaVersion,omitempty"`
+	SchemaVersion string `json:"SchemaVersion,omitzero"`
 	// DocumentFormat is the document format, either JSON or YAML.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// TargetType is the target type which defines the kinds of resources the
 	// document can run on.
-	TargetType string `json:"TargetType,omitempty"`
+	TargetType string `json:"TargetType,omitzero"`
 	// Tags is the tags, or metadata, that have been applied to the document.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// Requires is a list of SSM documents required by a document.
-	Requires []*DocumentRequires `json:"Requires,omitempty"`
+	Requires []*DocumentRequires `json:"Requires,omitzero"`
 	// ReviewStatus is the current status of a document review.
-	ReviewStatus string `json:"ReviewStatus,omitempty"`
+	ReviewStatus string `json:"ReviewStatus,omitzero"`
 	// Author is the user in your organization who created the document.
-	Author string `json:"Author,omitempty"`
+	Author string `json:"Author,omitzero"`
 }
 
 // DocumentKeyValuesFilter is one or more filters.
 type DocumentKeyValuesFilter struct {
 	// Key is the name of the filter key.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value for the filter key.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // DocumentMetadataResponseInfo is details about the response to a document
@@ -1146,44 +1146,44 @@ type DocumentKeyValuesFilter struct {
 type DocumentMetadataResponseInfo struct {
 	// ReviewerResponse is details about a reviewer's response to a document
 	// review request.
-	ReviewerResponse []*DocumentReviewerResponseSource `json:"ReviewerResponse,omitempty"`
+	ReviewerResponse []*DocumentReviewerResponseSource `json:"ReviewerResponse,omitzero"`
 }
 
 // DocumentParameter is parameters specified in a Systems Manager document that
 // run on the server when the command is run.
 type DocumentParameter struct {
 	// Name is the name of the parameter.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the type of parameter.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Description is a description of what the parameter does, how to use it, the
 	// default value, and whether or not the parameter is optional.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// DefaultValue: If specified, the default values for the parameters.
-	DefaultValue string `json:"DefaultValue,omitempty"`
+	DefaultValue string `json:"DefaultValue,omitzero"`
 }
 
 // DocumentRequires is an SSM document required by the current document.
 type DocumentRequires struct {
 	// Name is the name of the required SSM document. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Version is the document version required by the current document.
-	Version string `json:"Version,omitempty"`
+	Version string `json:"Version,omitzero"`
 	// RequireType is the document type of the required SSM document.
-	RequireType string `json:"RequireType,omitempty"`
+	RequireType string `json:"RequireType,omitzero"`
 	// VersionName is an optional field specifying the version of the artifact
 	// associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 }
 
 // DocumentReviewCommentSource is information about comments added to a
 // document review request.
 type DocumentReviewCommentSource struct {
 	// Type is the type of information added to a review request.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Content is the content of a comment entered by a user who requests a review
 	// of a new document version, or who reviews the new version.
-	Content string `json:"Content,omitempty"`
+	Content string `json:"Content,omitzero"`
 }
 
 // DocumentReviewerResponseSource is information about a reviewer's response to
@@ -1191,57 +1191,57 @@ type DocumentReviewCommentSource struct {
 type DocumentReviewerResponseSource struct {
 	// CreateTime is the date and time that a reviewer entered a response to a
 	// document review request.
-	CreateTime *timestamp.Time `json:"CreateTime,omitempty"`
+	CreateTime *timestamp.Time `json:"CreateTime,omitzero"`
 	// UpdatedTime is the date and time that a reviewer last updated a response to
 	// a document review request.
-	UpdatedTime *timestamp.Time `json:"UpdatedTime,omitempty"`
+	UpdatedTime *timestamp.Time `json:"UpdatedTime,omitzero"`
 	// ReviewStatus is the current review status of a new custom SSM document
 	// created by a member of your organization, or of the latest version of an
 	// existing SSM document.
-	ReviewStatus string `json:"ReviewStatus,omitempty"`
+	ReviewStatus string `json:"ReviewStatus,omitzero"`
 	// Comment is the comment entered by a reviewer as part of their document
 	// review response.
-	Comment []*DocumentReviewCommentSource `json:"Comment,omitempty"`
+	Comment []*DocumentReviewCommentSource `json:"Comment,omitzero"`
 	// Reviewer is the user in your organization assigned to review a document
 	// request.
-	Reviewer string `json:"Reviewer,omitempty"`
+	Reviewer string `json:"Reviewer,omitzero"`
 }
 
 // DocumentReviews is information about a document approval review.
 type DocumentReviews struct {
 	// Action is the action to take on a document approval review request.
 	// Required.
-	Action string `json:"Action,omitempty"`
+	Action string `json:"Action,omitzero"`
 	// Comment is a comment entered by a user in your organization about the
 	// document review request.
-	Comment []*DocumentReviewCommentSource `json:"Comment,omitempty"`
+	Comment []*DocumentReviewCommentSource `json:"Comment,omitzero"`
 }
 
 // DocumentVersionInfo: Version information about the document.
 type DocumentVersionInfo struct {
 	// Name is the document name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DisplayName is the friendly name of the SSM document.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 	// DocumentVersion is the document version.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// VersionName is the version of the artifact associated with the document.
-	VersionName string `json:"VersionName,omitempty"`
+	VersionName string `json:"VersionName,omitzero"`
 	// CreatedDate is the date the document was created.
-	CreatedDate *timestamp.Time `json:"CreatedDate,omitempty"`
+	CreatedDate *timestamp.Time `json:"CreatedDate,omitzero"`
 	// IsDefaultVersion is an identifier for the default version of the document.
-	IsDefaultVersion *bool `json:"IsDefaultVersion,omitempty"`
+	IsDefaultVersion *bool `json:"IsDefaultVersion,omitzero"`
 	// DocumentFormat is the document format, either JSON or YAML.
-	DocumentFormat string `json:"DocumentFormat,omitempty"`
+	DocumentFormat string `json:"DocumentFormat,omitzero"`
 	// Status is the status of the SSM document, such as Creating, Active, Failed,
 	// and Deleting.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusInformation is a message returned by Amazon Web Services Systems
 	// Manager that explains the Status value.
-	StatusInformation string `json:"StatusInformation,omitempty"`
+	StatusInformation string `json:"StatusInformation,omitzero"`
 	// ReviewStatus is the current status of the approval review for the latest
 	// version of the document.
-	ReviewStatus string `json:"ReviewStatus,omitempty"`
+	ReviewStatus string `json:"ReviewStatus,omitzero"`
 }
 
 // EffectivePatch is the EffectivePatch structure defines metadata about a
@@ -1251,16 +1251,16 @@ type EffectivePatch struct {
 	// Patch provides metadata for a patch, including information such as the KB
 	// ID, severity, classification and a URL for where more information can be
 	// obtained about the patch.
-	Patch *Patch `json:"Patch,omitempty"`
+	Patch *Patch `json:"Patch,omitzero"`
 	// PatchStatus is the status of the patch in a patch baseline.
-	PatchStatus *PatchStatus `json:"PatchStatus,omitempty"`
+	PatchStatus *PatchStatus `json:"PatchStatus,omitzero"`
 }
 
 // ExecutionInputs is information about the inputs for an execution preview.
 type ExecutionInputs struct {
 	// Automation is information about the optional inputs that can be specified
 	// for an automation execution preview.
-	Automation *AutomationExecutionInputs `json:"Automation,omitempty"`
+	Automation *AutomationExecutionInputs `json:"Automation,omitzero"`
 }
 
 // ExecutionPreview is information about the changes that would be made if an
@@ -1268,28 +1268,28 @@ type ExecutionInputs struct {
 type ExecutionPreview struct {
 	// Automation is information about the changes that would be made if an
 	// Automation workflow were run.
-	Automation *AutomationExecutionPreview `json:"Automation,omitempty"`
+	Automation *AutomationExecutionPreview `json:"Automation,omitzero"`
 }
 
 // FailedCreateAssociation describes a failed association.
 type FailedCreateAssociation struct {
 	// Entry is the association.
-	Entry *CreateAssociationBatchRequestEntry `json:"Entry,omitempty"`
+	Entry *CreateAssociationBatchRequestEntry `json:"Entry,omitzero"`
 	// Message is a description of the failure.
-	Message string `json:"Message,omitempty"`
+	Message string `json:"Message,omitzero"`
 	// Fault is the source of the failure.
-	Fault string `json:"Fault,omitempty"`
+	Fault string `json:"Fault,omitzero"`
 }
 
 // FailureDetails is information about an Automation failure.
 type FailureDetails struct {
 	// FailureStage is the stage of the Automation execution when the failure
 	// occurred.
-	FailureStage string `json:"FailureStage,omitempty"`
+	FailureStage string `json:"FailureStage,omitzero"`
 	// FailureType is the type of Automation failure.
-	FailureType string `json:"FailureType,omitempty"`
+	FailureType string `json:"FailureType,omitzero"`
 	// Details is detailed information about the Automation step failure.
-	Details map[string][]string `json:"Details,omitempty"`
+	Details map[string][]string `json:"Details,omitzero"`
 }
 
 // GetResourcePoliciesResponseEntry is a resource policy helps you to define
@@ -1297,13 +1297,13 @@ type FailureDetails struct {
 // your Systems Manager resources.
 type GetResourcePoliciesResponseEntry struct {
 	// PolicyId is a policy ID.
-	PolicyId string `json:"PolicyId,omitempty"`
+	PolicyId string `json:"PolicyId,omitzero"`
 	// PolicyHash: ID of the current policy version.
-	PolicyHash string `json:"PolicyHash,omitempty"`
+	PolicyHash string `json:"PolicyHash,omitzero"`
 	// Policy is a resource policy helps you to define the IAM entity (for
 	// example, an Amazon Web Services account) that can manage your Systems
 	// Manager resources.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 }
 
 // InstanceAggregatedAssociationOverview is status information about the
@@ -1311,24 +1311,24 @@ type GetResourcePoliciesResponseEntry struct {
 type InstanceAggregatedAssociationOverview struct {
 	// DetailedStatus is detailed status information about the aggregated
 	// associations.
-	DetailedStatus string `json:"DetailedStatus,omitempty"`
+	DetailedStatus string `json:"DetailedStatus,omitzero"`
 	// InstanceAssociationStatusAggregatedCount is the number of associations for
 	// the managed nodes.
-	InstanceAssociationStatusAggregatedCount map[string]int32 `json:"InstanceAssociationStatusAggregatedCount,omitempty"`
+	InstanceAssociationStatusAggregatedCount map[string]int32 `json:"InstanceAssociationStatusAggregatedCount,omitzero"`
 }
 
 // InstanceAssociation is one or more association documents on the managed
 // node.
 type InstanceAssociation struct {
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// Content is the content of the association document for the managed nodes.
-	Content string `json:"Content,omitempty"`
+	Content string `json:"Content,omitzero"`
 	// AssociationVersion: Version information for the association on the managed
 	// node.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 }
 
 // InstanceAssociationOutputLocation is an S3 bucket where you want to store
@@ -1336,7 +1336,7 @@ type InstanceAssociation struct {
 type InstanceAssociationOutputLocation struct {
 	// S3Location is an S3 bucket where you want to store the results of this
 	// request.
-	S3Location *S3OutputLocation `json:"S3Location,omitempty"`
+	S3Location *S3OutputLocation `json:"S3Location,omitzero"`
 }
 
 // InstanceAssociationOutputUrl is the URL of S3 bucket where you want to store
@@ -1344,140 +1344,140 @@ type InstanceAssociationOutputLocation struct {
 type InstanceAssociationOutputUrl struct {
 	// S3OutputUrl is the URL of S3 bucket where you want to store the results of
 	// this request.
-	S3OutputUrl *S3OutputUrl `json:"S3OutputUrl,omitempty"`
+	S3OutputUrl *S3OutputUrl `json:"S3OutputUrl,omitzero"`
 }
 
 // InstanceAssociationStatusInfo is status information about the association.
 type InstanceAssociationStatusInfo struct {
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// Name is the name of the association.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DocumentVersion is the association document versions.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// AssociationVersion is the version of the association applied to the managed
 	// node.
-	AssociationVersion string `json:"AssociationVersion,omitempty"`
+	AssociationVersion string `json:"AssociationVersion,omitzero"`
 	// InstanceId is the managed node ID where the association was created.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// ExecutionDate is the date the association ran.
-	ExecutionDate *timestamp.Time `json:"ExecutionDate,omitempty"`
+	ExecutionDate *timestamp.Time `json:"ExecutionDate,omitzero"`
 	// Status is status information about the association.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// DetailedStatus is detailed status information about the association.
-	DetailedStatus string `json:"DetailedStatus,omitempty"`
+	DetailedStatus string `json:"DetailedStatus,omitzero"`
 	// ExecutionSummary is summary information about association execution.
-	ExecutionSummary string `json:"ExecutionSummary,omitempty"`
+	ExecutionSummary string `json:"ExecutionSummary,omitzero"`
 	// ErrorCode is an error code returned by the request to create the
 	// association.
-	ErrorCode string `json:"ErrorCode,omitempty"`
+	ErrorCode string `json:"ErrorCode,omitzero"`
 	// OutputUrl is a URL for an S3 bucket where you want to store the results of
 	// this request.
-	OutputUrl *InstanceAssociationOutputUrl `json:"OutputUrl,omitempty"`
+	OutputUrl *InstanceAssociationOutputUrl `json:"OutputUrl,omitzero"`
 	// AssociationName is the name of the association applied to the managed node.
-	AssociationName string `json:"AssociationName,omitempty"`
+	AssociationName string `json:"AssociationName,omitzero"`
 }
 
 // InstanceInfo is details about a specific managed node.
 type InstanceInfo struct {
 	// AgentType is the type of agent installed on the node.
-	AgentType string `json:"AgentType,omitempty"`
+	AgentType string `json:"AgentType,omitzero"`
 	// AgentVersion is the version number of the agent installed on the node.
-	AgentVersion string `json:"AgentVersion,omitempty"`
+	AgentVersion string `json:"AgentVersion,omitzero"`
 	// ComputerName is the fully qualified host name of the managed node.
-	ComputerName string `json:"ComputerName,omitempty"`
+	ComputerName string `json:"ComputerName,omitzero"`
 	// InstanceStatus is the current status of the managed node.
-	InstanceStatus string `json:"InstanceStatus,omitempty"`
+	InstanceStatus string `json:"InstanceStatus,omitzero"`
 	// IpAddress is the IP address of the managed node.
-	IpAddress string `json:"IpAddress,omitempty" sensitive:"true"`
+	IpAddress string `json:"IpAddress,omitzero" sensitive:"true"`
 	// ManagedStatus indicates whether the node is managed by Systems Manager.
-	ManagedStatus string `json:"ManagedStatus,omitempty"`
+	ManagedStatus string `json:"ManagedStatus,omitzero"`
 	// PlatformType is the operating system platform type of the managed node.
-	PlatformType string `json:"PlatformType,omitempty"`
+	PlatformType string `json:"PlatformType,omitzero"`
 	// PlatformName is the name of the operating system platform running on your
 	// managed node.
-	PlatformName string `json:"PlatformName,omitempty"`
+	PlatformName string `json:"PlatformName,omitzero"`
 	// PlatformVersion is the version of the OS platform running on your managed
 	// node.
-	PlatformVersion string `json:"PlatformVersion,omitempty"`
+	PlatformVersion string `json:"PlatformVersion,omitzero"`
 	// ResourceType is the type of instance, either an EC2 instance or another
 	// supported machine type in a hybrid fleet.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 }
 
 // InstanceInformation describes a filter for a specific list of managed nodes.
 type InstanceInformation struct {
 	// InstanceId is the managed node ID.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// PingStatus: Connection status of SSM Agent.
-	PingStatus string `json:"PingStatus,omitempty"`
+	PingStatus string `json:"PingStatus,omitzero"`
 	// LastPingDateTime is the date and time when the agent last pinged the
 	// Systems Manager service.
-	LastPingDateTime *timestamp.Time `json:"LastPingDateTime,omitempty"`
+	LastPingDateTime *timestamp.Time `json:"LastPingDateTime,omitzero"`
 	// AgentVersion is the version of SSM Agent running on your Linux managed
 	// node.
-	AgentVersion string `json:"AgentVersion,omitempty"`
+	AgentVersion string `json:"AgentVersion,omitzero"`
 	// IsLatestVersion indicates whether the latest version of SSM Agent is
 	// running on your Linux managed node.
-	IsLatestVersion *bool `json:"IsLatestVersion,omitempty"`
+	IsLatestVersion *bool `json:"IsLatestVersion,omitzero"`
 	// PlatformType is the operating system platform type.
-	PlatformType string `json:"PlatformType,omitempty"`
+	PlatformType string `json:"PlatformType,omitzero"`
 	// PlatformName is the name of the operating system platform running on your
 	// managed node.
-	PlatformName string `json:"PlatformName,omitempty"`
+	PlatformName string `json:"PlatformName,omitzero"`
 	// PlatformVersion is the version of the OS platform running on your managed
 	// node.
-	PlatformVersion string `json:"PlatformVersion,omitempty"`
+	PlatformVersion string `json:"PlatformVersion,omitzero"`
 	// ActivationId is the activation ID created by Amazon Web Services Systems
 	// Manager when the server or virtual machine (VM) was registered.
-	ActivationId string `json:"ActivationId,omitempty"`
+	ActivationId string `json:"ActivationId,omitzero"`
 	// IamRole is the role assigned to an Amazon EC2 instance configured with a
 	// Systems Manager Quick Setup host management configuration or the role
 	// assigned to an on-premises managed node.
-	IamRole string `json:"IamRole,omitempty"`
+	IamRole string `json:"IamRole,omitzero"`
 	// RegistrationDate is the date the server or VM was registered with Amazon
 	// Web Services as a managed node.
-	RegistrationDate *timestamp.Time `json:"RegistrationDate,omitempty"`
+	RegistrationDate *timestamp.Time `json:"RegistrationDate,omitzero"`
 	// ResourceType is the type of instance.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// Name is the name assigned to an on-premises server, edge device, or virtual
 	// machine (VM) when it is activated as a Systems Manager managed node.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// IPAddress is the IP address of the managed node.
-	IPAddress string `json:"IPAddress,omitempty" sensitive:"true"`
+	IPAddress string `json:"IPAddress,omitzero" sensitive:"true"`
 	// ComputerName is the fully qualified host name of the managed node.
-	ComputerName string `json:"ComputerName,omitempty"`
+	ComputerName string `json:"ComputerName,omitzero"`
 	// AssociationStatus is the status of the association.
-	AssociationStatus string `json:"AssociationStatus,omitempty"`
+	AssociationStatus string `json:"AssociationStatus,omitzero"`
 	// LastAssociationExecutionDate is the date the association was last run.
-	LastAssociationExecutionDate *timestamp.Time `json:"LastAssociationExecutionDate,omitempty"`
+	LastAssociationExecutionDate *timestamp.Time `json:"LastAssociationExecutionDate,omitzero"`
 	// LastSuccessfulAssociationExecutionDate is the last date the association was
 	// successfully run.
-	LastSuccessfulAssociationExecutionDate *timestamp.Time `json:"LastSuccessfulAssociationExecutionDate,omitempty"`
+	LastSuccessfulAssociationExecutionDate *timestamp.Time `json:"LastSuccessfulAssociationExecutionDate,omitzero"`
 	// AssociationOverview is information about the association.
-	AssociationOverview *InstanceAggregatedAssociationOverview `json:"AssociationOverview,omitempty"`
+	AssociationOverview *InstanceAggregatedAssociationOverview `json:"AssociationOverview,omitzero"`
 	// SourceId is the ID of the source resource.
-	SourceId string `json:"SourceId,omitempty"`
+	SourceId string `json:"SourceId,omitzero"`
 	// SourceType is the type of the source resource.
-	SourceType string `json:"SourceType,omitempty"`
+	SourceType string `json:"SourceType,omitzero"`
 }
 
 // InstanceInformationFilter describes a filter for a specific list of managed
 // nodes.
 type InstanceInformationFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// ValueSet is the filter values. Required.
-	ValueSet []string `json:"valueSet,omitempty"`
+	ValueSet []string `json:"valueSet,omitzero"`
 }
 
 // InstanceInformationStringFilter is the filters to describe or get
 // information about your managed nodes.
 type InstanceInformationStringFilter struct {
 	// Key is the filter key name to describe your managed nodes. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // InstancePatchState defines the high-level patch compliance state for a
@@ -1487,76 +1487,76 @@ type InstanceInformationStringFilter struct {
 type InstancePatchState struct {
 	// InstanceId is the ID of the managed node the high-level patch compliance
 	// information was collected for. Required.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// PatchGroup is the name of the patch group the managed node belongs to.
 	// Required.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 	// BaselineId is the ID of the patch baseline used to patch the managed node.
 	// Required.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// SnapshotId is the ID of the patch baseline snapshot used during the
 	// patching operation when this compliance data was collected.
-	SnapshotId string `json:"SnapshotId,omitempty"`
+	SnapshotId string `json:"SnapshotId,omitzero"`
 	// InstallOverrideList is an https URL or an Amazon Simple Storage Service
 	// (Amazon S3) path-style URL to a list of patches to be installed.
-	InstallOverrideList string `json:"InstallOverrideList,omitempty"`
+	InstallOverrideList string `json:"InstallOverrideList,omitzero"`
 	// OwnerInformation: Placeholder information.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// InstalledCount is the number of patches from the patch baseline that are
 	// installed on the managed node.
-	InstalledCount *int32 `json:"InstalledCount,omitempty"`
+	InstalledCount *int32 `json:"InstalledCount,omitzero"`
 	// InstalledOtherCount is the number of patches not specified in the patch
 	// baseline that are installed on the managed node.
-	InstalledOtherCount *int32 `json:"InstalledOtherCount,omitempty"`
+	InstalledOtherCount *int32 `json:"InstalledOtherCount,omitzero"`
 	// InstalledPendingRebootCount is the number of patches installed by Patch
 	// Manager since the last time the managed node was rebooted.
-	InstalledPendingRebootCount *int32 `json:"InstalledPendingRebootCount,omitempty"`
+	InstalledPendingRebootCount *int32 `json:"InstalledPendingRebootCount,omitzero"`
 	// InstalledRejectedCount is the number of patches installed on a managed node
 	// that are specified in a RejectedPatches list.
-	InstalledRejectedCount *int32 `json:"InstalledRejectedCount,omitempty"`
+	InstalledRejectedCount *int32 `json:"InstalledRejectedCount,omitzero"`
 	// MissingCount is the number of patches from the patch baseline that are
 	// applicable for the managed node but aren't currently installed.
-	MissingCount *int32 `json:"MissingCount,omitempty"`
+	MissingCount *int32 `json:"MissingCount,omitzero"`
 	// FailedCount is the number of patches from the patch baseline that were
 	// attempted to be installed during the last patching operation, but failed to
 	// install.
-	FailedCount *int32 `json:"FailedCount,omitempty"`
+	FailedCount *int32 `json:"FailedCount,omitzero"`
 	// UnreportedNotApplicableCount is the number of patches beyond the supported
 	// limit of NotApplicableCount that aren't reported by name to Inventory.
-	UnreportedNotApplicableCount *int32 `json:"UnreportedNotApplicableCount,omitempty"`
+	UnreportedNotApplicableCount *int32 `json:"UnreportedNotApplicableCount,omitzero"`
 	// NotApplicableCount is the number of patches from the patch baseline that
 	// aren't applicable for the managed node and therefore aren't installed on
 	// the node.
-	NotApplicableCount *int32 `json:"NotApplicableCount,omitempty"`
+	NotApplicableCount *int32 `json:"NotApplicableCount,omitzero"`
 	// AvailableSecurityUpdateCount is the number of security-related patches that
 	// are available but not approved because they didn't meet the patch baseline
 	// requirements.
-	AvailableSecurityUpdateCount *int32 `json:"AvailableSecurityUpdateCount,omitempty"`
+	AvailableSecurityUpdateCount *int32 `json:"AvailableSecurityUpdateCount,omitzero"`
 	// OperationStartTime is the time the most recent patching operation was
 	// started on the managed node. Required.
-	OperationStartTime *timestamp.Time `json:"OperationStartTime,omitempty"`
+	OperationStartTime *timestamp.Time `json:"OperationStartTime,omitzero"`
 	// OperationEndTime is the time the most recent patching operation completed
 	// on the managed node. Required.
-	OperationEndTime *timestamp.Time `json:"OperationEndTime,omitempty"`
+	OperationEndTime *timestamp.Time `json:"OperationEndTime,omitzero"`
 	// Operation is the type of patching operation that was performed: or SCAN
 	// assesses the patch compliance state. Required.
-	Operation string `json:"Operation,omitempty"`
+	Operation string `json:"Operation,omitzero"`
 	// LastNoRebootInstallOperationTime is the time of the last attempt to patch
 	// the managed node with NoReboot specified as the reboot option.
-	LastNoRebootInstallOperationTime *timestamp.Time `json:"LastNoRebootInstallOperationTime,omitempty"`
+	LastNoRebootInstallOperationTime *timestamp.Time `json:"LastNoRebootInstallOperationTime,omitzero"`
 	// RebootOption indicates the reboot option specified in the patch baseline.
-	RebootOption string `json:"RebootOption,omitempty"`
+	RebootOption string `json:"RebootOption,omitzero"`
 	// CriticalNonCompliantCount is the number of patches per node that are
 	// specified as Critical for compliance reporting in the patch baseline aren't
 	// installed.
-	CriticalNonCompliantCount *int32 `json:"CriticalNonCompliantCount,omitempty"`
+	CriticalNonCompliantCount *int32 `json:"CriticalNonCompliantCount,omitzero"`
 	// SecurityNonCompliantCount is the number of patches per node that are
 	// specified as Security in a patch advisory aren't installed.
-	SecurityNonCompliantCount *int32 `json:"SecurityNonCompliantCount,omitempty"`
+	SecurityNonCompliantCount *int32 `json:"SecurityNonCompliantCount,omitzero"`
 	// OtherNonCompliantCount is the number of patches per node that are specified
 	// as other than Critical or Security but aren't compliant with the patch
 	// baseline.
-	OtherNonCompliantCount *int32 `json:"OtherNonCompliantCount,omitempty"`
+	OtherNonCompliantCount *int32 `json:"OtherNonCompliantCount,omitzero"`
 }
 
 // InstancePatchStateFilter defines a filter used in
@@ -1564,230 +1564,230 @@ type InstancePatchState struct {
 // returned by the API.
 type InstancePatchStateFilter struct {
 	// Key is the key for the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value for the filter. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the type of comparison that should be performed for the value.
 	// Required.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // InstanceProperty is an object containing various properties of a managed
 // node.
 type InstanceProperty struct {
 	// Name is the value of the EC2 Name tag associated with the node.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// InstanceId is the ID of the managed node.
-	InstanceId string `json:"InstanceId,omitempty"`
+	InstanceId string `json:"InstanceId,omitzero"`
 	// InstanceType is the instance type of the managed node.
-	InstanceType string `json:"InstanceType,omitempty"`
+	InstanceType string `json:"InstanceType,omitzero"`
 	// InstanceRole is the instance profile attached to the node.
-	InstanceRole string `json:"InstanceRole,omitempty"`
+	InstanceRole string `json:"InstanceRole,omitzero"`
 	// KeyName is the name of the key pair associated with the node.
-	KeyName string `json:"KeyName,omitempty"`
+	KeyName string `json:"KeyName,omitzero"`
 	// InstanceState is the current state of the node.
-	InstanceState string `json:"InstanceState,omitempty"`
+	InstanceState string `json:"InstanceState,omitzero"`
 	// Architecture is the CPU architecture of the node.
-	Architecture string `json:"Architecture,omitempty"`
+	Architecture string `json:"Architecture,omitzero"`
 	// IPAddress is the public IPv4 address assigned to the node.
-	IPAddress string `json:"IPAddress,omitempty" sensitive:"true"`
+	IPAddress string `json:"IPAddress,omitzero" sensitive:"true"`
 	// LaunchTime is the timestamp for when the node was launched.
-	LaunchTime *timestamp.Time `json:"LaunchTime,omitempty"`
+	LaunchTime *timestamp.Time `json:"LaunchTime,omitzero"`
 	// PingStatus: Connection status of the SSM Agent on the managed node.
-	PingStatus string `json:"PingStatus,omitempty"`
+	PingStatus string `json:"PingStatus,omitzero"`
 	// LastPingDateTime is the date and time when the SSM Agent last pinged the
 	// Systems Manager service.
-	LastPingDateTime *timestamp.Time `json:"LastPingDateTime,omitempty"`
+	LastPingDateTime *timestamp.Time `json:"LastPingDateTime,omitzero"`
 	// AgentVersion is the version of SSM Agent running on your managed node.
-	AgentVersion string `json:"AgentVersion,omitempty"`
+	AgentVersion string `json:"AgentVersion,omitzero"`
 	// PlatformType is the operating system platform type of the managed node.
-	PlatformType string `json:"PlatformType,omitempty"`
+	PlatformType string `json:"PlatformType,omitzero"`
 	// PlatformName is the name of the operating system platform running on your
 	// managed node.
-	PlatformName string `json:"PlatformName,omitempty"`
+	PlatformName string `json:"PlatformName,omitzero"`
 	// PlatformVersion is the version of the OS platform running on your managed
 	// node.
-	PlatformVersion string `json:"PlatformVersion,omitempty"`
+	PlatformVersion string `json:"PlatformVersion,omitzero"`
 	// ActivationId is the activation ID created by Systems Manager when the
 	// server or virtual machine (VM) was registered.
-	ActivationId string `json:"ActivationId,omitempty"`
+	ActivationId string `json:"ActivationId,omitzero"`
 	// IamRole is the IAM role used in the hybrid activation to register the node
 	// with Systems Manager.
-	IamRole string `json:"IamRole,omitempty"`
+	IamRole string `json:"IamRole,omitzero"`
 	// RegistrationDate is the date the node was registered with Systems Manager.
-	RegistrationDate *timestamp.Time `json:"RegistrationDate,omitempty"`
+	RegistrationDate *timestamp.Time `json:"RegistrationDate,omitzero"`
 	// ResourceType is the type of managed node.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ComputerName is the fully qualified host name of the managed node.
-	ComputerName string `json:"ComputerName,omitempty"`
+	ComputerName string `json:"ComputerName,omitzero"`
 	// AssociationStatus is the status of the State Manager association applied to
 	// the managed node.
-	AssociationStatus string `json:"AssociationStatus,omitempty"`
+	AssociationStatus string `json:"AssociationStatus,omitzero"`
 	// LastAssociationExecutionDate is the date the association was last run.
-	LastAssociationExecutionDate *timestamp.Time `json:"LastAssociationExecutionDate,omitempty"`
+	LastAssociationExecutionDate *timestamp.Time `json:"LastAssociationExecutionDate,omitzero"`
 	// LastSuccessfulAssociationExecutionDate is the last date the association was
 	// successfully run.
-	LastSuccessfulAssociationExecutionDate *timestamp.Time `json:"LastSuccessfulAssociationExecutionDate,omitempty"`
+	LastSuccessfulAssociationExecutionDate *timestamp.Time `json:"LastSuccessfulAssociationExecutionDate,omitzero"`
 	// AssociationOverview is status information about the aggregated
 	// associations.
-	AssociationOverview *InstanceAggregatedAssociationOverview `json:"AssociationOverview,omitempty"`
+	AssociationOverview *InstanceAggregatedAssociationOverview `json:"AssociationOverview,omitzero"`
 	// SourceId is the ID of the source resource.
-	SourceId string `json:"SourceId,omitempty"`
+	SourceId string `json:"SourceId,omitzero"`
 	// SourceType is the type of the source resource.
-	SourceType string `json:"SourceType,omitempty"`
+	SourceType string `json:"SourceType,omitzero"`
 }
 
 // InstancePropertyFilter describes a filter for a specific list of managed
 // nodes.
 type InstancePropertyFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// ValueSet is the filter values. Required.
-	ValueSet []string `json:"valueSet,omitempty"`
+	ValueSet []string `json:"valueSet,omitzero"`
 }
 
 // InstancePropertyStringFilter is the filters to describe or get information
 // about your managed nodes.
 type InstancePropertyStringFilter struct {
 	// Key is the filter key name to describe your managed nodes. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter key name to describe your managed nodes. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Operator is the operator used by the filter call.
-	Operator string `json:"Operator,omitempty"`
+	Operator string `json:"Operator,omitzero"`
 }
 
 // InventoryAggregator specifies the inventory type and attribute for the
 // aggregation execution.
 type InventoryAggregator struct {
 	// Expression is the inventory type and attribute name for aggregation.
-	Expression string `json:"Expression,omitempty"`
+	Expression string `json:"Expression,omitzero"`
 	// Aggregators: Nested aggregators to further refine aggregation for an
 	// inventory type.
-	Aggregators []*InventoryAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*InventoryAggregator `json:"Aggregators,omitzero"`
 	// Groups is a user-defined set of one or more filters on which to aggregate
 	// inventory data.
-	Groups []*InventoryGroup `json:"Groups,omitempty"`
+	Groups []*InventoryGroup `json:"Groups,omitzero"`
 }
 
 // InventoryDeletionStatusItem is status information returned by the
 // DeleteInventory operation.
 type InventoryDeletionStatusItem struct {
 	// DeletionId is the deletion ID returned by the DeleteInventory operation.
-	DeletionId string `json:"DeletionId,omitempty"`
+	DeletionId string `json:"DeletionId,omitzero"`
 	// TypeName is the name of the inventory data type.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// DeletionStartTime is the UTC timestamp when the delete operation started.
-	DeletionStartTime *timestamp.Time `json:"DeletionStartTime,omitempty"`
+	DeletionStartTime *timestamp.Time `json:"DeletionStartTime,omitzero"`
 	// LastStatus is the status of the operation.
-	LastStatus string `json:"LastStatus,omitempty"`
+	LastStatus string `json:"LastStatus,omitzero"`
 	// LastStatusMessage is information about the status.
-	LastStatusMessage string `json:"LastStatusMessage,omitempty"`
+	LastStatusMessage string `json:"LastStatusMessage,omitzero"`
 	// DeletionSummary is information about the delete operation.
-	DeletionSummary *InventoryDeletionSummary `json:"DeletionSummary,omitempty"`
+	DeletionSummary *InventoryDeletionSummary `json:"DeletionSummary,omitzero"`
 	// LastStatusUpdateTime is the UTC timestamp of when the last status report.
-	LastStatusUpdateTime *timestamp.Time `json:"LastStatusUpdateTime,omitempty"`
+	LastStatusUpdateTime *timestamp.Time `json:"LastStatusUpdateTime,omitzero"`
 }
 
 // InventoryDeletionSummary is information about the delete operation.
 type InventoryDeletionSummary struct {
 	// TotalCount is the total number of items to delete.
-	TotalCount *int32 `json:"TotalCount,omitempty"`
+	TotalCount *int32 `json:"TotalCount,omitzero"`
 	// RemainingCount: Remaining number of items to delete.
-	RemainingCount *int32 `json:"RemainingCount,omitempty"`
+	RemainingCount *int32 `json:"RemainingCount,omitzero"`
 	// SummaryItems is a list of counts and versions for deleted items.
-	SummaryItems []*InventoryDeletionSummaryItem `json:"SummaryItems,omitempty"`
+	SummaryItems []*InventoryDeletionSummaryItem `json:"SummaryItems,omitzero"`
 }
 
 // InventoryDeletionSummaryItem: Either a count, remaining count, or a version
 // number in a delete inventory summary.
 type InventoryDeletionSummaryItem struct {
 	// Version is the inventory type version.
-	Version string `json:"Version,omitempty"`
+	Version string `json:"Version,omitzero"`
 	// Count is a count of the number of deleted items.
-	Count *int32 `json:"Count,omitempty"`
+	Count *int32 `json:"Count,omitzero"`
 	// RemainingCount is the remaining number of items to delete.
-	RemainingCount *int32 `json:"RemainingCount,omitempty"`
+	RemainingCount *int32 `json:"RemainingCount,omitzero"`
 }
 
 // InventoryFilter is one or more filters.
 type InventoryFilter struct {
 	// Key is the name of the filter key. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values: Inventory filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the type of filter.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // InventoryGroup is a user-defined set of one or more filters on which to
 // aggregate inventory data.
 type InventoryGroup struct {
 	// Name is the name of the group. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Filters is filters define the criteria for the group. Required.
-	Filters []*InventoryFilter `json:"Filters,omitempty"`
+	Filters []*InventoryFilter `json:"Filters,omitzero"`
 }
 
 // InventoryItem is information collected from managed nodes based on your
 // inventory policy document.
 type InventoryItem struct {
 	// TypeName is the name of the inventory type. Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// SchemaVersion is the schema version for the inventory item. Required.
-	SchemaVersion string `json:"SchemaVersion,omitempty"`
+	SchemaVersion string `json:"SchemaVersion,omitzero"`
 	// CaptureTime is the time the inventory information was collected. Required.
-	CaptureTime string `json:"CaptureTime,omitempty"`
+	CaptureTime string `json:"CaptureTime,omitzero"`
 	// ContentHash: MD5 hash of the inventory item type contents.
-	ContentHash string `json:"ContentHash,omitempty"`
+	ContentHash string `json:"ContentHash,omitzero"`
 	// Content is the inventory data of the inventory type.
-	Content []map[string]string `json:"Content,omitempty"`
+	Content []map[string]string `json:"Content,omitzero"`
 	// Context is a map of associated properties for a specified inventory type.
-	Context map[string]string `json:"Context,omitempty"`
+	Context map[string]string `json:"Context,omitzero"`
 }
 
 // InventoryItemAttribute: Attributes are the entries within the inventory item
 // content.
 type InventoryItemAttribute struct {
 	// Name is name of the inventory item attribute. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// DataType is the data type of the inventory item attribute. Required.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 }
 
 // InventoryItemSchema is the inventory item schema definition.
 type InventoryItemSchema struct {
 	// TypeName is the name of the inventory type. Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// Version is the schema version for the inventory item.
-	Version string `json:"Version,omitempty"`
+	Version string `json:"Version,omitzero"`
 	// Attributes is the schema attributes for inventory. Required.
-	Attributes []*InventoryItemAttribute `json:"Attributes,omitempty"`
+	Attributes []*InventoryItemAttribute `json:"Attributes,omitzero"`
 	// DisplayName is the alias name of the inventory type.
-	DisplayName string `json:"DisplayName,omitempty"`
+	DisplayName string `json:"DisplayName,omitzero"`
 }
 
 // InventoryResultEntity: Inventory query results.
 type InventoryResultEntity struct {
 	// Id: ID of the inventory result entity.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Data is the data section in the inventory result entity JSON.
-	Data map[string]*InventoryResultItem `json:"Data,omitempty"`
+	Data map[string]*InventoryResultItem `json:"Data,omitzero"`
 }
 
 // InventoryResultItem is the inventory result item.
 type InventoryResultItem struct {
 	// TypeName is the name of the inventory result item type. Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// SchemaVersion is the schema version for the inventory result item/.
 	// Required.
-	SchemaVersion string `json:"SchemaVersion,omitempty"`
+	SchemaVersion string `json:"SchemaVersion,omitzero"`
 	// CaptureTime is the time inventory item data was captured.
-	CaptureTime string `json:"CaptureTime,omitempty"`
+	CaptureTime string `json:"CaptureTime,omitzero"`
 	// ContentHash: MD5 hash of the inventory item type contents.
-	ContentHash string `json:"ContentHash,omitempty"`
+	ContentHash string `json:"ContentHash,omitzero"`
 	// Content contains all the inventory data of the item type. Required.
-	Content []map[string]string `json:"Content,omitempty"`
+	Content []map[string]string `json:"Content,omitzero"`
 }
 
 // LoggingInfo is information about an Amazon Simple Storage Service (Amazon
@@ -1795,12 +1795,12 @@ type InventoryResultItem struct {
 type LoggingInfo struct {
 	// S3BucketName is the name of an S3 bucket where execution logs are stored.
 	// Required.
-	S3BucketName string `json:"S3BucketName,omitempty"`
+	S3BucketName string `json:"S3BucketName,omitzero"`
 	// S3KeyPrefix: (Optional) The S3 bucket subfolder.
-	S3KeyPrefix string `json:"S3KeyPrefix,omitempty"`
+	S3KeyPrefix string `json:"S3KeyPrefix,omitzero"`
 	// S3Region is the Amazon Web Services Region where the S3 bucket is located.
 	// Required.
-	S3Region string `json:"S3Region,omitempty"`
+	S3Region string `json:"S3Region,omitzero"`
 }
 
 // MaintenanceWindowAutomationParameters is the parameters for an AUTOMATION
@@ -1808,26 +1808,26 @@ type LoggingInfo struct {
 type MaintenanceWindowAutomationParameters struct {
 	// DocumentVersion is the version of an Automation runbook to use during task
 	// execution.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Parameters is the parameters for the AUTOMATION task.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 }
 
 // MaintenanceWindowExecution describes the information about an execution of a
 // maintenance window.
 type MaintenanceWindowExecution struct {
 	// WindowId is the ID of the maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowExecutionId is the ID of the maintenance window execution.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// Status is the status of the execution.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time the execution started.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time the execution finished.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 }
 
 // MaintenanceWindowExecutionTaskIdentity is information about a task execution
@@ -1835,28 +1835,28 @@ type MaintenanceWindowExecution struct {
 type MaintenanceWindowExecutionTaskIdentity struct {
 	// WindowExecutionId is the ID of the maintenance window execution that ran
 	// the task.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskExecutionId is the ID of the specific task execution in the maintenance
 	// window execution.
-	TaskExecutionId string `json:"TaskExecutionId,omitempty"`
+	TaskExecutionId string `json:"TaskExecutionId,omitzero"`
 	// Status is the status of the task execution.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status of the task execution.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time the task execution started.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time the task execution finished.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// TaskArn is the Amazon Resource Name (ARN) of the task that ran.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// TaskType is the type of task that ran.
-	TaskType string `json:"TaskType,omitempty"`
+	TaskType string `json:"TaskType,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm applied to your
 	// maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarm that was invoked by the maintenance
 	// window task.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // MaintenanceWindowExecutionTaskInvocationIdentity describes the information
@@ -1865,221 +1865,221 @@ type MaintenanceWindowExecutionTaskIdentity struct {
 type MaintenanceWindowExecutionTaskInvocationIdentity struct {
 	// WindowExecutionId is the ID of the maintenance window execution that ran
 	// the task.
-	WindowExecutionId string `json:"WindowExecutionId,omitempty"`
+	WindowExecutionId string `json:"WindowExecutionId,omitzero"`
 	// TaskExecutionId is the ID of the specific task execution in the maintenance
 	// window execution.
-	TaskExecutionId string `json:"TaskExecutionId,omitempty"`
+	TaskExecutionId string `json:"TaskExecutionId,omitzero"`
 	// InvocationId is the ID of the task invocation.
-	InvocationId string `json:"InvocationId,omitempty"`
+	InvocationId string `json:"InvocationId,omitzero"`
 	// ExecutionId is the ID of the action performed in the service that actually
 	// handled the task invocation.
-	ExecutionId string `json:"ExecutionId,omitempty"`
+	ExecutionId string `json:"ExecutionId,omitzero"`
 	// TaskType is the task type.
-	TaskType string `json:"TaskType,omitempty"`
+	TaskType string `json:"TaskType,omitzero"`
 	// Parameters is the parameters that were provided for the invocation when it
 	// was run.
-	Parameters string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters string `json:"Parameters,omitzero" sensitive:"true"`
 	// Status is the status of the task invocation.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StatusDetails is the details explaining the status of the task invocation.
-	StatusDetails string `json:"StatusDetails,omitempty"`
+	StatusDetails string `json:"StatusDetails,omitzero"`
 	// StartTime is the time the invocation started.
-	StartTime *timestamp.Time `json:"StartTime,omitempty"`
+	StartTime *timestamp.Time `json:"StartTime,omitzero"`
 	// EndTime is the time the invocation finished.
-	EndTime *timestamp.Time `json:"EndTime,omitempty"`
+	EndTime *timestamp.Time `json:"EndTime,omitzero"`
 	// OwnerInformation: User-provided value that was specified when the target
 	// was registered with the maintenance window.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// WindowTargetId is the ID of the target definition in this maintenance
 	// window the invocation was performed for.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 }
 
 // MaintenanceWindowFilter is filter used in the request.
 type MaintenanceWindowFilter struct {
 	// Key is the name of the filter.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter values.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // MaintenanceWindowIdentity is information about the maintenance window.
 type MaintenanceWindowIdentity struct {
 	// WindowId is the ID of the maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is a description of the maintenance window.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// Enabled indicates whether the maintenance window is enabled.
-	Enabled *bool `json:"Enabled,omitempty"`
+	Enabled *bool `json:"Enabled,omitzero"`
 	// Duration is the duration of the maintenance window in hours.
-	Duration *int32 `json:"Duration,omitempty"`
+	Duration *int32 `json:"Duration,omitzero"`
 	// Cutoff is the number of hours before the end of the maintenance window that
 	// Amazon Web Services Systems Manager stops scheduling new tasks for
 	// execution.
-	Cutoff *int32 `json:"Cutoff,omitempty"`
+	Cutoff *int32 `json:"Cutoff,omitzero"`
 	// Schedule is the schedule of the maintenance window in the form of a cron or
 	// rate expression.
-	Schedule string `json:"Schedule,omitempty"`
+	Schedule string `json:"Schedule,omitzero"`
 	// ScheduleTimezone is the time zone that the scheduled maintenance window
 	// executions are based on, in Internet Assigned Numbers Authority (IANA)
 	// format.
-	ScheduleTimezone string `json:"ScheduleTimezone,omitempty"`
+	ScheduleTimezone string `json:"ScheduleTimezone,omitzero"`
 	// ScheduleOffset is the number of days to wait to run a maintenance window
 	// after the scheduled cron expression date and time.
-	ScheduleOffset *int32 `json:"ScheduleOffset,omitempty"`
+	ScheduleOffset *int32 `json:"ScheduleOffset,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become inactive.
-	EndDate string `json:"EndDate,omitempty"`
+	EndDate string `json:"EndDate,omitzero"`
 	// StartDate is the date and time, in ISO-8601 Extended format, for when the
 	// maintenance window is scheduled to become active.
-	StartDate string `json:"StartDate,omitempty"`
+	StartDate string `json:"StartDate,omitzero"`
 	// NextExecutionTime is the next time the maintenance window will actually
 	// run, taking into account any specified times for the maintenance window to
 	// become active or inactive.
-	NextExecutionTime string `json:"NextExecutionTime,omitempty"`
+	NextExecutionTime string `json:"NextExecutionTime,omitzero"`
 }
 
 // MaintenanceWindowIdentityForTarget is the maintenance window to which the
 // specified target belongs.
 type MaintenanceWindowIdentityForTarget struct {
 	// WindowId is the ID of the maintenance window.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // MaintenanceWindowLambdaParameters is the parameters for a LAMBDA task type.
 type MaintenanceWindowLambdaParameters struct {
 	// ClientContext: Pass client-specific information to the Lambda function that
 	// you are invoking.
-	ClientContext string `json:"ClientContext,omitempty"`
+	ClientContext string `json:"ClientContext,omitzero"`
 	// Qualifier: (Optional) Specify an Lambda function version or alias name.
-	Qualifier string `json:"Qualifier,omitempty"`
+	Qualifier string `json:"Qualifier,omitzero"`
 	// Payload: JSON to provide to your Lambda function as input.
-	Payload []byte `json:"Payload,omitempty" sensitive:"true"`
+	Payload []byte `json:"Payload,omitzero" sensitive:"true"`
 }
 
 // MaintenanceWindowRunCommandParameters is the parameters for a RUN_COMMAND
 // task type.
 type MaintenanceWindowRunCommandParameters struct {
 	// Comment is information about the commands to run.
-	Comment string `json:"Comment,omitempty"`
+	Comment string `json:"Comment,omitzero"`
 	// CloudWatchOutputConfig is configuration options for sending command output
 	// to Amazon CloudWatch Logs.
-	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
+	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitzero"`
 	// DocumentHash is the SHA-256 or SHA-1 hash created by the system when the
 	// document was created.
-	DocumentHash string `json:"DocumentHash,omitempty"`
+	DocumentHash string `json:"DocumentHash,omitzero"`
 	// DocumentHashType: SHA-256 or SHA-1.
-	DocumentHashType string `json:"DocumentHashType,omitempty"`
+	DocumentHashType string `json:"DocumentHashType,omitzero"`
 	// DocumentVersion is the Amazon Web Services Systems Manager document (SSM
 	// document) version to use in the request.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// NotificationConfig: Configurations for sending notifications about command
 	// status changes on a per-managed node basis.
-	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitempty"`
+	NotificationConfig *NotificationConfig `json:"NotificationConfig,omitzero"`
 	// OutputS3BucketName is the name of the Amazon Simple Storage Service (Amazon
 	// S3) bucket.
-	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3BucketName string `json:"OutputS3BucketName,omitzero"`
 	// OutputS3KeyPrefix is the S3 bucket subfolder.
-	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitempty"`
+	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitzero"`
 	// Parameters is the parameters for the RUN_COMMAND task execution.
-	Parameters map[string][]string `json:"Parameters,omitempty" sensitive:"true"`
+	Parameters map[string][]string `json:"Parameters,omitzero" sensitive:"true"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// TimeoutSeconds: If this time is reached and the command hasn't already
 	// started running, it doesn't run.
-	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitempty"`
+	TimeoutSeconds *int32 `json:"TimeoutSeconds,omitzero"`
 }
 
 // MaintenanceWindowStepFunctionsParameters is the parameters for a
 // STEP_FUNCTIONS task.
 type MaintenanceWindowStepFunctionsParameters struct {
 	// Input is the inputs for the STEP_FUNCTIONS task.
-	Input string `json:"Input,omitempty" sensitive:"true"`
+	Input string `json:"Input,omitzero" sensitive:"true"`
 	// Name is the name of the STEP_FUNCTIONS task.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 }
 
 // MaintenanceWindowTarget is the target registered with the maintenance
 // window.
 type MaintenanceWindowTarget struct {
 	// WindowId is the ID of the maintenance window to register the target with.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTargetId is the ID of the target.
-	WindowTargetId string `json:"WindowTargetId,omitempty"`
+	WindowTargetId string `json:"WindowTargetId,omitzero"`
 	// ResourceType is the type of target that is being registered with the
 	// maintenance window.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// Targets is the targets, either managed nodes or tags.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// OwnerInformation is a user-provided value that will be included in any
 	// Amazon CloudWatch Events events that are raised while running tasks for
 	// these targets in this maintenance window.
-	OwnerInformation string `json:"OwnerInformation,omitempty" sensitive:"true"`
+	OwnerInformation string `json:"OwnerInformation,omitzero" sensitive:"true"`
 	// Name is the name for the maintenance window target.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is a description for the target.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 }
 
 // MaintenanceWindowTask is information about a task defined for a maintenance
 // window.
 type MaintenanceWindowTask struct {
 	// WindowId is the ID of the maintenance window where the task is registered.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// WindowTaskId is the task ID.
-	WindowTaskId string `json:"WindowTaskId,omitempty"`
+	WindowTaskId string `json:"WindowTaskId,omitzero"`
 	// TaskArn is the resource that the task uses during execution.
-	TaskArn string `json:"TaskArn,omitempty"`
+	TaskArn string `json:"TaskArn,omitzero"`
 	// Type is the type of task.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Targets is the targets (either managed nodes or tags).
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TaskParameters is the parameters that should be passed to the task when it
 	// is run.
-	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty" sensitive:"true"`
+	TaskParameters map[string]*MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero" sensitive:"true"`
 	// Priority is the priority of the task in the maintenance window.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// LoggingInfo is information about an S3 bucket to write task-level logs to.
-	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitempty"`
+	LoggingInfo *LoggingInfo `json:"LoggingInfo,omitzero"`
 	// ServiceRoleArn is the Amazon Resource Name (ARN) of the IAM service role
 	// for Amazon Web Services Systems Manager to assume when running a
 	// maintenance window task.
-	ServiceRoleArn string `json:"ServiceRoleArn,omitempty"`
+	ServiceRoleArn string `json:"ServiceRoleArn,omitzero"`
 	// MaxConcurrency is the maximum number of targets this task can be run for,
 	// in parallel.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the maximum number of errors allowed before this task stops
 	// being scheduled.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// Name is the task name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Description is a description of the task.
-	Description string `json:"Description,omitempty" sensitive:"true"`
+	Description string `json:"Description,omitzero" sensitive:"true"`
 	// CutoffBehavior is the specification for whether tasks should continue to
 	// run after the cutoff time specified in the maintenance windows is reached.
-	CutoffBehavior string `json:"CutoffBehavior,omitempty"`
+	CutoffBehavior string `json:"CutoffBehavior,omitzero"`
 	// AlarmConfiguration is the details for the CloudWatch alarm applied to your
 	// maintenance window task.
-	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitempty"`
+	AlarmConfiguration *AlarmConfiguration `json:"AlarmConfiguration,omitzero"`
 }
 
 // MaintenanceWindowTaskInvocationParameters is the parameters for task
 // execution.
 type MaintenanceWindowTaskInvocationParameters struct {
 	// RunCommand is the parameters for a RUN_COMMAND task type.
-	RunCommand *MaintenanceWindowRunCommandParameters `json:"RunCommand,omitempty"`
+	RunCommand *MaintenanceWindowRunCommandParameters `json:"RunCommand,omitzero"`
 	// Automation is the parameters for an AUTOMATION task type.
-	Automation *MaintenanceWindowAutomationParameters `json:"Automation,omitempty"`
+	Automation *MaintenanceWindowAutomationParameters `json:"Automation,omitzero"`
 	// StepFunctions is the parameters for a STEP_FUNCTIONS task type.
-	StepFunctions *MaintenanceWindowStepFunctionsParameters `json:"StepFunctions,omitempty"`
+	StepFunctions *MaintenanceWindowStepFunctionsParameters `json:"StepFunctions,omitzero"`
 	// Lambda is the parameters for a LAMBDA task type.
-	Lambda *MaintenanceWindowLambdaParameters `json:"Lambda,omitempty"`
+	Lambda *MaintenanceWindowLambdaParameters `json:"Lambda,omitzero"`
 }
 
 // MaintenanceWindowTaskParameterValueExpression defines the values for a task
@@ -2087,29 +2087,29 @@ type MaintenanceWindowTaskInvocationParameters struct {
 type MaintenanceWindowTaskParameterValueExpression struct {
 	// Values: This field contains an array of 0 or more strings, each 1 to 255
 	// characters in length.
-	Values []string `json:"Values,omitempty" sensitive:"true"`
+	Values []string `json:"Values,omitzero" sensitive:"true"`
 }
 
 // MetadataValue is metadata to assign to an Application Manager application.
 type MetadataValue struct {
 	// Value is metadata value to assign to an Application Manager application.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // Node is details about an individual managed node.
 type Node struct {
 	// CaptureTime is the UTC timestamp for when the managed node data was last
 	// captured.
-	CaptureTime *timestamp.Time `json:"CaptureTime,omitempty"`
+	CaptureTime *timestamp.Time `json:"CaptureTime,omitzero"`
 	// Id is the ID of the managed node.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Owner is information about the ownership of the managed node.
-	Owner *NodeOwnerInfo `json:"Owner,omitempty"`
+	Owner *NodeOwnerInfo `json:"Owner,omitzero"`
 	// Region is the Amazon Web Services Region that a managed node was created in
 	// or assigned to.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 	// NodeType is information about the type of node.
-	NodeType *NodeType `json:"NodeType,omitempty"`
+	NodeType *NodeType `json:"NodeType,omitzero"`
 }
 
 // NodeAggregator is one or more aggregators for viewing counts of nodes using
@@ -2117,66 +2117,66 @@ type Node struct {
 type NodeAggregator struct {
 	// AggregatorType is the aggregator type for limiting a node summary.
 	// Required.
-	AggregatorType string `json:"AggregatorType,omitempty"`
+	AggregatorType string `json:"AggregatorType,omitzero"`
 	// TypeName is the data type name to use for viewing counts of nodes.
 	// Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// AttributeName is the name of a node attribute on which to limit the count
 	// of nodes. Required.
-	AttributeName string `json:"AttributeName,omitempty"`
+	AttributeName string `json:"AttributeName,omitzero"`
 	// Aggregators is information about aggregators used to refine a node summary.
-	Aggregators []*NodeAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*NodeAggregator `json:"Aggregators,omitzero"`
 }
 
 // NodeFilter is the filters for the operation.
 type NodeFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is a filter value supported by the specified key. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the type of filter operator.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // NodeOwnerInfo is information about ownership of a managed node.
 type NodeOwnerInfo struct {
 	// AccountId is the ID of the Amazon Web Services account that owns the
 	// managed node.
-	AccountId string `json:"AccountId,omitempty"`
+	AccountId string `json:"AccountId,omitzero"`
 	// OrganizationalUnitId is the ID of the organization unit (OU) that the
 	// account is part of.
-	OrganizationalUnitId string `json:"OrganizationalUnitId,omitempty"`
+	OrganizationalUnitId string `json:"OrganizationalUnitId,omitzero"`
 	// OrganizationalUnitPath is the path for the organizational unit (OU) that
 	// owns the managed node.
-	OrganizationalUnitPath string `json:"OrganizationalUnitPath,omitempty"`
+	OrganizationalUnitPath string `json:"OrganizationalUnitPath,omitzero"`
 }
 
 // NodeType is information about a managed node's type.
 type NodeType struct {
 	// Instance is information about a specific managed node.
-	Instance *InstanceInfo `json:"Instance,omitempty"`
+	Instance *InstanceInfo `json:"Instance,omitzero"`
 }
 
 // NonCompliantSummary is a summary of resources that aren't compliant.
 type NonCompliantSummary struct {
 	// NonCompliantCount is the total number of compliance items that aren't
 	// compliant.
-	NonCompliantCount *int32 `json:"NonCompliantCount,omitempty"`
+	NonCompliantCount *int32 `json:"NonCompliantCount,omitzero"`
 	// SeveritySummary is a summary of the non-compliance severity by compliance
 	// type.
-	SeveritySummary *SeveritySummary `json:"SeveritySummary,omitempty"`
+	SeveritySummary *SeveritySummary `json:"SeveritySummary,omitzero"`
 }
 
 // NotificationConfig: Configurations for sending notifications.
 type NotificationConfig struct {
 	// NotificationArn is an Amazon Resource Name (ARN) for an Amazon Simple
 	// Notification Service (Amazon SNS) topic.
-	NotificationArn string `json:"NotificationArn,omitempty"`
+	NotificationArn string `json:"NotificationArn,omitzero"`
 	// NotificationEvents is the different events for which you can receive
 	// notifications.
-	NotificationEvents []string `json:"NotificationEvents,omitempty"`
+	NotificationEvents []string `json:"NotificationEvents,omitzero"`
 	// NotificationType is the type of notification.
-	NotificationType string `json:"NotificationType,omitempty"`
+	NotificationType string `json:"NotificationType,omitzero"`
 }
 
 // OpsAggregator is one or more aggregators for viewing counts of OpsData using
@@ -2185,44 +2185,44 @@ type NotificationConfig struct {
 type OpsAggregator struct {
 	// AggregatorType: Either a Range or Count aggregator for limiting an OpsData
 	// summary.
-	AggregatorType string `json:"AggregatorType,omitempty"`
+	AggregatorType string `json:"AggregatorType,omitzero"`
 	// TypeName is the data type name to use for viewing counts of OpsData.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 	// AttributeName is the name of an OpsData attribute on which to limit the
 	// count of OpsData.
-	AttributeName string `json:"AttributeName,omitempty"`
+	AttributeName string `json:"AttributeName,omitzero"`
 	// Values is the aggregator value.
-	Values map[string]string `json:"Values,omitempty"`
+	Values map[string]string `json:"Values,omitzero"`
 	// Filters is the aggregator filters.
-	Filters []*OpsFilter `json:"Filters,omitempty"`
+	Filters []*OpsFilter `json:"Filters,omitzero"`
 	// Aggregators is a nested aggregator for viewing counts of OpsData.
-	Aggregators []*OpsAggregator `json:"Aggregators,omitempty"`
+	Aggregators []*OpsAggregator `json:"Aggregators,omitzero"`
 }
 
 // OpsEntity is the result of the query.
 type OpsEntity struct {
 	// Id is the query ID.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// Data is the data returned by the query.
-	Data map[string]*OpsEntityItem `json:"Data,omitempty"`
+	Data map[string]*OpsEntityItem `json:"Data,omitzero"`
 }
 
 // OpsEntityItem is the OpsData summary.
 type OpsEntityItem struct {
 	// CaptureTime is the time the OpsData was captured.
-	CaptureTime string `json:"CaptureTime,omitempty"`
+	CaptureTime string `json:"CaptureTime,omitzero"`
 	// Content is the details of an OpsData summary.
-	Content []map[string]string `json:"Content,omitempty"`
+	Content []map[string]string `json:"Content,omitzero"`
 }
 
 // OpsFilter is a filter for viewing OpsData summaries.
 type OpsFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter value. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Type is the type of filter.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // OpsItem: Operations engineers and IT professionals use Amazon Web Services
@@ -2232,108 +2232,108 @@ type OpsFilter struct {
 type OpsItem struct {
 	// CreatedBy is the ARN of the Amazon Web Services account that created the
 	// OpsItem.
-	CreatedBy string `json:"CreatedBy,omitempty"`
+	CreatedBy string `json:"CreatedBy,omitzero"`
 	// OpsItemType is the type of OpsItem.
-	OpsItemType string `json:"OpsItemType,omitempty"`
+	OpsItemType string `json:"OpsItemType,omitzero"`
 	// CreatedTime is the date and time the OpsItem was created.
-	CreatedTime *timestamp.Time `json:"CreatedTime,omitempty"`
+	CreatedTime *timestamp.Time `json:"CreatedTime,omitzero"`
 	// Description is the OpsItem description.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// LastModifiedBy is the ARN of the Amazon Web Services account that last
 	// updated the OpsItem.
-	LastModifiedBy string `json:"LastModifiedBy,omitempty"`
+	LastModifiedBy string `json:"LastModifiedBy,omitzero"`
 	// LastModifiedTime is the date and time the OpsItem was last updated.
-	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitempty"`
+	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitzero"`
 	// Notifications is the Amazon Resource Name (ARN) of an Amazon Simple
 	// Notification Service (Amazon SNS) topic where notifications are sent when
 	// this OpsItem is edited or changed.
-	Notifications []*OpsItemNotification `json:"Notifications,omitempty"`
+	Notifications []*OpsItemNotification `json:"Notifications,omitzero"`
 	// Priority is the importance of this OpsItem in relation to other OpsItems in
 	// the system.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// RelatedOpsItems is one or more OpsItems that share something in common with
 	// the current OpsItem.
-	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems []*RelatedOpsItem `json:"RelatedOpsItems,omitzero"`
 	// Status is the OpsItem status.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// OpsItemId is the ID of the OpsItem.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// Version is the version of this OpsItem.
-	Version string `json:"Version,omitempty"`
+	Version string `json:"Version,omitzero"`
 	// Title is a short heading that describes the nature of the OpsItem and the
 	// impacted resource.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Source is the origin of the OpsItem, such as Amazon EC2 or Systems Manager.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// OperationalData: Operational data is custom data that provides useful
 	// reference details about the OpsItem.
-	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitzero"`
 	// Category is an OpsItem category.
-	Category string `json:"Category,omitempty"`
+	Category string `json:"Category,omitzero"`
 	// Severity is the severity of the OpsItem.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// ActualStartTime is the time a runbook workflow started.
-	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitempty"`
+	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitzero"`
 	// ActualEndTime is the time a runbook workflow ended.
-	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitempty"`
+	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitzero"`
 	// PlannedStartTime is the time specified in a change request for a runbook
 	// workflow to start.
-	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitempty"`
+	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitzero"`
 	// PlannedEndTime is the time specified in a change request for a runbook
 	// workflow to end.
-	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitempty"`
+	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitzero"`
 	// OpsItemArn is the OpsItem Amazon Resource Name (ARN).
-	OpsItemArn string `json:"OpsItemArn,omitempty"`
+	OpsItemArn string `json:"OpsItemArn,omitzero"`
 }
 
 // OpsItemDataValue is an object that defines the value of the key and its type
 // in the OperationalData map.
 type OpsItemDataValue struct {
 	// Value is the value of the OperationalData key.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 	// Type is the type of key-value pair.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 }
 
 // OpsItemEventFilter describes a filter for a specific list of OpsItem events.
 type OpsItemEventFilter struct {
 	// Key is the name of the filter key. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the values for the filter, consisting of one or more OpsItem IDs.
 	// Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Operator is the operator used by the filter call. Required.
-	Operator string `json:"Operator,omitempty"`
+	Operator string `json:"Operator,omitzero"`
 }
 
 // OpsItemEventSummary is summary information about an OpsItem event or that
 // associated an OpsItem with a related item.
 type OpsItemEventSummary struct {
 	// OpsItemId is the ID of the OpsItem.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// EventId is the ID of the OpsItem event.
-	EventId string `json:"EventId,omitempty"`
+	EventId string `json:"EventId,omitzero"`
 	// Source is the source of the OpsItem event.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// DetailType is the type of information provided as a detail.
-	DetailType string `json:"DetailType,omitempty"`
+	DetailType string `json:"DetailType,omitzero"`
 	// Detail is specific information about the OpsItem event.
-	Detail string `json:"Detail,omitempty"`
+	Detail string `json:"Detail,omitzero"`
 	// CreatedBy is information about the user or resource that created the
 	// OpsItem event.
-	CreatedBy *OpsItemIdentity `json:"CreatedBy,omitempty"`
+	CreatedBy *OpsItemIdentity `json:"CreatedBy,omitzero"`
 	// CreatedTime is the date and time the OpsItem event was created.
-	CreatedTime *timestamp.Time `json:"CreatedTime,omitempty"`
+	CreatedTime *timestamp.Time `json:"CreatedTime,omitzero"`
 }
 
 // OpsItemFilter describes an OpsItem filter.
 type OpsItemFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter value. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Operator is the operator used by the filter call. Required.
-	Operator string `json:"Operator,omitempty"`
+	Operator string `json:"Operator,omitzero"`
 }
 
 // OpsItemIdentity is information about the user or resource that created an
@@ -2341,7 +2341,7 @@ type OpsItemFilter struct {
 type OpsItemIdentity struct {
 	// Arn is the Amazon Resource Name (ARN) of the IAM entity that created the
 	// OpsItem event.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 }
 
 // OpsItemNotification is a notification about the OpsItem.
@@ -2349,118 +2349,118 @@ type OpsItemNotification struct {
 	// Arn is the Amazon Resource Name (ARN) of an Amazon Simple Notification
 	// Service (Amazon SNS) topic where notifications are sent when this OpsItem
 	// is edited or changed.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 }
 
 // OpsItemRelatedItemSummary is summary information about related-item
 // resources for an OpsItem.
 type OpsItemRelatedItemSummary struct {
 	// OpsItemId is the OpsItem ID.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// AssociationId is the association ID.
-	AssociationId string `json:"AssociationId,omitempty"`
+	AssociationId string `json:"AssociationId,omitzero"`
 	// ResourceType is the resource type.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// AssociationType is the association type.
-	AssociationType string `json:"AssociationType,omitempty"`
+	AssociationType string `json:"AssociationType,omitzero"`
 	// ResourceUri is the Amazon Resource Name (ARN) of the related-item resource.
-	ResourceUri string `json:"ResourceUri,omitempty"`
+	ResourceUri string `json:"ResourceUri,omitzero"`
 	// CreatedBy is information about the user or resource that created an OpsItem
 	// event.
-	CreatedBy *OpsItemIdentity `json:"CreatedBy,omitempty"`
+	CreatedBy *OpsItemIdentity `json:"CreatedBy,omitzero"`
 	// CreatedTime is the time the related-item association was created.
-	CreatedTime *timestamp.Time `json:"CreatedTime,omitempty"`
+	CreatedTime *timestamp.Time `json:"CreatedTime,omitzero"`
 	// LastModifiedBy is information about the user or resource that created an
 	// OpsItem event.
-	LastModifiedBy *OpsItemIdentity `json:"LastModifiedBy,omitempty"`
+	LastModifiedBy *OpsItemIdentity `json:"LastModifiedBy,omitzero"`
 	// LastModifiedTime is the time the related-item association was last updated.
-	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitempty"`
+	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitzero"`
 }
 
 // OpsItemRelatedItemsFilter describes a filter for a specific list of
 // related-item resources.
 type OpsItemRelatedItemsFilter struct {
 	// Key is the name of the filter key. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the values for the filter. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	// Operator is the operator used by the filter call. Required.
-	Operator string `json:"Operator,omitempty"`
+	Operator string `json:"Operator,omitzero"`
 }
 
 // OpsItemSummary is a count of OpsItems.
 type OpsItemSummary struct {
 	// CreatedBy is the Amazon Resource Name (ARN) of the IAM entity that created
 	// the OpsItem.
-	CreatedBy string `json:"CreatedBy,omitempty"`
+	CreatedBy string `json:"CreatedBy,omitzero"`
 	// CreatedTime is the date and time the OpsItem was created.
-	CreatedTime *timestamp.Time `json:"CreatedTime,omitempty"`
+	CreatedTime *timestamp.Time `json:"CreatedTime,omitzero"`
 	// LastModifiedBy is the Amazon Resource Name (ARN) of the IAM entity that
 	// created the OpsItem.
-	LastModifiedBy string `json:"LastModifiedBy,omitempty"`
+	LastModifiedBy string `json:"LastModifiedBy,omitzero"`
 	// LastModifiedTime is the date and time the OpsItem was last updated.
-	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitempty"`
+	LastModifiedTime *timestamp.Time `json:"LastModifiedTime,omitzero"`
 	// Priority is the importance of this OpsItem in relation to other OpsItems in
 	// the system.
-	Priority *int32 `json:"Priority,omitempty"`
+	Priority *int32 `json:"Priority,omitzero"`
 	// Source is the impacted Amazon Web Services resource.
-	Source string `json:"Source,omitempty"`
+	Source string `json:"Source,omitzero"`
 	// Status is the OpsItem status.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// OpsItemId is the ID of the OpsItem.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 	// Title is a short heading that describes the nature of the OpsItem and the
 	// impacted resource.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// OperationalData: Operational data is custom data that provides useful
 	// reference details about the OpsItem.
-	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData map[string]*OpsItemDataValue `json:"OperationalData,omitzero"`
 	// Category is a list of OpsItems by category.
-	Category string `json:"Category,omitempty"`
+	Category string `json:"Category,omitzero"`
 	// Severity is a list of OpsItems by severity.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// OpsItemType is the type of OpsItem.
-	OpsItemType string `json:"OpsItemType,omitempty"`
+	OpsItemType string `json:"OpsItemType,omitzero"`
 	// ActualStartTime is the time a runbook workflow started.
-	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitempty"`
+	ActualStartTime *timestamp.Time `json:"ActualStartTime,omitzero"`
 	// ActualEndTime is the time a runbook workflow ended.
-	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitempty"`
+	ActualEndTime *timestamp.Time `json:"ActualEndTime,omitzero"`
 	// PlannedStartTime is the time specified in a change request for a runbook
 	// workflow to start.
-	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitempty"`
+	PlannedStartTime *timestamp.Time `json:"PlannedStartTime,omitzero"`
 	// PlannedEndTime is the time specified in a change request for a runbook
 	// workflow to end.
-	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitempty"`
+	PlannedEndTime *timestamp.Time `json:"PlannedEndTime,omitzero"`
 }
 
 // OpsMetadata: Operational metadata for an application in Application Manager.
 type OpsMetadata struct {
 	// ResourceId is the ID of the Application Manager application.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// OpsMetadataArn is the Amazon Resource Name (ARN) of the OpsMetadata Object
 	// or blob.
-	OpsMetadataArn string `json:"OpsMetadataArn,omitempty"`
+	OpsMetadataArn string `json:"OpsMetadataArn,omitzero"`
 	// LastModifiedDate is the date the OpsMetadata object was last updated.
-	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitempty"`
+	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitzero"`
 	// LastModifiedUser is the user name who last updated the OpsMetadata object.
-	LastModifiedUser string `json:"LastModifiedUser,omitempty"`
+	LastModifiedUser string `json:"LastModifiedUser,omitzero"`
 	// CreationDate is the date the OpsMetadata objects was created.
-	CreationDate *timestamp.Time `json:"CreationDate,omitempty"`
+	CreationDate *timestamp.Time `json:"CreationDate,omitzero"`
 }
 
 // OpsMetadataFilter is a filter to limit the number of OpsMetadata objects
 // displayed.
 type OpsMetadataFilter struct {
 	// Key is a filter key. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is a filter value. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // OpsResultAttribute is the OpsItem data type to return.
 type OpsResultAttribute struct {
 	// TypeName is name of the data type. Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 }
 
 // OutputSource is information about the source where the association execution
@@ -2468,79 +2468,79 @@ type OpsResultAttribute struct {
 type OutputSource struct {
 	// OutputSourceId is the ID of the output source, for example the URL of an S3
 	// bucket.
-	OutputSourceId string `json:"OutputSourceId,omitempty"`
+	OutputSourceId string `json:"OutputSourceId,omitzero"`
 	// OutputSourceType is the type of source where the association execution
 	// details are stored, for example, Amazon S3.
-	OutputSourceType string `json:"OutputSourceType,omitempty"`
+	OutputSourceType string `json:"OutputSourceType,omitzero"`
 }
 
 // Parameter is an Amazon Web Services Systems Manager parameter in Parameter
 // Store.
 type Parameter struct {
 	// Name is the name of the parameter.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the type of parameter.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// Value is the parameter value.
-	Value string `json:"Value,omitempty" sensitive:"true"`
+	Value string `json:"Value,omitzero" sensitive:"true"`
 	// Version is the parameter version.
-	Version *int64 `json:"Version,omitempty"`
+	Version *int64 `json:"Version,omitzero"`
 	// Selector: Either the version number or the label used to retrieve the
 	// parameter value.
-	Selector string `json:"Selector,omitempty"`
+	Selector string `json:"Selector,omitzero"`
 	// SourceResult applies to parameters that reference information in other
 	// Amazon Web Services services.
-	SourceResult string `json:"SourceResult,omitempty"`
+	SourceResult string `json:"SourceResult,omitzero"`
 	// LastModifiedDate is date the parameter was last changed or updated and the
 	// parameter version was created.
-	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitempty"`
+	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitzero"`
 	// ARN is the Amazon Resource Name (ARN) of the parameter.
-	ARN string `json:"ARN,omitempty"`
+	ARN string `json:"ARN,omitzero"`
 	// DataType is the data type of the parameter, such as text or aws:ec2:image.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 }
 
 // ParameterHistory is information about parameter usage.
 type ParameterHistory struct {
 	// Name is the name of the parameter.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Type is the type of parameter used.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// KeyId is the alias of the Key Management Service (KMS) key used to encrypt
 	// the parameter.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// LastModifiedDate is date the parameter was last changed or updated.
-	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitempty"`
+	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitzero"`
 	// LastModifiedUser: Amazon Resource Name (ARN) of the Amazon Web Services
 	// user who last changed the parameter.
-	LastModifiedUser string `json:"LastModifiedUser,omitempty"`
+	LastModifiedUser string `json:"LastModifiedUser,omitzero"`
 	// Description is information about the parameter.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// Value is the parameter value.
-	Value string `json:"Value,omitempty" sensitive:"true"`
+	Value string `json:"Value,omitzero" sensitive:"true"`
 	// AllowedPattern: Parameter names can include the following letters and
 	// symbols. a-zA-Z0-9_.-.
-	AllowedPattern string `json:"AllowedPattern,omitempty"`
+	AllowedPattern string `json:"AllowedPattern,omitzero"`
 	// Version is the parameter version.
-	Version *int64 `json:"Version,omitempty"`
+	Version *int64 `json:"Version,omitzero"`
 	// Labels: Labels assigned to the parameter version.
-	Labels []string `json:"Labels,omitempty"`
+	Labels []string `json:"Labels,omitzero"`
 	// Tier is the parameter tier.
-	Tier string `json:"Tier,omitempty"`
+	Tier string `json:"Tier,omitzero"`
 	// Policies is information about the policies assigned to a parameter.
-	Policies []*ParameterInlinePolicy `json:"Policies,omitempty"`
+	Policies []*ParameterInlinePolicy `json:"Policies,omitzero"`
 	// DataType is the data type of the parameter, such as text or aws:ec2:image.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 }
 
 // ParameterInlinePolicy is one or more policies assigned to a parameter.
 type ParameterInlinePolicy struct {
 	// PolicyText is the JSON text of the policy.
-	PolicyText string `json:"PolicyText,omitempty"`
+	PolicyText string `json:"PolicyText,omitzero"`
 	// PolicyType is the type of policy.
-	PolicyType string `json:"PolicyType,omitempty"`
+	PolicyType string `json:"PolicyType,omitzero"`
 	// PolicyStatus is the status of the policy.
-	PolicyStatus string `json:"PolicyStatus,omitempty"`
+	PolicyStatus string `json:"PolicyStatus,omitzero"`
 }
 
 // ParameterMetadata is metadata includes information like the Amazon Resource
@@ -2548,134 +2548,134 @@ type ParameterInlinePolicy struct {
 // the parameter was last used.
 type ParameterMetadata struct {
 	// Name is the parameter name.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// ARN is the Amazon Resource Name (ARN) of the parameter.
-	ARN string `json:"ARN,omitempty"`
+	ARN string `json:"ARN,omitzero"`
 	// Type is the type of parameter.
-	Type string `json:"Type,omitempty"`
+	Type string `json:"Type,omitzero"`
 	// KeyId is the alias of the Key Management Service (KMS) key used to encrypt
 	// the parameter.
-	KeyId string `json:"KeyId,omitempty"`
+	KeyId string `json:"KeyId,omitzero"`
 	// LastModifiedDate is date the parameter was last changed or updated.
-	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitempty"`
+	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitzero"`
 	// LastModifiedUser: Amazon Resource Name (ARN) of the Amazon Web Services
 	// user who last changed the parameter.
-	LastModifiedUser string `json:"LastModifiedUser,omitempty"`
+	LastModifiedUser string `json:"LastModifiedUser,omitzero"`
 	// Description is description of the parameter actions.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// AllowedPattern is a parameter name can include only the following letters
 	// and symbols. a-zA-Z0-9_.-.
-	AllowedPattern string `json:"AllowedPattern,omitempty"`
+	AllowedPattern string `json:"AllowedPattern,omitzero"`
 	// Version is the parameter version.
-	Version *int64 `json:"Version,omitempty"`
+	Version *int64 `json:"Version,omitzero"`
 	// Tier is the parameter tier.
-	Tier string `json:"Tier,omitempty"`
+	Tier string `json:"Tier,omitzero"`
 	// Policies is a list of policies associated with a parameter.
-	Policies []*ParameterInlinePolicy `json:"Policies,omitempty"`
+	Policies []*ParameterInlinePolicy `json:"Policies,omitzero"`
 	// DataType is the data type of the parameter, such as text or aws:ec2:image.
-	DataType string `json:"DataType,omitempty"`
+	DataType string `json:"DataType,omitzero"`
 }
 
 // ParameterStringFilter is one or more filters.
 type ParameterStringFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Option: For all filters used with DescribeParameters, valid options include
 	// Equals and BeginsWith.
-	Option string `json:"Option,omitempty"`
+	Option string `json:"Option,omitzero"`
 	// Values is the value you want to search for.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ParametersFilter: This data type is deprecated.
 type ParametersFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the filter values. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ParentStepDetails is a detailed status of the parent step.
 type ParentStepDetails struct {
 	// StepExecutionId is the unique ID of a step execution.
-	StepExecutionId string `json:"StepExecutionId,omitempty"`
+	StepExecutionId string `json:"StepExecutionId,omitzero"`
 	// StepName is the name of the step.
-	StepName string `json:"StepName,omitempty"`
+	StepName string `json:"StepName,omitzero"`
 	// Action is the name of the automation action.
-	Action string `json:"Action,omitempty"`
+	Action string `json:"Action,omitzero"`
 	// Iteration is the current repetition of the loop represented by an integer.
-	Iteration *int32 `json:"Iteration,omitempty"`
+	Iteration *int32 `json:"Iteration,omitzero"`
 	// IteratorValue is the current value of the specified iterator in the loop.
-	IteratorValue string `json:"IteratorValue,omitempty"`
+	IteratorValue string `json:"IteratorValue,omitzero"`
 }
 
 // Patch represents metadata about a patch.
 type Patch struct {
 	// Id is the ID of the patch.
-	Id string `json:"Id,omitempty"`
+	Id string `json:"Id,omitzero"`
 	// ReleaseDate is the date the patch was released.
-	ReleaseDate *timestamp.Time `json:"ReleaseDate,omitempty"`
+	ReleaseDate *timestamp.Time `json:"ReleaseDate,omitzero"`
 	// Title is the title of the patch.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// Description is the description of the patch.
-	Description string `json:"Description,omitempty"`
+	Description string `json:"Description,omitzero"`
 	// ContentUrl is the URL where more information can be obtained about the
 	// patch.
-	ContentUrl string `json:"ContentUrl,omitempty"`
+	ContentUrl string `json:"ContentUrl,omitzero"`
 	// Vendor is the name of the vendor providing the patch.
-	Vendor string `json:"Vendor,omitempty"`
+	Vendor string `json:"Vendor,omitzero"`
 	// ProductFamily is the product family the patch is applicable for.
-	ProductFamily string `json:"ProductFamily,omitempty"`
+	ProductFamily string `json:"ProductFamily,omitzero"`
 	// Product is the specific product the patch is applicable for.
-	Product string `json:"Product,omitempty"`
+	Product string `json:"Product,omitzero"`
 	// Classification is the classification of the patch.
-	Classification string `json:"Classification,omitempty"`
+	Classification string `json:"Classification,omitzero"`
 	// MsrcSeverity is the severity of the patch, such as Critical, Important, or
 	// Moderate.
-	MsrcSeverity string `json:"MsrcSeverity,omitempty"`
+	MsrcSeverity string `json:"MsrcSeverity,omitzero"`
 	// KbNumber is the Microsoft Knowledge Base ID of the patch.
-	KbNumber string `json:"KbNumber,omitempty"`
+	KbNumber string `json:"KbNumber,omitzero"`
 	// MsrcNumber is the ID of the Microsoft Security Response Center (MSRC)
 	// bulletin the patch is related to.
-	MsrcNumber string `json:"MsrcNumber,omitempty"`
+	MsrcNumber string `json:"MsrcNumber,omitzero"`
 	// Language is the language of the patch if it's language-specific.
-	Language string `json:"Language,omitempty"`
+	Language string `json:"Language,omitzero"`
 	// AdvisoryIds is the Advisory ID of the patch.
-	AdvisoryIds []string `json:"AdvisoryIds,omitempty"`
+	AdvisoryIds []string `json:"AdvisoryIds,omitzero"`
 	// BugzillaIds is the Bugzilla ID of the patch.
-	BugzillaIds []string `json:"BugzillaIds,omitempty"`
+	BugzillaIds []string `json:"BugzillaIds,omitzero"`
 	// CVEIds is the Common Vulnerabilities and Exposures (CVE) ID of the patch.
-	CVEIds []string `json:"CVEIds,omitempty"`
+	CVEIds []string `json:"CVEIds,omitzero"`
 	// Name is the name of the patch.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Epoch is the epoch of the patch.
-	Epoch *int32 `json:"Epoch,omitempty"`
+	Epoch *int32 `json:"Epoch,omitzero"`
 	// Version is the version number of the patch.
-	Version string `json:"Version,omitempty"`
+	Version string `json:"Version,omitzero"`
 	// Release is the particular release of a patch.
-	Release string `json:"Release,omitempty"`
+	Release string `json:"Release,omitzero"`
 	// Arch is the architecture of the patch.
-	Arch string `json:"Arch,omitempty"`
+	Arch string `json:"Arch,omitzero"`
 	// Severity is the severity level of the patch.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// Repository is the source patch repository for the operating system and
 	// version, such as trusty-security for Ubuntu Server 14.04 LTE and
 	// focal-security for Ubuntu Server 20.04 LTE.
-	Repository string `json:"Repository,omitempty"`
+	Repository string `json:"Repository,omitzero"`
 }
 
 // PatchBaselineIdentity defines the basic information about a patch baseline.
 type PatchBaselineIdentity struct {
 	// BaselineId is the ID of the patch baseline.
-	BaselineId string `json:"BaselineId,omitempty"`
+	BaselineId string `json:"BaselineId,omitzero"`
 	// BaselineName is the name of the patch baseline.
-	BaselineName string `json:"BaselineName,omitempty"`
+	BaselineName string `json:"BaselineName,omitzero"`
 	// OperatingSystem defines the operating system the patch baseline applies to.
-	OperatingSystem string `json:"OperatingSystem,omitempty"`
+	OperatingSystem string `json:"OperatingSystem,omitzero"`
 	// BaselineDescription is the description of the patch baseline.
-	BaselineDescription string `json:"BaselineDescription,omitempty"`
+	BaselineDescription string `json:"BaselineDescription,omitzero"`
 	// DefaultBaseline indicates whether this is the default baseline.
-	DefaultBaseline *bool `json:"DefaultBaseline,omitempty"`
+	DefaultBaseline *bool `json:"DefaultBaseline,omitzero"`
 }
 
 // PatchComplianceData is information about the state of a patch on a
@@ -2683,39 +2683,39 @@ type PatchBaselineIdentity struct {
 // the node.
 type PatchComplianceData struct {
 	// Title is the title of the patch. Required.
-	Title string `json:"Title,omitempty"`
+	Title string `json:"Title,omitzero"`
 	// KBId is the operating system-specific ID of the patch. Required.
-	KBId string `json:"KBId,omitempty"`
+	KBId string `json:"KBId,omitzero"`
 	// Classification is the classification of the patch, such as SecurityUpdates,
 	// Updates, and CriticalUpdates. Required.
-	Classification string `json:"Classification,omitempty"`
+	Classification string `json:"Classification,omitzero"`
 	// Severity is the severity of the patch such as Critical, Important, and
 	// Moderate. Required.
-	Severity string `json:"Severity,omitempty"`
+	Severity string `json:"Severity,omitzero"`
 	// State is the state of the patch on the managed node, such as INSTALLED or
 	// FAILED. Required.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// InstalledTime is the date/time the patch was installed on the managed node.
 	// Required.
-	InstalledTime *timestamp.Time `json:"InstalledTime,omitempty"`
+	InstalledTime *timestamp.Time `json:"InstalledTime,omitzero"`
 	// CVEIds is the IDs of one or more Common Vulnerabilities and Exposure (CVE)
 	// issues that are resolved by the patch.
-	CVEIds string `json:"CVEIds,omitempty"`
+	CVEIds string `json:"CVEIds,omitzero"`
 }
 
 // PatchFilter defines which patches should be included in a patch baseline.
 type PatchFilter struct {
 	// Key is the key for the filter. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value for the filter key. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // PatchFilterGroup is a set of patch filters, typically used for approval
 // rules.
 type PatchFilterGroup struct {
 	// PatchFilters is the set of patch filters that make up the group. Required.
-	PatchFilters []*PatchFilter `json:"PatchFilters,omitempty"`
+	PatchFilters []*PatchFilter `json:"PatchFilters,omitzero"`
 }
 
 // PatchGroupPatchBaselineMapping is the mapping between a patch group and the
@@ -2723,68 +2723,68 @@ type PatchFilterGroup struct {
 type PatchGroupPatchBaselineMapping struct {
 	// PatchGroup is the name of the patch group registered with the patch
 	// baseline.
-	PatchGroup string `json:"PatchGroup,omitempty"`
+	PatchGroup string `json:"PatchGroup,omitzero"`
 	// BaselineIdentity is the patch baseline the patch group is registered with.
-	BaselineIdentity *PatchBaselineIdentity `json:"BaselineIdentity,omitempty"`
+	BaselineIdentity *PatchBaselineIdentity `json:"BaselineIdentity,omitzero"`
 }
 
 // PatchOrchestratorFilter defines a filter used in Patch Manager APIs.
 type PatchOrchestratorFilter struct {
 	// Key is the key for the filter.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the value for the filter.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // PatchRule defines an approval rule for a patch baseline.
 type PatchRule struct {
 	// PatchFilterGroup is the patch filter group that defines the criteria for
 	// the rule. Required.
-	PatchFilterGroup *PatchFilterGroup `json:"PatchFilterGroup,omitempty"`
+	PatchFilterGroup *PatchFilterGroup `json:"PatchFilterGroup,omitzero"`
 	// ComplianceLevel is a compliance severity level for all approved patches in
 	// a patch baseline.
-	ComplianceLevel string `json:"ComplianceLevel,omitempty"`
+	ComplianceLevel string `json:"ComplianceLevel,omitzero"`
 	// ApproveAfterDays is the number of days after the release date of each patch
 	// matched by the rule that the patch is marked as approved in the patch
 	// baseline.
-	ApproveAfterDays *int32 `json:"ApproveAfterDays,omitempty"`
+	ApproveAfterDays *int32 `json:"ApproveAfterDays,omitzero"`
 	// ApproveUntilDate is the cutoff date for auto approval of released patches.
-	ApproveUntilDate string `json:"ApproveUntilDate,omitempty"`
+	ApproveUntilDate string `json:"ApproveUntilDate,omitzero"`
 	// EnableNonSecurity: For managed nodes identified by the approval rule
 	// filters, enables a patch baseline to apply non-security updates available
 	// in the specified repository.
-	EnableNonSecurity *bool `json:"EnableNonSecurity,omitempty"`
+	EnableNonSecurity *bool `json:"EnableNonSecurity,omitzero"`
 }
 
 // PatchRuleGroup is a set of rules defining the approval rules for a patch
 // baseline.
 type PatchRuleGroup struct {
 	// PatchRules is the rules that make up the rule group. Required.
-	PatchRules []*PatchRule `json:"PatchRules,omitempty"`
+	PatchRules []*PatchRule `json:"PatchRules,omitzero"`
 }
 
 // PatchSource is information about the patches to use to update the managed
 // nodes, including target operating systems and source repository.
 type PatchSource struct {
 	// Name is the name specified to identify the patch source. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Products is the specific operating system versions a patch repository
 	// applies to, such as "Ubuntu16.04", "AmazonLinux2016.09",
 	// "RedhatEnterpriseLinux7.2" or "Suse12.7". Required.
-	Products []string `json:"Products,omitempty"`
+	Products []string `json:"Products,omitzero"`
 	// Configuration is the value of the repo configuration. Required.
-	Configuration string `json:"Configuration,omitempty" sensitive:"true"`
+	Configuration string `json:"Configuration,omitzero" sensitive:"true"`
 }
 
 // PatchStatus is information about the approval status of a patch.
 type PatchStatus struct {
 	// DeploymentStatus is the approval status of a patch.
-	DeploymentStatus string `json:"DeploymentStatus,omitempty"`
+	DeploymentStatus string `json:"DeploymentStatus,omitzero"`
 	// ComplianceLevel is the compliance severity level for a patch.
-	ComplianceLevel string `json:"ComplianceLevel,omitempty"`
+	ComplianceLevel string `json:"ComplianceLevel,omitzero"`
 	// ApprovalDate is the date the patch was approved (or will be approved if the
 	// status is PENDING_APPROVAL).
-	ApprovalDate *timestamp.Time `json:"ApprovalDate,omitempty"`
+	ApprovalDate *timestamp.Time `json:"ApprovalDate,omitzero"`
 }
 
 // ProgressCounters is an aggregate of step execution statuses displayed in the
@@ -2794,38 +2794,38 @@ type ProgressCounters struct {
 	// TotalSteps is the total number of steps run in all specified Amazon Web
 	// Services Regions and Amazon Web Services accounts for the current
 	// Automation execution.
-	TotalSteps *int32 `json:"TotalSteps,omitempty"`
+	TotalSteps *int32 `json:"TotalSteps,omitzero"`
 	// SuccessSteps is the total number of steps that successfully completed in
 	// all specified Amazon Web Services Regions and Amazon Web Services accounts
 	// for the current Automation execution.
-	SuccessSteps *int32 `json:"SuccessSteps,omitempty"`
+	SuccessSteps *int32 `json:"SuccessSteps,omitzero"`
 	// FailedSteps is the total number of steps that failed to run in all
 	// specified Amazon Web Services Regions and Amazon Web Services accounts for
 	// the current Automation execution.
-	FailedSteps *int32 `json:"FailedSteps,omitempty"`
+	FailedSteps *int32 `json:"FailedSteps,omitzero"`
 	// CancelledSteps is the total number of steps that the system cancelled in
 	// all specified Amazon Web Services Regions and Amazon Web Services accounts
 	// for the current Automation execution.
-	CancelledSteps *int32 `json:"CancelledSteps,omitempty"`
+	CancelledSteps *int32 `json:"CancelledSteps,omitzero"`
 	// TimedOutSteps is the total number of steps that timed out in all specified
 	// Amazon Web Services Regions and Amazon Web Services accounts for the
 	// current Automation execution.
-	TimedOutSteps *int32 `json:"TimedOutSteps,omitempty"`
+	TimedOutSteps *int32 `json:"TimedOutSteps,omitzero"`
 }
 
 // RegistrationMetadataItem is reserved for internal use.
 type RegistrationMetadataItem struct {
 	// Key is reserved for internal use. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is reserved for internal use. Required.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // RelatedOpsItem is an OpsItems that shares something in common with the
 // current OpsItem.
 type RelatedOpsItem struct {
 	// OpsItemId is the ID of an OpsItem related to the current OpsItem. Required.
-	OpsItemId string `json:"OpsItemId,omitempty"`
+	OpsItemId string `json:"OpsItemId,omitzero"`
 }
 
 // ResolvedTargets is information about targets that resolved during the
@@ -2833,32 +2833,32 @@ type RelatedOpsItem struct {
 type ResolvedTargets struct {
 	// ParameterValues is a list of parameter values sent to targets that resolved
 	// during the Automation execution.
-	ParameterValues []string `json:"ParameterValues,omitempty"`
+	ParameterValues []string `json:"ParameterValues,omitzero"`
 	// Truncated is a boolean value indicating whether the resolved target list is
 	// truncated.
-	Truncated *bool `json:"Truncated,omitempty"`
+	Truncated *bool `json:"Truncated,omitzero"`
 }
 
 // ResourceComplianceSummaryItem: Compliance summary information for a specific
 // resource.
 type ResourceComplianceSummaryItem struct {
 	// ComplianceType is the compliance type.
-	ComplianceType string `json:"ComplianceType,omitempty"`
+	ComplianceType string `json:"ComplianceType,omitzero"`
 	// ResourceType is the resource type.
-	ResourceType string `json:"ResourceType,omitempty"`
+	ResourceType string `json:"ResourceType,omitzero"`
 	// ResourceId is the resource ID.
-	ResourceId string `json:"ResourceId,omitempty"`
+	ResourceId string `json:"ResourceId,omitzero"`
 	// Status is the compliance status for the resource.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// OverallSeverity is the highest severity item found for the resource.
-	OverallSeverity string `json:"OverallSeverity,omitempty"`
+	OverallSeverity string `json:"OverallSeverity,omitzero"`
 	// ExecutionSummary is information about the execution.
-	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitempty"`
+	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitzero"`
 	// CompliantSummary is a list of items that are compliant for the resource.
-	CompliantSummary *CompliantSummary `json:"CompliantSummary,omitempty"`
+	CompliantSummary *CompliantSummary `json:"CompliantSummary,omitzero"`
 	// NonCompliantSummary is a list of items that aren't compliant for the
 	// resource.
-	NonCompliantSummary *NonCompliantSummary `json:"NonCompliantSummary,omitempty"`
+	NonCompliantSummary *NonCompliantSummary `json:"NonCompliantSummary,omitzero"`
 }
 
 // ResourceDataSyncAwsOrganizationsSource is information about the
@@ -2866,10 +2866,10 @@ type ResourceComplianceSummaryItem struct {
 type ResourceDataSyncAwsOrganizationsSource struct {
 	// OrganizationSourceType: If an Amazon Web Services organization is present,
 	// this is either OrganizationalUnits or EntireOrganization. Required.
-	OrganizationSourceType string `json:"OrganizationSourceType,omitempty"`
+	OrganizationSourceType string `json:"OrganizationSourceType,omitzero"`
 	// OrganizationalUnits is the Organizations organization units included in the
 	// sync.
-	OrganizationalUnits []*ResourceDataSyncOrganizationalUnit `json:"OrganizationalUnits,omitempty"`
+	OrganizationalUnits []*ResourceDataSyncOrganizationalUnit `json:"OrganizationalUnits,omitzero"`
 }
 
 // ResourceDataSyncDestinationDataSharing: Synchronize Amazon Web Services
@@ -2877,42 +2877,42 @@ type ResourceDataSyncAwsOrganizationsSource struct {
 // defined in Organizations to a centralized Amazon S3 bucket.
 type ResourceDataSyncDestinationDataSharing struct {
 	// DestinationDataSharingType is the sharing data type.
-	DestinationDataSharingType string `json:"DestinationDataSharingType,omitempty"`
+	DestinationDataSharingType string `json:"DestinationDataSharingType,omitzero"`
 }
 
 // ResourceDataSyncItem is information about a resource data sync
 // configuration, including its current status and last successful sync.
 type ResourceDataSyncItem struct {
 	// SyncName is the name of the resource data sync.
-	SyncName string `json:"SyncName,omitempty"`
+	SyncName string `json:"SyncName,omitzero"`
 	// SyncType is the type of resource data sync.
-	SyncType string `json:"SyncType,omitempty"`
+	SyncType string `json:"SyncType,omitzero"`
 	// SyncSource is information about the source where the data was synchronized.
-	SyncSource *ResourceDataSyncSourceWithState `json:"SyncSource,omitempty"`
+	SyncSource *ResourceDataSyncSourceWithState `json:"SyncSource,omitzero"`
 	// S3Destination is configuration information for the target S3 bucket.
-	S3Destination *ResourceDataSyncS3Destination `json:"S3Destination,omitempty"`
+	S3Destination *ResourceDataSyncS3Destination `json:"S3Destination,omitzero"`
 	// LastSyncTime is the last time the configuration attempted to sync (UTC).
-	LastSyncTime *timestamp.Time `json:"LastSyncTime,omitempty"`
+	LastSyncTime *timestamp.Time `json:"LastSyncTime,omitzero"`
 	// LastSuccessfulSyncTime is the last time the sync operations returned a
 	// status of SUCCESSFUL (UTC).
-	LastSuccessfulSyncTime *timestamp.Time `json:"LastSuccessfulSyncTime,omitempty"`
+	LastSuccessfulSyncTime *timestamp.Time `json:"LastSuccessfulSyncTime,omitzero"`
 	// SyncLastModifiedTime is the date and time the resource data sync was
 	// changed.
-	SyncLastModifiedTime *timestamp.Time `json:"SyncLastModifiedTime,omitempty"`
+	SyncLastModifiedTime *timestamp.Time `json:"SyncLastModifiedTime,omitzero"`
 	// LastStatus is the status reported by the last sync.
-	LastStatus string `json:"LastStatus,omitempty"`
+	LastStatus string `json:"LastStatus,omitzero"`
 	// SyncCreatedTime is the date and time the configuration was created (UTC).
-	SyncCreatedTime *timestamp.Time `json:"SyncCreatedTime,omitempty"`
+	SyncCreatedTime *timestamp.Time `json:"SyncCreatedTime,omitzero"`
 	// LastSyncStatusMessage is the status message details reported by the last
 	// sync.
-	LastSyncStatusMessage string `json:"LastSyncStatusMessage,omitempty"`
+	LastSyncStatusMessage string `json:"LastSyncStatusMessage,omitzero"`
 }
 
 // ResourceDataSyncOrganizationalUnit is the Organizations organizational unit
 // data source for the sync.
 type ResourceDataSyncOrganizationalUnit struct {
 	// OrganizationalUnitId is the Organizations unit ID data source for the sync.
-	OrganizationalUnitId string `json:"OrganizationalUnitId,omitempty"`
+	OrganizationalUnitId string `json:"OrganizationalUnitId,omitzero"`
 }
 
 // ResourceDataSyncS3Destination is information about the target S3 bucket for
@@ -2920,73 +2920,73 @@ type ResourceDataSyncOrganizationalUnit struct {
 type ResourceDataSyncS3Destination struct {
 	// BucketName is the name of the S3 bucket where the aggregated data is
 	// stored. Required.
-	BucketName string `json:"BucketName,omitempty"`
+	BucketName string `json:"BucketName,omitzero"`
 	// Prefix is an Amazon S3 prefix for the bucket.
-	Prefix string `json:"Prefix,omitempty"`
+	Prefix string `json:"Prefix,omitzero"`
 	// SyncFormat is a supported sync format. Required.
-	SyncFormat string `json:"SyncFormat,omitempty"`
+	SyncFormat string `json:"SyncFormat,omitzero"`
 	// Region is the Amazon Web Services Region with the S3 bucket targeted by the
 	// resource data sync. Required.
-	Region string `json:"Region,omitempty"`
+	Region string `json:"Region,omitzero"`
 	// AWSKMSKeyARN is the ARN of an encryption key for a destination in Amazon
 	// S3.
-	AWSKMSKeyARN string `json:"AWSKMSKeyARN,omitempty"`
+	AWSKMSKeyARN string `json:"AWSKMSKeyARN,omitzero"`
 	// DestinationDataSharing enables destination data sharing.
-	DestinationDataSharing *ResourceDataSyncDestinationDataSharing `json:"DestinationDataSharing,omitempty"`
+	DestinationDataSharing *ResourceDataSyncDestinationDataSharing `json:"DestinationDataSharing,omitzero"`
 }
 
 // ResourceDataSyncSource is information about the source of the data included
 // in the resource data sync.
 type ResourceDataSyncSource struct {
 	// SourceType is the type of data source for the resource data sync. Required.
-	SourceType string `json:"SourceType,omitempty"`
+	SourceType string `json:"SourceType,omitzero"`
 	// AwsOrganizationsSource is information about the AwsOrganizationsSource
 	// resource data sync source.
-	AwsOrganizationsSource *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitempty"`
+	AwsOrganizationsSource *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitzero"`
 	// SourceRegions is the SyncSource Amazon Web Services Regions included in the
 	// resource data sync. Required.
-	SourceRegions []string `json:"SourceRegions,omitempty"`
+	SourceRegions []string `json:"SourceRegions,omitzero"`
 	// IncludeFutureRegions reports whether to automatically synchronize and
 	// aggregate data from new Amazon Web Services Regions when those Regions come
 	// online.
-	IncludeFutureRegions *bool `json:"IncludeFutureRegions,omitempty"`
+	IncludeFutureRegions *bool `json:"IncludeFutureRegions,omitzero"`
 	// EnableAllOpsDataSources: When you create a resource data sync, if you
 	// choose one of the Organizations options, then Systems Manager automatically
 	// enables all OpsData sources in the selected Amazon Web Services Regions for
 	// all Amazon Web Services accounts in your organization (or in the selected
 	// organization units).
-	EnableAllOpsDataSources *bool `json:"EnableAllOpsDataSources,omitempty"`
+	EnableAllOpsDataSources *bool `json:"EnableAllOpsDataSources,omitzero"`
 }
 
 // ResourceDataSyncSourceWithState is the data type name for including resource
 // data sync state.
 type ResourceDataSyncSourceWithState struct {
 	// SourceType is the type of data source for the resource data sync.
-	SourceType string `json:"SourceType,omitempty"`
+	SourceType string `json:"SourceType,omitzero"`
 	// AwsOrganizationsSource is the field name in SyncSource for the
 	// ResourceDataSyncAwsOrganizationsSource type.
-	AwsOrganizationsSource *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitempty"`
+	AwsOrganizationsSource *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitzero"`
 	// SourceRegions is the SyncSource Amazon Web Services Regions included in the
 	// resource data sync.
-	SourceRegions []string `json:"SourceRegions,omitempty"`
+	SourceRegions []string `json:"SourceRegions,omitzero"`
 	// IncludeFutureRegions reports whether to automatically synchronize and
 	// aggregate data from new Amazon Web Services Regions when those Regions come
 	// online.
-	IncludeFutureRegions *bool `json:"IncludeFutureRegions,omitempty"`
+	IncludeFutureRegions *bool `json:"IncludeFutureRegions,omitzero"`
 	// State is the data type name for including resource data sync state.
-	State string `json:"State,omitempty"`
+	State string `json:"State,omitzero"`
 	// EnableAllOpsDataSources: When you create a resource data sync, if you
 	// choose one of the Organizations options, then Systems Manager automatically
 	// enables all OpsData sources in the selected Amazon Web Services Regions for
 	// all Amazon Web Services accounts in your organization (or in the selected
 	// organization units).
-	EnableAllOpsDataSources *bool `json:"EnableAllOpsDataSources,omitempty"`
+	EnableAllOpsDataSources *bool `json:"EnableAllOpsDataSources,omitzero"`
 }
 
 // ResultAttribute is the inventory item result attribute.
 type ResultAttribute struct {
 	// TypeName is name of the inventory item type. Required.
-	TypeName string `json:"TypeName,omitempty"`
+	TypeName string `json:"TypeName,omitzero"`
 }
 
 // ReviewInformation is information about the result of a document review
@@ -2994,12 +2994,12 @@ type ResultAttribute struct {
 type ReviewInformation struct {
 	// ReviewedTime is the time that the reviewer took action on the document
 	// review request.
-	ReviewedTime *timestamp.Time `json:"ReviewedTime,omitempty"`
+	ReviewedTime *timestamp.Time `json:"ReviewedTime,omitzero"`
 	// Status is the current status of the document review request.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// Reviewer is the reviewer assigned to take action on the document review
 	// request.
-	Reviewer string `json:"Reviewer,omitempty"`
+	Reviewer string `json:"Reviewer,omitzero"`
 }
 
 // Runbook is information about an Automation runbook used in a runbook
@@ -3007,44 +3007,44 @@ type ReviewInformation struct {
 type Runbook struct {
 	// DocumentName is the name of the Automation runbook used in a runbook
 	// workflow. Required.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// DocumentVersion is the version of the Automation runbook used in a runbook
 	// workflow.
-	DocumentVersion string `json:"DocumentVersion,omitempty"`
+	DocumentVersion string `json:"DocumentVersion,omitzero"`
 	// Parameters is the key-value map of execution parameters, which were
 	// supplied when calling StartChangeRequestExecution.
-	Parameters map[string][]string `json:"Parameters,omitempty"`
+	Parameters map[string][]string `json:"Parameters,omitzero"`
 	// TargetParameterName is the name of the parameter used as the target
 	// resource for the rate-controlled runbook workflow.
-	TargetParameterName string `json:"TargetParameterName,omitempty"`
+	TargetParameterName string `json:"TargetParameterName,omitzero"`
 	// Targets is a key-value mapping to target resources that the runbook
 	// operation performs tasks on.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetMaps is a key-value mapping of runbook parameters to target
 	// resources.
-	TargetMaps []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps []map[string][]string `json:"TargetMaps,omitzero"`
 	// MaxConcurrency is the MaxConcurrency value specified by the user when the
 	// operation started, indicating the maximum number of resources that the
 	// runbook operation can run on at the same time.
-	MaxConcurrency string `json:"MaxConcurrency,omitempty"`
+	MaxConcurrency string `json:"MaxConcurrency,omitzero"`
 	// MaxErrors is the MaxErrors value specified by the user when the execution
 	// started, indicating the maximum number of errors that can occur during the
 	// operation before the updates are stopped or rolled back.
-	MaxErrors string `json:"MaxErrors,omitempty"`
+	MaxErrors string `json:"MaxErrors,omitzero"`
 	// TargetLocations is information about the Amazon Web Services Regions and
 	// Amazon Web Services accounts targeted by the current Runbook operation.
-	TargetLocations []*TargetLocation `json:"TargetLocations,omitempty"`
+	TargetLocations []*TargetLocation `json:"TargetLocations,omitzero"`
 }
 
 // S3OutputLocation is an S3 bucket where you want to store the results of this
 // request.
 type S3OutputLocation struct {
 	// OutputS3Region is the Amazon Web Services Region of the S3 bucket.
-	OutputS3Region string `json:"OutputS3Region,omitempty"`
+	OutputS3Region string `json:"OutputS3Region,omitzero"`
 	// OutputS3BucketName is the name of the S3 bucket.
-	OutputS3BucketName string `json:"OutputS3BucketName,omitempty"`
+	OutputS3BucketName string `json:"OutputS3BucketName,omitzero"`
 	// OutputS3KeyPrefix is the S3 bucket subfolder.
-	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitempty"`
+	OutputS3KeyPrefix string `json:"OutputS3KeyPrefix,omitzero"`
 }
 
 // S3OutputUrl is a URL for the Amazon Web Services Systems Manager (Systems
@@ -3052,84 +3052,84 @@ type S3OutputLocation struct {
 type S3OutputUrl struct {
 	// OutputUrl is a URL for an S3 bucket where you want to store the results of
 	// this request.
-	OutputUrl string `json:"OutputUrl,omitempty"`
+	OutputUrl string `json:"OutputUrl,omitzero"`
 }
 
 // ScheduledWindowExecution is information about a scheduled execution for a
 // maintenance window.
 type ScheduledWindowExecution struct {
 	// WindowId is the ID of the maintenance window to be run.
-	WindowId string `json:"WindowId,omitempty"`
+	WindowId string `json:"WindowId,omitzero"`
 	// Name is the name of the maintenance window to be run.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// ExecutionTime is the time, in ISO-8601 Extended format, that the
 	// maintenance window is scheduled to be run.
-	ExecutionTime string `json:"ExecutionTime,omitempty"`
+	ExecutionTime string `json:"ExecutionTime,omitzero"`
 }
 
 // ServiceSetting is the service setting data structure.
 type ServiceSetting struct {
 	// SettingId is the ID of the service setting.
-	SettingId string `json:"SettingId,omitempty"`
+	SettingId string `json:"SettingId,omitzero"`
 	// SettingValue is the value of the service setting.
-	SettingValue string `json:"SettingValue,omitempty"`
+	SettingValue string `json:"SettingValue,omitzero"`
 	// LastModifiedDate is the last time the service setting was modified.
-	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitempty"`
+	LastModifiedDate *timestamp.Time `json:"LastModifiedDate,omitzero"`
 	// LastModifiedUser is the ARN of the last modified user.
-	LastModifiedUser string `json:"LastModifiedUser,omitempty"`
+	LastModifiedUser string `json:"LastModifiedUser,omitzero"`
 	// ARN is the ARN of the service setting.
-	ARN string `json:"ARN,omitempty"`
+	ARN string `json:"ARN,omitzero"`
 	// Status is the status of the service setting.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // Session is information about a Session Manager connection to a managed node.
 type Session struct {
 	// SessionId is the ID of the session.
-	SessionId string `json:"SessionId,omitempty"`
+	SessionId string `json:"SessionId,omitzero"`
 	// Target is the managed node that the Session Manager session connected to.
-	Target string `json:"Target,omitempty"`
+	Target string `json:"Target,omitzero"`
 	// Status is the status of the session.
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 	// StartDate is the date and time, in ISO-8601 Extended format, when the
 	// session began.
-	StartDate *timestamp.Time `json:"StartDate,omitempty"`
+	StartDate *timestamp.Time `json:"StartDate,omitzero"`
 	// EndDate is the date and time, in ISO-8601 Extended format, when the session
 	// was terminated.
-	EndDate *timestamp.Time `json:"EndDate,omitempty"`
+	EndDate *timestamp.Time `json:"EndDate,omitzero"`
 	// DocumentName is the name of the Session Manager SSM document used to define
 	// the parameters and plugin settings for the session.
-	DocumentName string `json:"DocumentName,omitempty"`
+	DocumentName string `json:"DocumentName,omitzero"`
 	// Owner is the ID of the Amazon Web Services user that started the session.
-	Owner string `json:"Owner,omitempty"`
+	Owner string `json:"Owner,omitzero"`
 	// Reason is the reason for connecting to the instance.
-	Reason string `json:"Reason,omitempty"`
+	Reason string `json:"Reason,omitzero"`
 	// Details is reserved for future use.
-	Details string `json:"Details,omitempty"`
+	Details string `json:"Details,omitzero"`
 	// OutputUrl is reserved for future use.
-	OutputUrl *SessionManagerOutputUrl `json:"OutputUrl,omitempty"`
+	OutputUrl *SessionManagerOutputUrl `json:"OutputUrl,omitzero"`
 	// MaxSessionDuration is the maximum duration of a session before it
 	// terminates.
-	MaxSessionDuration string `json:"MaxSessionDuration,omitempty"`
+	MaxSessionDuration string `json:"MaxSessionDuration,omitzero"`
 	// AccessType: Standard access type is the default for Session Manager
 	// sessions.
-	AccessType string `json:"AccessType,omitempty"`
+	AccessType string `json:"AccessType,omitzero"`
 }
 
 // SessionFilter describes a filter for Session Manager information.
 type SessionFilter struct {
 	// Key is the name of the filter. Required.
-	Key string `json:"key,omitempty"`
+	Key string `json:"key,omitzero"`
 	// Value is the filter value. Required.
-	Value string `json:"value,omitempty"`
+	Value string `json:"value,omitzero"`
 }
 
 // SessionManagerOutputUrl is reserved for future use.
 type SessionManagerOutputUrl struct {
 	// S3OutputUrl is reserved for future use.
-	S3OutputUrl string `json:"S3OutputUrl,omitempty"`
+	S3OutputUrl string `json:"S3OutputUrl,omitzero"`
 	// CloudWatchOutputUrl is reserved for future use.
-	CloudWatchOutputUrl string `json:"CloudWatchOutputUrl,omitempty"`
+	CloudWatchOutputUrl string `json:"CloudWatchOutputUrl,omitzero"`
 }
 
 // SeveritySummary is the number of managed nodes found for each patch severity
@@ -3137,101 +3137,101 @@ type SessionManagerOutputUrl struct {
 type SeveritySummary struct {
 	// CriticalCount is the total number of resources or compliance items that
 	// have a severity level of Critical.
-	CriticalCount *int32 `json:"CriticalCount,omitempty"`
+	CriticalCount *int32 `json:"CriticalCount,omitzero"`
 	// HighCount is the total number of resources or compliance items that have a
 	// severity level of high.
-	HighCount *int32 `json:"HighCount,omitempty"`
+	HighCount *int32 `json:"HighCount,omitzero"`
 	// MediumCount is the total number of resources or compliance items that have
 	// a severity level of medium.
-	MediumCount *int32 `json:"MediumCount,omitempty"`
+	MediumCount *int32 `json:"MediumCount,omitzero"`
 	// LowCount is the total number of resources or compliance items that have a
 	// severity level of low.
-	LowCount *int32 `json:"LowCount,omitempty"`
+	LowCount *int32 `json:"LowCount,omitzero"`
 	// InformationalCount is the total number of resources or compliance items
 	// that have a severity level of informational.
-	InformationalCount *int32 `json:"InformationalCount,omitempty"`
+	InformationalCount *int32 `json:"InformationalCount,omitzero"`
 	// UnspecifiedCount is the total number of resources or compliance items that
 	// have a severity level of unspecified.
-	UnspecifiedCount *int32 `json:"UnspecifiedCount,omitempty"`
+	UnspecifiedCount *int32 `json:"UnspecifiedCount,omitzero"`
 }
 
 // StepExecution is detailed information about an the execution state of an
 // Automation step.
 type StepExecution struct {
 	// StepName is the name of this execution step.
-	StepName string `json:"StepName,omitempty"`
+	StepName string `json:"StepName,omitzero"`
 	// Action is the action this step performs.
-	Action string `json:"Action,omitempty"`
+	Action string `json:"Action,omitzero"`
 	// TimeoutSeconds is the timeout seconds of the step.
-	TimeoutSeconds *int64 `json:"TimeoutSeconds,omitempty"`
+	TimeoutSeconds *int64 `json:"TimeoutSeconds,omitzero"`
 	// OnFailure is the action to take if the step fails.
-	OnFailure string `json:"OnFailure,omitempty"`
+	OnFailure string `json:"OnFailure,omitzero"`
 	// MaxAttempts is the maximum number of tries to run the action of the step.
-	MaxAttempts *int32 `json:"MaxAttempts,omitempty"`
+	MaxAttempts *int32 `json:"MaxAttempts,omitzero"`
 	// ExecutionStartTime: If a step has begun execution, this contains the time
 	// the step started.
-	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitempty"`
+	ExecutionStartTime *timestamp.Time `json:"ExecutionStartTime,omitzero"`
 	// ExecutionEndTime: If a step has finished execution, this contains the time
 	// the execution ended.
-	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitempty"`
+	ExecutionEndTime *timestamp.Time `json:"ExecutionEndTime,omitzero"`
 	// StepStatus is the execution status for this step.
-	StepStatus string `json:"StepStatus,omitempty"`
+	StepStatus string `json:"StepStatus,omitzero"`
 	// ResponseCode is the response code returned by the execution of the step.
-	ResponseCode string `json:"ResponseCode,omitempty"`
+	ResponseCode string `json:"ResponseCode,omitzero"`
 	// Inputs: Fully-resolved values passed into the step before execution.
-	Inputs map[string]string `json:"Inputs,omitempty"`
+	Inputs map[string]string `json:"Inputs,omitzero"`
 	// Outputs: Returned values from the execution of the step.
-	Outputs map[string][]string `json:"Outputs,omitempty"`
+	Outputs map[string][]string `json:"Outputs,omitzero"`
 	// Response is a message associated with the response code for an execution.
-	Response string `json:"Response,omitempty"`
+	Response string `json:"Response,omitzero"`
 	// FailureMessage: If a step failed, this message explains why the execution
 	// failed.
-	FailureMessage string `json:"FailureMessage,omitempty"`
+	FailureMessage string `json:"FailureMessage,omitzero"`
 	// FailureDetails is information about the Automation failure.
-	FailureDetails *FailureDetails `json:"FailureDetails,omitempty"`
+	FailureDetails *FailureDetails `json:"FailureDetails,omitzero"`
 	// StepExecutionId is the unique ID of a step execution.
-	StepExecutionId string `json:"StepExecutionId,omitempty"`
+	StepExecutionId string `json:"StepExecutionId,omitzero"`
 	// OverriddenParameters is a user-specified list of parameters to override
 	// when running a step.
-	OverriddenParameters map[string][]string `json:"OverriddenParameters,omitempty"`
+	OverriddenParameters map[string][]string `json:"OverriddenParameters,omitzero"`
 	// IsEnd is the flag which can be used to end automation no matter whether the
 	// step succeeds or fails.
-	IsEnd *bool `json:"IsEnd,omitempty"`
+	IsEnd *bool `json:"IsEnd,omitzero"`
 	// NextStep is the next step after the step succeeds.
-	NextStep string `json:"NextStep,omitempty"`
+	NextStep string `json:"NextStep,omitzero"`
 	// IsCritical is the flag which can be used to help decide whether the failure
 	// of current step leads to the Automation failure.
-	IsCritical *bool `json:"IsCritical,omitempty"`
+	IsCritical *bool `json:"IsCritical,omitzero"`
 	// ValidNextSteps: Strategies used when step fails, we support Continue and
 	// Abort.
-	ValidNextSteps []string `json:"ValidNextSteps,omitempty"`
+	ValidNextSteps []string `json:"ValidNextSteps,omitzero"`
 	// Targets is the targets for the step execution.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetLocation is the combination of Amazon Web Services Regions and Amazon
 	// Web Services accounts targeted by the current Automation execution.
-	TargetLocation *TargetLocation `json:"TargetLocation,omitempty"`
+	TargetLocation *TargetLocation `json:"TargetLocation,omitzero"`
 	// TriggeredAlarms is the CloudWatch alarms that were invoked by the
 	// automation.
-	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms []*AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	// ParentStepDetails is information about the parent step.
-	ParentStepDetails *ParentStepDetails `json:"ParentStepDetails,omitempty"`
+	ParentStepDetails *ParentStepDetails `json:"ParentStepDetails,omitzero"`
 }
 
 // StepExecutionFilter is a filter to limit the amount of step execution
 // information returned by the call.
 type StepExecutionFilter struct {
 	// Key is one or more keys to limit the results. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is the values of the filter key. Required.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // Tag is metadata that you assign to your Amazon Web Services resources.
 type Tag struct {
 	// Key is the name of the tag. Required.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Value is the value of the tag. Required.
-	Value string `json:"Value,omitempty"`
+	Value string `json:"Value,omitzero"`
 }
 
 // Target is an array of search criteria that targets managed nodes using a
@@ -3239,9 +3239,9 @@ type Tag struct {
 type Target struct {
 	// Key is user-defined criteria for sending commands that target managed nodes
 	// that meet the criteria.
-	Key string `json:"Key,omitempty"`
+	Key string `json:"Key,omitzero"`
 	// Values is user-defined criteria that maps to Key.
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // TargetLocation is the combination of Amazon Web Services Regions and Amazon
@@ -3249,38 +3249,38 @@ type Target struct {
 type TargetLocation struct {
 	// Accounts is the Amazon Web Services accounts targeted by the current
 	// Automation execution.
-	Accounts []string `json:"Accounts,omitempty"`
+	Accounts []string `json:"Accounts,omitzero"`
 	// Regions is the Amazon Web Services Regions targeted by the current
 	// Automation execution.
-	Regions []string `json:"Regions,omitempty"`
+	Regions []string `json:"Regions,omitzero"`
 	// TargetLocationMaxConcurrency is the maximum number of Amazon Web Services
 	// Regions and Amazon Web Services accounts allowed to run the Automation
 	// concurrently.
-	TargetLocationMaxConcurrency string `json:"TargetLocationMaxConcurrency,omitempty"`
+	TargetLocationMaxConcurrency string `json:"TargetLocationMaxConcurrency,omitzero"`
 	// TargetLocationMaxErrors is the maximum number of errors allowed before the
 	// system stops queueing additional Automation executions for the currently
 	// running Automation.
-	TargetLocationMaxErrors string `json:"TargetLocationMaxErrors,omitempty"`
+	TargetLocationMaxErrors string `json:"TargetLocationMaxErrors,omitzero"`
 	// ExecutionRoleName is the Automation execution role used by the currently
 	// running Automation.
-	ExecutionRoleName string `json:"ExecutionRoleName,omitempty"`
+	ExecutionRoleName string `json:"ExecutionRoleName,omitzero"`
 	// TargetLocationAlarmConfiguration is the details for the CloudWatch alarm
 	// you want to apply to an automation or command.
-	TargetLocationAlarmConfiguration *AlarmConfiguration `json:"TargetLocationAlarmConfiguration,omitempty"`
+	TargetLocationAlarmConfiguration *AlarmConfiguration `json:"TargetLocationAlarmConfiguration,omitzero"`
 	// IncludeChildOrganizationUnits indicates whether to include child
 	// organizational units (OUs) that are children of the targeted OUs.
-	IncludeChildOrganizationUnits *bool `json:"IncludeChildOrganizationUnits,omitempty"`
+	IncludeChildOrganizationUnits *bool `json:"IncludeChildOrganizationUnits,omitzero"`
 	// ExcludeAccounts: Amazon Web Services accounts or organizational units to
 	// exclude as expanded targets.
-	ExcludeAccounts []string `json:"ExcludeAccounts,omitempty"`
+	ExcludeAccounts []string `json:"ExcludeAccounts,omitzero"`
 	// Targets is a list of key-value mappings to target resources.
-	Targets []*Target `json:"Targets,omitempty"`
+	Targets []*Target `json:"Targets,omitzero"`
 	// TargetsMaxConcurrency is the maximum number of targets allowed to run this
 	// task in parallel.
-	TargetsMaxConcurrency string `json:"TargetsMaxConcurrency,omitempty"`
+	TargetsMaxConcurrency string `json:"TargetsMaxConcurrency,omitzero"`
 	// TargetsMaxErrors is the maximum number of errors that are allowed before
 	// the system stops running the automation on additional targets.
-	TargetsMaxErrors string `json:"TargetsMaxErrors,omitempty"`
+	TargetsMaxErrors string `json:"TargetsMaxErrors,omitzero"`
 }
 
 // TargetPreview is information about the resources that would be included in
@@ -3288,8 +3288,8 @@ type TargetLocation struct {
 type TargetPreview struct {
 	// Count is the number of resources of a certain type included in an execution
 	// preview.
-	Count *int32 `json:"Count,omitempty"`
+	Count *int32 `json:"Count,omitzero"`
 	// TargetType is a type of resource that was included in the execution
 	// preview.
-	TargetType string `json:"TargetType,omitempty"`
+	TargetType string `json:"TargetType,omitzero"`
 }

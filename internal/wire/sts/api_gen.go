@@ -147,37 +147,37 @@ var Operations = map[string]wire.OperationInfo{
 // resources.
 type AssumeRoleInput struct {
 	// RoleArn is the Amazon Resource Name (ARN) of the role to assume. Required.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 	// RoleSessionName is an identifier for the assumed role session. Required.
-	RoleSessionName string `json:"RoleSessionName,omitempty"`
+	RoleSessionName string `json:"RoleSessionName,omitzero"`
 	// PolicyArns is the Amazon Resource Names (ARNs) of the IAM managed policies
 	// that you want to use as managed session policies.
-	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitempty"`
+	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitzero"`
 	// Policy is an IAM policy in JSON format that you want to use as an inline
 	// session policy.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// DurationSeconds is the duration, in seconds, of the role session.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 	// Tags is a list of session tags that you want to pass.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 	// TransitiveTagKeys is a list of keys for session tags that you want to set
 	// as transitive.
-	TransitiveTagKeys []string `json:"TransitiveTagKeys,omitempty"`
+	TransitiveTagKeys []string `json:"TransitiveTagKeys,omitzero"`
 	// ExternalId is a unique identifier that might be required when you assume a
 	// role in another account.
-	ExternalId string `json:"ExternalId,omitempty"`
+	ExternalId string `json:"ExternalId,omitzero"`
 	// SerialNumber is the identification number of the MFA device that is
 	// associated with the user who is making the AssumeRole call.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// TokenCode is the value provided by the MFA device, if the trust policy of
 	// the role being assumed requires MFA.
-	TokenCode string `json:"TokenCode,omitempty"`
+	TokenCode string `json:"TokenCode,omitzero"`
 	// SourceIdentity is the source identity specified by the principal that is
 	// calling the AssumeRole operation.
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitzero"`
 	// ProvidedContexts is a list of previously acquired trusted context
 	// assertions in the format of a JSON array.
-	ProvidedContexts []*ProvidedContext `json:"ProvidedContexts,omitempty"`
+	ProvidedContexts []*ProvidedContext `json:"ProvidedContexts,omitzero"`
 }
 
 // AssumeRoleOutput is the output of AssumeRole. Contains the response to a
@@ -186,17 +186,17 @@ type AssumeRoleInput struct {
 type AssumeRoleOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// AssumedRoleUser is the Amazon Resource Name (ARN) and the assumed role ID,
 	// which are identifiers that you can use to refer to the resulting temporary
 	// security credentials.
-	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitzero"`
 	// PackedPolicySize is a percentage value that indicates the packed size of
 	// the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `json:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32 `json:"PackedPolicySize,omitzero"`
 	// SourceIdentity is the source identity specified by the principal that is
 	// calling the AssumeRole operation.
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitzero"`
 }
 
 // AssumeRoleWithSAMLInput is the input of AssumeRoleWithSAML, which returns a
@@ -205,21 +205,21 @@ type AssumeRoleOutput struct {
 type AssumeRoleWithSAMLInput struct {
 	// RoleArn is the Amazon Resource Name (ARN) of the role that the caller is
 	// assuming. Required.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 	// PrincipalArn is the Amazon Resource Name (ARN) of the SAML provider in IAM
 	// that describes the IdP. Required.
-	PrincipalArn string `json:"PrincipalArn,omitempty"`
+	PrincipalArn string `json:"PrincipalArn,omitzero"`
 	// SAMLAssertion is the base64 encoded SAML authentication response provided
 	// by the IdP. Required.
-	SAMLAssertion string `json:"SAMLAssertion,omitempty" sensitive:"true"`
+	SAMLAssertion string `json:"SAMLAssertion,omitzero" sensitive:"true"`
 	// PolicyArns is the Amazon Resource Names (ARNs) of the IAM managed policies
 	// that you want to use as managed session policies.
-	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitempty"`
+	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitzero"`
 	// Policy is an IAM policy in JSON format that you want to use as an inline
 	// session policy.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// DurationSeconds is the duration, in seconds, of the role session.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 }
 
 // AssumeRoleWithSAMLOutput is the output of AssumeRoleWithSAML. Contains the
@@ -229,30 +229,30 @@ type AssumeRoleWithSAMLInput struct {
 type AssumeRoleWithSAMLOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// AssumedRoleUser is the identifiers for the temporary security credentials
 	// that the operation returns.
-	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitzero"`
 	// PackedPolicySize is a percentage value that indicates the packed size of
 	// the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `json:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32 `json:"PackedPolicySize,omitzero"`
 	// Subject is the value of the NameID element in the Subject element of the
 	// SAML assertion.
-	Subject string `json:"Subject,omitempty"`
+	Subject string `json:"Subject,omitzero"`
 	// SubjectType is the format of the name ID, as defined by the Format
 	// attribute in the NameID element of the SAML assertion.
-	SubjectType string `json:"SubjectType,omitempty"`
+	SubjectType string `json:"SubjectType,omitzero"`
 	// Issuer is the value of the Issuer element of the SAML assertion.
-	Issuer string `json:"Issuer,omitempty"`
+	Issuer string `json:"Issuer,omitzero"`
 	// Audience is the value of the Recipient attribute of the
 	// SubjectConfirmationData element of the SAML assertion.
-	Audience string `json:"Audience,omitempty"`
+	Audience string `json:"Audience,omitzero"`
 	// NameQualifier is a hash value based on the concatenation of the following:
 	// The Issuer response value.
-	NameQualifier string `json:"NameQualifier,omitempty"`
+	NameQualifier string `json:"NameQualifier,omitzero"`
 	// SourceIdentity is the value in the SourceIdentity attribute in the SAML
 	// assertion.
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitzero"`
 }
 
 // AssumeRoleWithWebIdentityInput is the input of AssumeRoleWithWebIdentity,
@@ -262,23 +262,23 @@ type AssumeRoleWithSAMLOutput struct {
 type AssumeRoleWithWebIdentityInput struct {
 	// RoleArn is the Amazon Resource Name (ARN) of the role that the caller is
 	// assuming. Required.
-	RoleArn string `json:"RoleArn,omitempty"`
+	RoleArn string `json:"RoleArn,omitzero"`
 	// RoleSessionName is an identifier for the assumed role session. Required.
-	RoleSessionName string `json:"RoleSessionName,omitempty"`
+	RoleSessionName string `json:"RoleSessionName,omitzero"`
 	// WebIdentityToken is the OAuth 2.0 access token or OpenID Connect ID token
 	// that is provided by the identity provider. Required.
-	WebIdentityToken string `json:"WebIdentityToken,omitempty" sensitive:"true"`
+	WebIdentityToken string `json:"WebIdentityToken,omitzero" sensitive:"true"`
 	// ProviderId is the fully qualified host component of the domain name of the
 	// OAuth 2.0 identity provider.
-	ProviderId string `json:"ProviderId,omitempty"`
+	ProviderId string `json:"ProviderId,omitzero"`
 	// PolicyArns is the Amazon Resource Names (ARNs) of the IAM managed policies
 	// that you want to use as managed session policies.
-	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitempty"`
+	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitzero"`
 	// Policy is an IAM policy in JSON format that you want to use as an inline
 	// session policy.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// DurationSeconds is the duration, in seconds, of the role session.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 }
 
 // AssumeRoleWithWebIdentityOutput is the output of AssumeRoleWithWebIdentity.
@@ -288,25 +288,25 @@ type AssumeRoleWithWebIdentityInput struct {
 type AssumeRoleWithWebIdentityOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// SubjectFromWebIdentityToken is the unique user identifier that is returned
 	// by the identity provider.
-	SubjectFromWebIdentityToken string `json:"SubjectFromWebIdentityToken,omitempty"`
+	SubjectFromWebIdentityToken string `json:"SubjectFromWebIdentityToken,omitzero"`
 	// AssumedRoleUser is the Amazon Resource Name (ARN) and the assumed role ID,
 	// which are identifiers that you can use to refer to the resulting temporary
 	// security credentials.
-	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitempty"`
+	AssumedRoleUser *AssumedRoleUser `json:"AssumedRoleUser,omitzero"`
 	// PackedPolicySize is a percentage value that indicates the packed size of
 	// the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `json:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32 `json:"PackedPolicySize,omitzero"`
 	// Provider is the issuing authority of the web identity token presented.
-	Provider string `json:"Provider,omitempty"`
+	Provider string `json:"Provider,omitzero"`
 	// Audience is the intended audience (also known as client ID) of the web
 	// identity token.
-	Audience string `json:"Audience,omitempty"`
+	Audience string `json:"Audience,omitzero"`
 	// SourceIdentity is the value of the source identity that is returned in the
 	// JSON web token (JWT) from the identity provider.
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitzero"`
 }
 
 // AssumeRootInput is the input of AssumeRoot, which returns a set of short
@@ -315,22 +315,22 @@ type AssumeRoleWithWebIdentityOutput struct {
 type AssumeRootInput struct {
 	// TargetPrincipal is the member account principal ARN or account ID.
 	// Required.
-	TargetPrincipal string `json:"TargetPrincipal,omitempty"`
+	TargetPrincipal string `json:"TargetPrincipal,omitzero"`
 	// TaskPolicyArn is the identity based policy that scopes the session to the
 	// privileged tasks that can be performed. Required.
-	TaskPolicyArn *PolicyDescriptorType `json:"TaskPolicyArn,omitempty"`
+	TaskPolicyArn *PolicyDescriptorType `json:"TaskPolicyArn,omitzero"`
 	// DurationSeconds is the duration, in seconds, of the privileged session.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 }
 
 // AssumeRootOutput is the output of AssumeRoot.
 type AssumeRootOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// SourceIdentity is the source identity specified by the principal that is
 	// calling the AssumeRoot operation.
-	SourceIdentity string `json:"SourceIdentity,omitempty"`
+	SourceIdentity string `json:"SourceIdentity,omitzero"`
 }
 
 // DecodeAuthorizationMessageInput is the input of DecodeAuthorizationMessage.
@@ -340,7 +340,7 @@ type AssumeRootOutput struct {
 type DecodeAuthorizationMessageInput struct {
 	// EncodedMessage is the encoded message that was returned with the response.
 	// Required.
-	EncodedMessage string `json:"EncodedMessage,omitempty"`
+	EncodedMessage string `json:"EncodedMessage,omitzero"`
 }
 
 // DecodeAuthorizationMessageOutput is the output of
@@ -349,20 +349,20 @@ type DecodeAuthorizationMessageInput struct {
 // returned in response to an Amazon Web Services request.
 type DecodeAuthorizationMessageOutput struct {
 	// DecodedMessage is the API returns a response with the decoded message.
-	DecodedMessage string `json:"DecodedMessage,omitempty"`
+	DecodedMessage string `json:"DecodedMessage,omitzero"`
 }
 
 // GetAccessKeyInfoInput is the input of GetAccessKeyInfo, which returns the
 // account identifier for the specified access key ID.
 type GetAccessKeyInfoInput struct {
 	// AccessKeyId is the identifier of an access key. Required.
-	AccessKeyId string `json:"AccessKeyId,omitempty"`
+	AccessKeyId string `json:"AccessKeyId,omitzero"`
 }
 
 // GetAccessKeyInfoOutput is the output of GetAccessKeyInfo.
 type GetAccessKeyInfoOutput struct {
 	// Account is the number used to identify the Amazon Web Services account.
-	Account string `json:"Account,omitempty"`
+	Account string `json:"Account,omitzero"`
 }
 
 // GetCallerIdentityInput is the input of GetCallerIdentity, which returns
@@ -375,12 +375,12 @@ type GetCallerIdentityInput struct{}
 // about the entity making the request.
 type GetCallerIdentityOutput struct {
 	// UserId is the unique identifier of the calling entity.
-	UserId string `json:"UserId,omitempty"`
+	UserId string `json:"UserId,omitzero"`
 	// Account is the Amazon Web Services account ID number of the account that
 	// owns or contains the calling entity.
-	Account string `json:"Account,omitempty"`
+	Account string `json:"Account,omitzero"`
 	// Arn is the Amazon Web Services ARN associated with the calling entity.
-	Arn string `json:"Arn,omitempty"`
+	Arn string `json:"Arn,omitzero"`
 }
 
 // GetDelegatedAccessTokenInput is the input of GetDelegatedAccessToken.
@@ -389,19 +389,19 @@ type GetCallerIdentityOutput struct {
 type GetDelegatedAccessTokenInput struct {
 	// TradeInToken is the token to exchange for temporary Amazon Web Services
 	// credentials. Required.
-	TradeInToken string `json:"TradeInToken,omitempty" sensitive:"true"`
+	TradeInToken string `json:"TradeInToken,omitzero" sensitive:"true"`
 }
 
 // GetDelegatedAccessTokenOutput is the output of GetDelegatedAccessToken.
 type GetDelegatedAccessTokenOutput struct {
 	// Credentials: Amazon Web Services credentials for API authentication.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// PackedPolicySize is the percentage of the maximum policy size that is used
 	// by the session policy.
-	PackedPolicySize *int32 `json:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32 `json:"PackedPolicySize,omitzero"`
 	// AssumedPrincipal is the Amazon Resource Name (ARN) of the principal that
 	// was assumed when obtaining the delegated access token.
-	AssumedPrincipal string `json:"AssumedPrincipal,omitempty"`
+	AssumedPrincipal string `json:"AssumedPrincipal,omitzero"`
 }
 
 // GetFederationTokenInput is the input of GetFederationToken, which returns a
@@ -409,17 +409,17 @@ type GetDelegatedAccessTokenOutput struct {
 // secret access key, and a security token) for a user.
 type GetFederationTokenInput struct {
 	// Name is the name of the federated user. Required.
-	Name string `json:"Name,omitempty"`
+	Name string `json:"Name,omitzero"`
 	// Policy is an IAM policy in JSON format that you want to use as an inline
 	// session policy.
-	Policy string `json:"Policy,omitempty"`
+	Policy string `json:"Policy,omitzero"`
 	// PolicyArns is the Amazon Resource Names (ARNs) of the IAM managed policies
 	// that you want to use as a managed session policy.
-	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitempty"`
+	PolicyArns []*PolicyDescriptorType `json:"PolicyArns,omitzero"`
 	// DurationSeconds is the duration, in seconds, that the session should last.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 	// Tags is a list of session tags.
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // GetFederationTokenOutput is the output of GetFederationToken. Contains the
@@ -429,14 +429,14 @@ type GetFederationTokenInput struct {
 type GetFederationTokenOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 	// FederatedUser: Identifiers for the federated user associated with the
 	// credentials (such as arn:aws:sts::123456789012:federated-user/Bob or
 	// 123456789012:Bob).
-	FederatedUser *FederatedUser `json:"FederatedUser,omitempty"`
+	FederatedUser *FederatedUser `json:"FederatedUser,omitzero"`
 	// PackedPolicySize is a percentage value that indicates the packed size of
 	// the session policies and session tags combined passed in the request.
-	PackedPolicySize *int32 `json:"PackedPolicySize,omitempty"`
+	PackedPolicySize *int32 `json:"PackedPolicySize,omitzero"`
 }
 
 // GetSessionTokenInput is the input of GetSessionToken, which returns a set of
@@ -444,12 +444,12 @@ type GetFederationTokenOutput struct {
 type GetSessionTokenInput struct {
 	// DurationSeconds is the duration, in seconds, that the credentials should
 	// remain valid.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 	// SerialNumber is the identification number of the MFA device that is
 	// associated with the IAM user who is making the GetSessionToken call.
-	SerialNumber string `json:"SerialNumber,omitempty"`
+	SerialNumber string `json:"SerialNumber,omitzero"`
 	// TokenCode is the value provided by the MFA device, if MFA is required.
-	TokenCode string `json:"TokenCode,omitempty"`
+	TokenCode string `json:"TokenCode,omitzero"`
 }
 
 // GetSessionTokenOutput is the output of GetSessionToken. Contains the
@@ -459,7 +459,7 @@ type GetSessionTokenInput struct {
 type GetSessionTokenOutput struct {
 	// Credentials is the temporary security credentials, which include an access
 	// key ID, a secret access key, and a security (or session) token.
-	Credentials *Credentials `json:"Credentials,omitempty"`
+	Credentials *Credentials `json:"Credentials,omitzero"`
 }
 
 // GetWebIdentityTokenInput is the input of GetWebIdentityToken, which returns
@@ -467,23 +467,23 @@ type GetSessionTokenOutput struct {
 // Services identity.
 type GetWebIdentityTokenInput struct {
 	// Audience is the intended recipient of the web identity token. Required.
-	Audience []string `json:"Audience,omitempty"`
+	Audience []string `json:"Audience,omitzero"`
 	// DurationSeconds is the duration, in seconds, for which the JSON Web Token
 	// (JWT) will remain valid.
-	DurationSeconds *int32 `json:"DurationSeconds,omitempty"`
+	DurationSeconds *int32 `json:"DurationSeconds,omitzero"`
 	// SigningAlgorithm is the cryptographic algorithm to use for signing the JSON
 	// Web Token (JWT). Required.
-	SigningAlgorithm string `json:"SigningAlgorithm,omitempty"`
+	SigningAlgorithm string `json:"SigningAlgorithm,omitzero"`
 	// Tags is an optional list of tags to include in the JSON Web Token (JWT).
-	Tags []*Tag `json:"Tags,omitempty"`
+	Tags []*Tag `json:"Tags,omitzero"`
 }
 
 // GetWebIdentityTokenOutput is the output of GetWebIdentityToken.
 type GetWebIdentityTokenOutput struct {
 	// WebIdentityToken is a signed JSON Web Token (JWT) that represents the
 	// caller's Amazon Web Services identity.
-	WebIdentityToken string `json:"WebIdentityToken,omitempty" sensitive:"true"`
+	WebIdentityToken string `json:"WebIdentityToken,omitzero" sensitive:"true"`
 	// Expiration is the date and time when the web identity token expires, in
 	// UTC.
-	Expiration *timestamp.Time `json:"Expiration,omitempty"`
+	Expiration *timestamp.Time `json:"Expiration,omitzero"`
 }

@@ -18,7 +18,7 @@ const ErrCodeExpiredTokenException = "ExpiredTokenException"
 // identity token that was passed is expired or is not valid.
 type ExpiredTokenException struct {
 	// Message is the message member of ExpiredTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewExpiredTokenException returns a ExpiredTokenException error of kind
@@ -37,7 +37,7 @@ const ErrCodeExpiredTradeInTokenException = "ExpiredTradeInTokenException"
 // longer be exchanged for credentials.
 type ExpiredTradeInTokenException struct {
 	// Message is the message member of ExpiredTradeInTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewExpiredTradeInTokenException returns a ExpiredTradeInTokenException error
@@ -56,7 +56,7 @@ const ErrCodeIDPCommunicationErrorException = "IDPCommunicationError"
 // was asked to verify the incoming identity token could not be reached.
 type IDPCommunicationErrorException struct {
 	// Message is the message member of IDPCommunicationErrorException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIDPCommunicationErrorException returns a IDPCommunicationError error of
@@ -75,7 +75,7 @@ const ErrCodeIDPRejectedClaimException = "IDPRejectedClaim"
 // identity provider (IdP) reported that authentication failed.
 type IDPRejectedClaimException struct {
 	// Message is the message member of IDPRejectedClaimException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewIDPRejectedClaimException returns a IDPRejectedClaim error of kind
@@ -94,7 +94,7 @@ const ErrCodeInvalidAuthorizationMessageException = "InvalidAuthorizationMessage
 // message passed to DecodeAuthorizationMessage was invalid.
 type InvalidAuthorizationMessageException struct {
 	// Message is the message member of InvalidAuthorizationMessageException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidAuthorizationMessageException returns a
@@ -113,7 +113,7 @@ const ErrCodeInvalidIdentityTokenException = "InvalidIdentityToken"
 // Services.
 type InvalidIdentityTokenException struct {
 	// Message is the message member of InvalidIdentityTokenException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewInvalidIdentityTokenException returns a InvalidIdentityToken error of
@@ -132,7 +132,7 @@ const ErrCodeJWTPayloadSizeExceededException = "JWTPayloadSizeExceededException"
 // exceeds the maximum allowed size.
 type JWTPayloadSizeExceededException struct {
 	// Message is the message member of JWTPayloadSizeExceededException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewJWTPayloadSizeExceededException returns a JWTPayloadSizeExceededException
@@ -150,7 +150,7 @@ const ErrCodeMalformedPolicyDocumentException = "MalformedPolicyDocument"
 // errors. The request was rejected because the policy document was malformed.
 type MalformedPolicyDocumentException struct {
 	// Message is the message member of MalformedPolicyDocumentException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewMalformedPolicyDocumentException returns a MalformedPolicyDocument error
@@ -170,7 +170,7 @@ const ErrCodeOutboundWebIdentityFederationDisabledException = "OutboundWebIdenti
 type OutboundWebIdentityFederationDisabledException struct {
 	// Message is the message member of
 	// OutboundWebIdentityFederationDisabledException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewOutboundWebIdentityFederationDisabledException returns a
@@ -190,7 +190,7 @@ const ErrCodePackedPolicyTooLargeException = "PackedPolicyTooLarge"
 // policies and session tags combined was too large.
 type PackedPolicyTooLargeException struct {
 	// Message is the message member of PackedPolicyTooLargeException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewPackedPolicyTooLargeException returns a PackedPolicyTooLarge error of
@@ -209,7 +209,7 @@ const ErrCodeRegionDisabledException = "RegionDisabledException"
 // to generate credentials.
 type RegionDisabledException struct {
 	// Message is the message member of RegionDisabledException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewRegionDisabledException returns a RegionDisabledException error of kind
@@ -228,7 +228,7 @@ const ErrCodeSessionDurationEscalationException = "SessionDurationEscalationExce
 // would extend the session beyond its original expiration time.
 type SessionDurationEscalationException struct {
 	// Message is the message member of SessionDurationEscalationException.
-	Message string `json:"message,omitempty"`
+	Message string `json:"message,omitzero"`
 }
 
 // NewSessionDurationEscalationException returns a

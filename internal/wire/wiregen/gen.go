@@ -679,7 +679,7 @@ func (g *gen) emitStruct(f *file, name, doc string) {
 		if m.LocationName != "" {
 			wireName = m.LocationName
 		}
-		tag := fmt.Sprintf(`json:"%s,omitempty"`, wireName)
+		tag := fmt.Sprintf(`json:"%s,omitzero"`, wireName)
 		if m.Location != "" {
 			// A REST member bound to the URI, the query string, headers
 			// or the status is not part of the JSON body.

@@ -56,10 +56,10 @@ func generateString(t *testing.T, model string) (*Result, string) {
 func TestGenerateQuery(t *testing.T) {
 	res, src := generateString(t, queryModel)
 	for _, want := range []string{
-		`Items []string ` + "`" + `json:"Items,omitempty" query:"member=item,flat"` + "`",
-		`Attrs map[string]string ` + "`" + `json:"Attrs,omitempty" query:"key=k"` + "`",
-		`Plain []string ` + "`" + `json:"Plain,omitempty"` + "`",
-		`Name string ` + "`" + `json:"name,omitempty"` + "`",
+		`Items []string ` + "`" + `json:"Items,omitzero" query:"member=item,flat"` + "`",
+		`Attrs map[string]string ` + "`" + `json:"Attrs,omitzero" query:"key=k"` + "`",
+		`Plain []string ` + "`" + `json:"Plain,omitzero"` + "`",
+		`Name string ` + "`" + `json:"name,omitzero"` + "`",
 		`XMLNamespace = "https://demo.amazonaws.com/doc/2020-01-01/"`,
 		`ResultWrapper: "PutResult"`,
 		`const validationCode = "ValidationError"`,
@@ -128,7 +128,7 @@ func TestGenerateREST(t *testing.T) {
 		`Max *int32 ` + "`" + `json:"-" location:"querystring" locationName:"max"` + "`",
 		`Only []string ` + "`" + `json:"-" location:"querystring" locationName:"only"` + "`",
 		`Trace string ` + "`" + `json:"-" location:"header" locationName:"X-Trace"` + "`",
-		`Filter string ` + "`" + `json:"Filter,omitempty"` + "`",
+		`Filter string ` + "`" + `json:"Filter,omitzero"` + "`",
 		`Status *int32 ` + "`" + `json:"-" location:"statusCode"` + "`",
 		`Meta map[string]string ` + "`" + `json:"-" location:"headers" locationName:"x-meta-"` + "`",
 		`HTTPMethod: "GET",`,
