@@ -89,6 +89,7 @@ Start here:  kanri dev`,
 		newRunCmd(env),
 		newCommandsCmd(env),
 		newParamsCmd(env),
+		newAssociationsCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

@@ -37,6 +37,19 @@ func (s *Service) resolveTargets(ctx context.Context, instanceIDs []string, targ
 	case len(instanceIDs) > 0:
 		return s.instancesByID(ctx, instanceIDs)
 	}
+	insts, err := s.matchTargets(ctx, targets)
+	if err != nil {
+		return nil, err
+	}
+	if len(insts) == 0 {
+		return nil, ssm.NewInvalidTarget("The targets %s match no managed instances.", describeTargets(targets))
+	}
+	return insts, nil
+}
+
+// matchTargets returns the instances every one of targets selects,
+// ordered by ID; none is not an error.
+func (s *Service) matchTargets(ctx context.Context, targets []*ssm.Target) ([]*fleet.Instance, error) {
 	var f fleet.InstanceFilter
 	var groupTypes []string
 	// ids, when not nil, are the only instances the targets may select.
@@ -93,18 +106,11 @@ func (s *Service) resolveTargets(ctx context.Context, instanceIDs []string, targ
 	if len(groupTypes) > 0 && !containsAny(groupTypes, "AWS::SSM::ManagedInstance", "AWS::EC2::Instance", "AWS::AllSupported") {
 		return nil, ssm.NewInvalidTarget("resource-groups:ResourceTypeFilters must include AWS::SSM::ManagedInstance.")
 	}
-	var insts []*fleet.Instance
-	if ids == nil || len(ids) > 0 {
-		f.IDs = ids
-		var err error
-		if insts, err = s.fleet.ListInstances(ctx, f); err != nil {
-			return nil, err
-		}
+	if ids != nil && len(ids) == 0 {
+		return nil, nil
 	}
-	if len(insts) == 0 {
-		return nil, ssm.NewInvalidTarget("The targets %s match no managed instances.", describeTargets(targets))
-	}
-	return insts, nil
+	f.IDs = ids
+	return s.fleet.ListInstances(ctx, f)
 }
 
 // instancesByID returns the named instances of the account, each once.

@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"github.com/kanri-dev/kanri/internal/agent"
+	"github.com/kanri-dev/kanri/internal/association"
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/server"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
 	iamapi "github.com/kanri-dev/kanri/internal/wire/iam"
+	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
 
 // Default addresses of `kanri dev`. They avoid ports that other common
@@ -49,6 +51,12 @@ type Config struct {
 	Heartbeat time.Duration
 	// NoAgent skips the local agent.
 	NoAgent bool
+	// NoInventory skips the inventory association that kanri dev makes
+	// with its local agent (InventoryAssociationName).
+	NoInventory bool
+	// Associations sets the State Manager scheduler's clock and pace;
+	// zero means its defaults.
+	Associations association.Timing
 	// VendAllow are the networks (CIDRs) that may ask the vending endpoint
 	// for an activation; nil means loopback only.
 	VendAllow []string
@@ -96,6 +104,7 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		Logger:        cfg.Logger,
 		AuditRequired: true,
 		Heartbeat:     cfg.Heartbeat,
+		Associations:  cfg.Associations,
 		Vending: &fleet.VendingConfig{
 			Name: "default", IAMRole: LocalRole, RegistrationLimit: 10, Expiry: 24 * time.Hour,
 			Description: "kanri dev: activations for local agents", Tags: map[string]string{"env": "dev"},
@@ -113,6 +122,12 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 	if err := d.ensureLocalRole(ctx); err != nil {
 		srv.Close()
 		return nil, err
+	}
+	if !cfg.NoAgent && !cfg.NoInventory {
+		if err := d.ensureInventory(ctx); err != nil {
+			srv.Close()
+			return nil, err
+		}
 	}
 	return d, nil
 }
@@ -246,6 +261,34 @@ func (d *Dev) ensureLocalRole(ctx context.Context) error {
 	_, err := d.Server.IAM.AttachRolePolicy(ctx, &iamapi.AttachRolePolicyInput{RoleName: LocalRole,
 		PolicyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})
 	return err
+}
+
+// InventoryAssociationName names the association kanri dev makes to
+// gather the software inventory of every instance, as the inventory setup
+// of the AWS console names its own.
+const InventoryAssociationName = "Inventory-Association"
+
+// ensureInventory makes, unless it exists, the association that gathers
+// the inventory of every instance (InstanceIds *) every 30 minutes and
+// right after an instance registers, so that the local instance's
+// software shows as soon as its agent runs.
+func (d *Dev) ensureInventory(ctx context.Context) error {
+	as := d.Server.Associations()
+	out, err := as.ListAssociations(ctx, &ssm.ListAssociationsInput{AssociationFilterList: []*ssm.AssociationFilter{
+		{Key: "AssociationName", Value: InventoryAssociationName}}})
+	if err != nil {
+		return fmt.Errorf("dev: inventory association: %w", err)
+	}
+	if len(out.Associations) > 0 {
+		return nil
+	}
+	if _, err := as.CreateAssociation(ctx, &ssm.CreateAssociationInput{
+		Name: "AWS-GatherSoftwareInventory", AssociationName: InventoryAssociationName,
+		Targets: []*ssm.Target{{Key: "InstanceIds", Values: []string{"*"}}}, ScheduleExpression: "rate(30 minutes)",
+	}); err != nil {
+		return fmt.Errorf("dev: inventory association: %w", err)
+	}
+	return nil
 }
 
 // Close releases what New opened.

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/kanri-dev/kanri/internal/association"
 	"github.com/kanri-dev/kanri/internal/dev"
 	"github.com/kanri-dev/kanri/internal/sdkhttp"
 )
@@ -40,6 +41,12 @@ type Options struct {
 	Agent bool
 	// Heartbeat is the agents' heartbeat interval; zero means kanri dev's.
 	Heartbeat time.Duration
+	// Inventory makes kanri dev's inventory association, with the local
+	// agent (off by default, so that tests see only their own commands).
+	Inventory bool
+	// Associations sets the State Manager scheduler's clock and pace;
+	// zero means kanri dev's.
+	Associations association.Timing
 	// DatabaseURL runs on PostgreSQL instead of SQLite.
 	DatabaseURL string
 	// VendAllow are the networks allowed to vend activations (kanri dev's
@@ -70,6 +77,9 @@ func Start(t testing.TB, opts Options) *Kanri {
 		VendAllow:   opts.VendAllow,
 		Heartbeat:   opts.Heartbeat,
 		Logger:      slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
+
+		NoInventory:  !opts.Inventory,
+		Associations: opts.Associations,
 	})
 	if err != nil {
 		cancel()

@@ -31,6 +31,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/agent"
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/arn"
+	"github.com/kanri-dev/kanri/internal/association"
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/blob"
 	"github.com/kanri-dev/kanri/internal/buildinfo"
@@ -39,6 +40,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/groups"
 	"github.com/kanri-dev/kanri/internal/iam"
+	"github.com/kanri-dev/kanri/internal/inventory"
 	"github.com/kanri-dev/kanri/internal/kms"
 	"github.com/kanri-dev/kanri/internal/params"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
@@ -99,6 +101,9 @@ type Config struct {
 	// CommandOutputBucket holds the output of commands sent without an
 	// output bucket; empty means command.DefaultOutputBucket.
 	CommandOutputBucket string
+	// Associations sets the State Manager scheduler's clock and pace;
+	// zero means its defaults.
+	Associations association.Timing
 	// DownloadsDir holds agent binaries for other platforms
 	// (kanri-<os>-<arch>[.exe]); the server's own platform is served from
 	// its own binary.
@@ -126,6 +131,10 @@ type Server struct {
 	trail    *audit.Trail
 
 	params *params.Service
+
+	inventory *inventory.Service
+
+	associations *association.Service
 
 	busAuth  *bus.Authority
 	embedded *bus.Embedded // nil with an external NATS
@@ -192,12 +201,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Logger: s.log,
 	})
 	s.groups = s.newGroups()
+	s.inventory = s.newInventory()
 	s.params = s.newParams()
 	if err := s.openCommands(ctx); err != nil {
 		s.closeBus()
 		s.db.Close()
 		return nil, err
 	}
+	s.associations = s.newAssociations()
 	if err := s.fleet.PushRevocations(ctx); err != nil {
 		s.closeBus()
 		s.db.Close()
@@ -277,7 +288,7 @@ func (s *Server) services() []*api.Service {
 	return []*api.Service{
 		stsService(s.sts),
 		iamService(s.IAM),
-		ssmService(s.fleet, s.commands, s.params),
+		ssmService(s.fleet, s.commands, s.params, s.inventory, s.associations),
 		groupsService(s.groups),
 		cloudTrailService(s.trail),
 		kmsService(s.keys),
@@ -380,6 +391,11 @@ func (s *Server) Run(ctx context.Context) error {
 			s.log.Error("command dispatcher stopped", "err", err)
 		}
 	}()
+	associationsDone := make(chan struct{})
+	go func() {
+		defer close(associationsDone)
+		s.associations.Run(ctx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	s.ready.Store(true)
@@ -402,6 +418,7 @@ func (s *Server) Run(ctx context.Context) error {
 	<-presenceDone
 	<-keysDone
 	<-commandsDone
+	<-associationsDone
 	s.trail.Close()
 	<-trailDone
 	s.log.Info("server stopped")

@@ -7,8 +7,10 @@ import (
 	"context"
 
 	"github.com/kanri-dev/kanri/internal/api"
+	"github.com/kanri-dev/kanri/internal/association"
 	"github.com/kanri-dev/kanri/internal/command"
 	"github.com/kanri-dev/kanri/internal/fleet"
+	"github.com/kanri-dev/kanri/internal/inventory"
 	"github.com/kanri-dev/kanri/internal/params"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
@@ -90,11 +92,12 @@ func (i instanceTagger) RemoveTags(ctx context.Context, id string, keys []string
 func (i instanceTagger) ARN(id string) string { return i.f.ARN(fleet.InstanceID(id)) }
 
 // ssmService binds the Systems Manager operations.
-func ssmService(f *fleet.Service, c *command.Service, p *params.Service) *api.Service {
+func ssmService(f *fleet.Service, c *command.Service, p *params.Service, inv *inventory.Service, as *association.Service) *api.Service {
 	tags := &ssmTagging{byType: map[string]tagger{
 		fleet.ResourceTypeManagedInstance: instanceTagger{f},
 		resourceTypeDocument:              documentTagger{c},
 		resourceTypeParameter:             parameterTagger{p},
+		resourceTypeAssociation:           associationTagger{as},
 	}}
 	ops := []*api.Operation{
 		api.Context(api.Op("CreateActivation", f.CreateActivation), func(ctx context.Context, in *ssm.CreateActivationInput) map[string][]string {
@@ -120,6 +123,8 @@ func ssmService(f *fleet.Service, c *command.Service, p *params.Service) *api.Se
 	}
 	ops = append(ops, commandOperations(c, func(id string) string { return f.ARN(fleet.InstanceID(id)) })...)
 	ops = append(ops, paramOperations(p)...)
+	ops = append(ops, inventoryOperations(inv, func(id string) string { return f.ARN(fleet.InstanceID(id)) })...)
+	ops = append(ops, associationOperations(as, c.DocumentARN, func(id string) string { return f.ARN(fleet.InstanceID(id)) })...)
 	return &api.Service{Name: "ssm", Protocol: api.JSON, TargetPrefix: ssm.TargetPrefix, Operations: ops}
 }
 

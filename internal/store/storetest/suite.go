@@ -31,8 +31,10 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("Fleet", func(t *testing.T) { testFleet(t, fresh) })
 	t.Run("Commands", func(t *testing.T) { testCommands(t, fresh) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, fresh) })
+	t.Run("Inventory", func(t *testing.T) { testInventory(t, fresh) })
 	t.Run("Params", func(t *testing.T) { testParams(t, fresh) })
 	t.Run("KMS", func(t *testing.T) { testKMS(t, fresh) })
+	t.Run("Associations", func(t *testing.T) { testAssociations(t, fresh) })
 }
 
 func testMigrations(t *testing.T, fresh func(t testing.TB) store.Config) {
