@@ -90,6 +90,7 @@ Start here:  kanri dev`,
 		newCommandsCmd(env),
 		newParamsCmd(env),
 		newAssociationsCmd(env),
+		newInventoryCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {
