@@ -91,6 +91,7 @@ Start here:  kanri dev`,
 		newParamsCmd(env),
 		newAssociationsCmd(env),
 		newInventoryCmd(env),
+		newComplianceCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

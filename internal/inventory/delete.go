@@ -75,6 +75,9 @@ func (s *Service) DeleteInventory(ctx context.Context, in *ssm.DeleteInventoryIn
 		return nil, err
 	}
 	s.log.Info("inventory deleted", "deletion_id", d.ID, "type_name", d.TypeName, "option", d.Option)
+	if s.observer != nil {
+		s.observer.InventoryDeleted(ctx, d.TypeName)
+	}
 	return &ssm.DeleteInventoryOutput{DeletionId: d.ID, TypeName: d.TypeName, DeletionSummary: summaryShape(d.Summary)}, nil
 }
 

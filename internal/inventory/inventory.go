@@ -180,9 +180,11 @@ type Config struct {
 	// instance may report only its own inventory. Nil: no caller is an
 	// instance.
 	CallerInstance func(ctx context.Context) string
-	Logger         *slog.Logger // nil: slog.Default()
-	Now            func() time.Time
-	NewID          func() string // deletion IDs; nil: random UUIDs
+	// Observer is told of committed changes; nil: none.
+	Observer Observer
+	Logger   *slog.Logger // nil: slog.Default()
+	Now      func() time.Time
+	NewID    func() string // deletion IDs; nil: random UUIDs
 }
 
 // Service is the inventory of the account. It is safe for concurrent use.
@@ -191,6 +193,7 @@ type Service struct {
 	instances      Instances
 	account        string
 	callerInstance func(ctx context.Context) string
+	observer       Observer
 	log            *slog.Logger
 	now            func() time.Time
 	newID          func() string
@@ -200,6 +203,7 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, instances: cfg.Instances, account: cfg.Account, callerInstance: cfg.CallerInstance,
 		log: cfg.Logger, now: cfg.Now, newID: cfg.NewID}
+	s.observer = cfg.Observer
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -42,7 +42,8 @@ func callerInstance(ctx context.Context) string {
 // newInventory returns the inventory service of s.
 func (s *Server) newInventory() *inventory.Service {
 	return inventory.New(inventory.Config{Store: s.db, Instances: inventoryInstances{s.fleet}, Account: s.account,
-		CallerInstance: callerInstance, Logger: s.log})
+		CallerInstance: callerInstance, Logger: s.log,
+		Observer: inventoryObservers{dataSyncObserver{s}, complianceObserver{s}}})
 }
 
 // Inventory returns the inventory service.

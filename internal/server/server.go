@@ -37,6 +37,8 @@ import (
 	"github.com/kanri-dev/kanri/internal/buildinfo"
 	"github.com/kanri-dev/kanri/internal/bus"
 	"github.com/kanri-dev/kanri/internal/command"
+	"github.com/kanri-dev/kanri/internal/compliance"
+	"github.com/kanri-dev/kanri/internal/datasync"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/groups"
 	"github.com/kanri-dev/kanri/internal/iam"
@@ -136,6 +138,10 @@ type Server struct {
 
 	associations *association.Service
 
+	dataSync *datasync.Service
+
+	compliance *compliance.Service
+
 	busAuth  *bus.Authority
 	embedded *bus.Embedded // nil with an external NATS
 	nc       *nats.Conn    // this server's bus connection
@@ -209,6 +215,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.associations = s.newAssociations()
+	s.dataSync = s.newDataSync()
+	s.compliance = s.newCompliance()
 	if err := s.fleet.PushRevocations(ctx); err != nil {
 		s.closeBus()
 		s.db.Close()
@@ -292,6 +300,9 @@ func (s *Server) services() []*api.Service {
 		groupsService(s.groups),
 		cloudTrailService(s.trail),
 		kmsService(s.keys),
+		dataSyncService(s.dataSync),
+		kanriService(s.compliance),
+		complianceSSMService(s.compliance, func(id string) string { return s.fleet.ARN(fleet.InstanceID(id)) }),
 	}
 }
 
@@ -396,6 +407,16 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(associationsDone)
 		s.associations.Run(ctx)
 	}()
+	dataSyncDone := make(chan struct{})
+	go func() {
+		defer close(dataSyncDone)
+		s.dataSync.Run(ctx)
+	}()
+	complianceDone := make(chan struct{})
+	go func() {
+		defer close(complianceDone)
+		s.compliance.Run(ctx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Serve(s.listener) }()
 	s.ready.Store(true)
@@ -419,6 +440,8 @@ func (s *Server) Run(ctx context.Context) error {
 	<-keysDone
 	<-commandsDone
 	<-associationsDone
+	<-dataSyncDone
+	<-complianceDone
 	s.trail.Close()
 	<-trailDone
 	s.log.Info("server stopped")

@@ -35,6 +35,8 @@ func Run(t *testing.T, fresh func(t testing.TB) store.Config) {
 	t.Run("Params", func(t *testing.T) { testParams(t, fresh) })
 	t.Run("KMS", func(t *testing.T) { testKMS(t, fresh) })
 	t.Run("Associations", func(t *testing.T) { testAssociations(t, fresh) })
+	t.Run("DataSync", func(t *testing.T) { testDataSync(t, fresh) })
+	t.Run("Compliance", func(t *testing.T) { testCompliance(t, fresh) })
 }
 
 func testMigrations(t *testing.T, fresh func(t testing.TB) store.Config) {
