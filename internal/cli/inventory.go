@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/spf13/cobra"
+
+	"github.com/kanri-dev/kanri/internal/inventory"
 )
 
 // The inventory types kanri inventory reads by default.
@@ -160,7 +162,7 @@ func searchMatches(found map[string]*instanceEntries) []invMatch {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
 		}
-		if c := compareVersions(a.Version, b.Version); c != 0 {
+		if c := inventory.CompareValues(a.Version, b.Version); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.InstanceID, b.InstanceID); c != 0 {
@@ -441,52 +443,3 @@ func listEntries(ctx context.Context, client *ssm.Client, q *invQuery, typeName 
 	}
 	return found, nil
 }
-
-// compareVersions orders attribute values as GetInventory's LessThan and
-// GreaterThan do: runs of ASCII digits compare as numbers, other runs byte
-// by byte, and a value that runs out first is less; values equal that way
-// ("01" and "1") are ordered by bytes. So 9 < 10, 1.8.0_381 < 11.0.2 <
-// 17.0.2 < 17.0.10, and 2.0 < 2.0.1. It returns -1, 0 or +1.
-func compareVersions(a, b string) int {
-	x, y := a, b
-	for x != "" && y != "" {
-		rx, ry := leadingRun(x), leadingRun(y)
-		x, y = x[len(rx):], y[len(ry):]
-		if isASCIIDigit(rx[0]) && isASCIIDigit(ry[0]) {
-			nx, ny := strings.TrimLeft(rx, "0"), strings.TrimLeft(ry, "0")
-			if len(nx) != len(ny) {
-				if len(nx) < len(ny) {
-					return -1
-				}
-				return 1
-			}
-			if c := strings.Compare(nx, ny); c != 0 {
-				return c
-			}
-			continue
-		}
-		if c := strings.Compare(rx, ry); c != 0 {
-			return c
-		}
-	}
-	switch {
-	case x == "" && y != "":
-		return -1
-	case x != "" && y == "":
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-// leadingRun returns the leading run of digits, or of other bytes, of a
-// non-empty s.
-func leadingRun(s string) string {
-	d := isASCIIDigit(s[0])
-	i := 1
-	for i < len(s) && isASCIIDigit(s[i]) == d {
-		i++
-	}
-	return s[:i]
-}
-
-func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }

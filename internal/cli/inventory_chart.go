@@ -27,6 +27,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/kanri-dev/kanri/internal/inventory"
 )
 
 func newInventoryChartCmd(env *Env) *cobra.Command {
@@ -195,7 +197,7 @@ func chartBars(counts map[string]int, byCount bool, limit int) []bar {
 		if a.Count != b.Count {
 			return b.Count - a.Count
 		}
-		return compareVersions(a.Value, b.Value)
+		return inventory.CompareValues(a.Value, b.Value)
 	}
 	if limit > 0 && len(bars) > limit {
 		slices.SortFunc(bars, mostFirst)
@@ -204,7 +206,7 @@ func chartBars(counts map[string]int, byCount bool, limit int) []bar {
 	if byCount {
 		slices.SortFunc(bars, mostFirst)
 	} else {
-		slices.SortFunc(bars, func(a, b bar) int { return compareVersions(a.Value, b.Value) })
+		slices.SortFunc(bars, func(a, b bar) int { return inventory.CompareValues(a.Value, b.Value) })
 	}
 	return bars
 }

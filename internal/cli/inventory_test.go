@@ -26,6 +26,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/kanri-dev/kanri/internal/agentproto"
+	"github.com/kanri-dev/kanri/internal/inventory"
 	"github.com/kanri-dev/kanri/internal/kanritest"
 )
 
@@ -88,14 +89,14 @@ func TestInventoryCompareVersions(t *testing.T) {
 			} else if i > j {
 				want = 1
 			}
-			if got := compareVersions(ordered[i], ordered[j]); got != want {
-				t.Errorf("compareVersions(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
+			if got := inventory.CompareValues(ordered[i], ordered[j]); got != want {
+				t.Errorf("inventory.CompareValues(%q, %q) = %d, want %d", ordered[i], ordered[j], got, want)
 			}
 		}
 	}
 	// Equal as numbers, ordered by bytes.
-	if got := compareVersions("01", "1"); got != -1 {
-		t.Errorf(`compareVersions("01", "1") = %d, want -1`, got)
+	if got := inventory.CompareValues("01", "1"); got != -1 {
+		t.Errorf(`inventory.CompareValues("01", "1") = %d, want -1`, got)
 	}
 }
 
