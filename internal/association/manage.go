@@ -45,7 +45,7 @@ func (s *Service) CreateAssociation(ctx context.Context, in *ssm.CreateAssociati
 		return nil, err
 	}
 	now := s.clock()
-	a := &Association{ID: uuid.NewString(), Account: s.account, Version: 1, Spec: sp, Tags: tagMap(in.Tags), CreatedAt: now, UpdatedAt: now}
+	a := &Association{ID: uuid.NewString(), Account: s.account, Version: 1, Spec: sp, Tags: ssm.TagMap(in.Tags), CreatedAt: now, UpdatedAt: now}
 	s.schedule(a, sched, now)
 	switch err := s.store.CreateAssociation(ctx, a, MaxAssociations); {
 	case errors.Is(err, awserr.Exists):
@@ -271,7 +271,7 @@ func (s *Service) Tags(ctx context.Context, id string) ([]*ssm.Tag, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tagList(a.Tags), nil
+	return ssm.TagList(a.Tags), nil
 }
 
 // SetTags adds tags to an association and removes the keys remove.
@@ -322,25 +322,6 @@ func firstNonEmpty(xs ...string) string {
 		}
 	}
 	return ""
-}
-
-func tagMap(tags []*ssm.Tag) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[t.Key] = t.Value
-	}
-	return m
-}
-
-func tagList(m map[string]string) []*ssm.Tag {
-	out := make([]*ssm.Tag, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		out = append(out, &ssm.Tag{Key: k, Value: m[k]})
-	}
-	return out
 }
 
 // statusString formats counts by status as State Manager does:

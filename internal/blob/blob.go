@@ -195,14 +195,16 @@ func checkName(bucket, key string) error {
 // checkBucket returns an InvalidBucketName error unless bucket follows S3's
 // naming rules.
 func checkBucket(bucket string) error {
-	if !validBucket(bucket) {
+	if !ValidBucketName(bucket) {
 		return awserr.Errorf(awserr.Invalid, "InvalidBucketName", "The specified bucket is not valid: %q.", bucket)
 	}
 	return nil
 }
 
-// validBucket reports whether b follows S3's rules for bucket names.
-func validBucket(b string) bool {
+// ValidBucketName reports whether b follows S3's rules for bucket names:
+// 3 to 63 characters of a-z, 0-9, '.' and '-', beginning and ending with
+// a letter or digit, no "..", not an IP address.
+func ValidBucketName(b string) bool {
 	if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
 		return false
 	}

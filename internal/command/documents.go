@@ -215,7 +215,7 @@ func (s *Service) CreateDocument(ctx context.Context, in *ssm.CreateDocumentInpu
 	now := s.now().UTC()
 	d := &Document{
 		Account: s.account, Name: in.Name, DocumentType: docType, TargetType: in.TargetType, LatestVersion: 1, DefaultVersion: 1,
-		Tags: tagMap(in.Tags), CreateDate: now,
+		Tags: ssm.TagMap(in.Tags), CreateDate: now,
 	}
 	v := s.newVersion(in.Name, in.VersionName, in.Content, format, doc, now)
 	v.Version = 1
@@ -294,7 +294,7 @@ func (s *Service) describe(r *resolvedDocument) *ssm.DocumentDescription {
 		Description: r.Version.Description, PlatformTypes: r.Version.PlatformTypes, DocumentType: r.Document.DocumentType,
 		SchemaVersion: r.Version.SchemaVersion, LatestVersion: strconv.Itoa(r.Document.LatestVersion),
 		DefaultVersion: strconv.Itoa(r.Document.DefaultVersion), DocumentFormat: r.Version.Format, TargetType: r.Document.TargetType,
-		VersionName: r.Version.VersionName, Tags: tagList(r.Document.Tags),
+		VersionName: r.Version.VersionName, Tags: ssm.TagList(r.Document.Tags),
 	}
 	if r.Parsed != nil {
 		for _, p := range r.Parsed.Parameters {
@@ -617,7 +617,7 @@ func (s *Service) identifier(r *resolvedDocument) *ssm.DocumentIdentifier {
 		Name: r.Document.Name, CreatedDate: timestamp.Ptr(r.Document.CreateDate), Owner: r.owner(s.account),
 		VersionName: r.Version.VersionName, PlatformTypes: r.Version.PlatformTypes, DocumentVersion: strconv.Itoa(r.Version.Version),
 		DocumentType: r.Document.DocumentType, SchemaVersion: r.Version.SchemaVersion, DocumentFormat: r.Version.Format,
-		TargetType: r.Document.TargetType, Tags: tagList(r.Document.Tags),
+		TargetType: r.Document.TargetType, Tags: ssm.TagList(r.Document.Tags),
 	}
 }
 
@@ -627,7 +627,7 @@ func (s *Service) DocumentTags(ctx context.Context, name string) ([]*ssm.Tag, er
 	if err != nil {
 		return nil, err
 	}
-	return tagList(r.Document.Tags), nil
+	return ssm.TagList(r.Document.Tags), nil
 }
 
 // SetDocumentTags changes a document's tags: adds (or replaces) add and

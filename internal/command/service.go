@@ -179,23 +179,3 @@ func decodeToken(token string, n int) ([]string, error) {
 	}
 	return parts, nil
 }
-
-// tagMap and tagList convert between SSM's tag list and a map.
-func tagMap(tags []*ssm.Tag) map[string]string {
-	if len(tags) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[t.Key] = t.Value
-	}
-	return m
-}
-
-func tagList(m map[string]string) []*ssm.Tag {
-	out := make([]*ssm.Tag, 0, len(m))
-	for _, k := range sortedKeys(m) {
-		out = append(out, &ssm.Tag{Key: k, Value: m[k]})
-	}
-	return out
-}

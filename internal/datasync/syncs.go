@@ -7,11 +7,11 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/blob"
 	"github.com/kanri-dev/kanri/internal/timestamp"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
@@ -82,7 +82,7 @@ func checkType(syncType string) error {
 // checkDestination returns the error of a bucket name S3 would refuse, or
 // of a prefix that cannot begin object keys.
 func checkDestination(d *ssm.ResourceDataSyncS3Destination) error {
-	if !validBucket(d.BucketName) {
+	if !blob.ValidBucketName(d.BucketName) {
 		return ssm.NewResourceDataSyncInvalidConfigurationException(
 			"The bucket name %s is not valid: 3 to 63 characters of a-z, 0-9, '.' and '-', beginning and ending with a letter or digit.", d.BucketName)
 	}
@@ -99,28 +99,6 @@ func checkDestination(d *ssm.ResourceDataSyncS3Destination) error {
 			"The destination data sharing type %s is not valid: only Organization is supported.", ds.DestinationDataSharingType)
 	}
 	return nil
-}
-
-// validBucket reports whether b follows S3's rules for bucket names: 3 to
-// 63 characters of a-z, 0-9, '.' and '-', beginning and ending with a
-// letter or digit, no "..", not an IP address.
-func validBucket(b string) bool {
-	if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		case c == '.' || c == '-':
-			if i == 0 || i == len(b)-1 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	_, err := netip.ParseAddr(b)
-	return err != nil
 }
 
 // ListResourceDataSync lists the account's syncs in name order, each with

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -96,21 +95,7 @@ func (s *Service) activationShape(a *Activation) *ssm.Activation {
 	out := &ssm.Activation{
 		ActivationId: a.ID, Description: a.Description, DefaultInstanceName: a.DefaultInstanceName, IamRole: a.IAMRole,
 		RegistrationLimit: &limit, RegistrationsCount: &count, ExpirationDate: timestamp.Ptr(a.Expiration), Expired: &expired,
-		CreatedDate: timestamp.Ptr(a.CreateDate), Tags: tagList(a.Tags),
-	}
-	return out
-}
-
-// tagList converts tags to the SSM shape, ordered by key.
-func tagList(tags map[string]string) []*ssm.Tag {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]*ssm.Tag, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, &ssm.Tag{Key: k, Value: tags[k]})
+		CreatedDate: timestamp.Ptr(a.CreateDate), Tags: ssm.TagList(a.Tags),
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func (s *Service) InstanceTags(ctx context.Context, id string) ([]*ssm.Tag, erro
 	if err != nil {
 		return nil, err
 	}
-	return tagList(inst.Tags), nil
+	return ssm.TagList(inst.Tags), nil
 }
 
 // AddInstanceTags adds or replaces tags of a managed instance.
