@@ -427,12 +427,3 @@ func int32Ptr(n int) *int32 {
 	v := int32(n)
 	return &v
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -328,7 +330,7 @@ func firstNonEmpty(xs ...string) string {
 // "{Failed=1, Success=2}".
 func statusString(counts map[string]int) string {
 	b := []byte{'{'}
-	for i, k := range sortedKeys(counts) {
+	for i, k := range slices.Sorted(maps.Keys(counts)) {
 		if i > 0 {
 			b = append(b, ", "...)
 		}

@@ -657,12 +657,3 @@ func (s *Service) SetDocumentTags(ctx context.Context, name string, add []*ssm.T
 	}
 	return s.store.SetDocumentTags(ctx, s.account, name, tags)
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -452,6 +453,6 @@ func (s *Service) CancelCommand(ctx context.Context, in *ssm.CancelCommandInput)
 	if err != nil {
 		return nil, err
 	}
-	s.sendCancels(c.ID, sortedKeys(running))
+	s.sendCancels(c.ID, slices.Sorted(maps.Keys(running)))
 	return &ssm.CancelCommandOutput{}, nil
 }

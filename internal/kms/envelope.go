@@ -43,7 +43,16 @@ func (s *Service) For(service string) *ServiceKeys {
 // reqCtx returns the condition keys of a use of a key through the
 // service.
 func (k *ServiceKeys) reqCtx(encCtx map[string]string) map[string][]string {
-	c := map[string][]string{"kms:ViaService": {k.viaService}}
+	c := EncryptionContextKeys(encCtx)
+	c["kms:ViaService"] = []string{k.viaService}
+	return c
+}
+
+// EncryptionContextKeys returns the condition keys of an encryption
+// context: kms:EncryptionContext:<key> for each pair and
+// kms:EncryptionContextKeys (a new map, never nil).
+func EncryptionContextKeys(encCtx map[string]string) map[string][]string {
+	c := map[string][]string{}
 	var keys []string
 	for key, v := range encCtx {
 		c["kms:EncryptionContext:"+key] = []string{v}

@@ -47,22 +47,13 @@ func withCallerAccount(ctx context.Context, reqCtx map[string][]string) map[stri
 }
 
 // encryptionContextKeys returns the condition keys of a request's
-// encryption context: kms:EncryptionContext:<key> and
-// kms:EncryptionContextKeys.
+// encryption context, with kms:CallerAccount.
 func encryptionContextKeys(ctx context.Context, encCtx map[string]string) map[string][]string {
-	out := map[string][]string{}
-	var keys []string
-	for k, v := range encCtx {
-		out["kms:EncryptionContext:"+k] = []string{v}
-		keys = append(keys, k)
-	}
-	if len(keys) > 0 {
-		out["kms:EncryptionContextKeys"] = keys
-	}
-	return withCallerAccount(ctx, out)
+	return withCallerAccount(ctx, kms.EncryptionContextKeys(encCtx))
 }
 
-// keyIsKMS reports whether an ARN is a KMS key's of this server.
+// kmsKeyID returns the key ID of a KMS key ARN of this server, false for
+// any other ARN.
 func (s *Server) kmsKeyID(resourceARN string) (string, bool) {
 	prefix := "arn:aws:kms:" + s.cfg.Region + ":" + s.account + ":key/"
 	return strings.CutPrefix(resourceARN, prefix)
