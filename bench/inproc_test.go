@@ -31,7 +31,7 @@ func BenchmarkGetCallerIdentityInProcess(b *testing.B) {
 	hash := hex.EncodeToString(sum[:])
 	signer := v4.NewSigner()
 	n := max(b.N, 20000)
-	Load(b, 64, n, func(c *http.Client) bool {
+	Load(b, 64, n, func(c Doer) bool {
 		req, _ := http.NewRequest("POST", k.Endpoint+"/", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 		if err := signer.SignHTTP(context.Background(), creds, req, hash, "sts", "us-east-1", time.Now()); err != nil {

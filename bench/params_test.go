@@ -71,7 +71,7 @@ func BenchmarkGetParameter(b *testing.B) {
 		sum := sha256.Sum256([]byte(call.body))
 		hash := hex.EncodeToString(sum[:])
 		for _, t := range targets {
-			r := Run(b, 64, t.n, func(c *http.Client) bool {
+			r := Run(b, 64, t.n, func(c Doer) bool {
 				req, _ := http.NewRequest("POST", t.endpoint+"/", strings.NewReader(call.body))
 				req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 				req.Header.Set("X-Amz-Target", "AmazonSSM.GetParameter")

@@ -131,6 +131,7 @@ type Server struct {
 	commands *command.Service
 	keys     *kms.Service
 	trail    *audit.Trail
+	journal  *audit.Journal // nil on PostgreSQL
 
 	params *params.Service
 
@@ -233,7 +234,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.trail = audit.New(audit.Config{Store: s.db, Logger: s.log, Registerer: s.registry, Required: cfg.AuditRequired})
+	if err := s.openTrail(ctx); err != nil {
+		s.closeBus()
+		s.db.Close()
+		return nil, err
+	}
 
 	handler := api.New(api.Config{
 		Services:      s.services(),
@@ -261,6 +266,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	if s.listener, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		s.closeTrail()
+		s.closeBus()
 		s.db.Close()
 		return nil, fmt.Errorf("server: listen: %w", err)
 	}
@@ -268,12 +275,45 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
 		if err != nil {
 			s.listener.Close()
+			s.closeTrail()
+			s.closeBus()
 			s.db.Close()
 			return nil, fmt.Errorf("server: tls: %w", err)
 		}
 		s.listener = tls.NewListener(s.listener, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
 	return s, nil
+}
+
+// openTrail starts the audit trail. On SQLite, records go through a
+// journal beside the database, which the database takes in large
+// batches; replicas sharing PostgreSQL write to it directly (see
+// docs/audit.md).
+func (s *Server) openTrail(ctx context.Context) error {
+	var st audit.Store = s.db
+	linger := time.Duration(0) // the trail's default
+	if s.db.Engine() == store.SQLite {
+		j, err := audit.OpenJournal(ctx, audit.JournalConfig{
+			Dir: filepath.Join(s.cfg.DataDir, "audit-journal"), Store: s.db, Logger: s.log, Registerer: s.registry})
+		if err != nil {
+			return fmt.Errorf("server: %w", err)
+		}
+		s.journal, st = j, j
+		// An append to the journal is one write: batches gather while it
+		// runs, without waiting for more.
+		linger = -1
+	}
+	s.trail = audit.New(audit.Config{Store: st, Logger: s.log, Registerer: s.registry, Required: s.cfg.AuditRequired, Linger: linger})
+	return nil
+}
+
+// closeTrail closes the audit journal, if any, storing what it holds.
+func (s *Server) closeTrail() {
+	if s.journal != nil {
+		if err := s.journal.Close(); err != nil {
+			s.log.Error("audit journal close", "err", err)
+		}
+	}
 }
 
 // authenticator resolves long-term keys through IAM and temporary ones
@@ -385,6 +425,9 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(trailDone)
 		s.trail.Run(ctx)
 	}()
+	if s.journal != nil {
+		go s.journal.Run(ctx)
+	}
 	presenceDone := make(chan struct{})
 	go func() {
 		defer close(presenceDone)
@@ -444,6 +487,7 @@ func (s *Server) Run(ctx context.Context) error {
 	<-complianceDone
 	s.trail.Close()
 	<-trailDone
+	s.closeTrail()
 	s.log.Info("server stopped")
 	return err
 }
@@ -452,6 +496,7 @@ func (s *Server) Run(ctx context.Context) error {
 // instead of Run).
 func (s *Server) Close() error {
 	s.listener.Close()
+	s.closeTrail()
 	s.closeBus()
 	return s.db.Close()
 }

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kanri-dev/kanri/internal/audit"
@@ -32,12 +33,14 @@ type auditDetail struct {
 
 // AppendEvents stores events in one transaction, with one prepared
 // statement executed per event (parsing one large multi-row statement
-// costs more on SQLite than executing a prepared one many times).
+// costs more on SQLite than executing a prepared one many times). An
+// event already stored (same ID) is left as it is, so that a journal can
+// store its events again after a crash.
 func (db *DB) AppendEvents(ctx context.Context, events []audit.Event) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		ins, err := tx.prepare(ctx, `INSERT INTO audit_events
 			(event_id, event_time, event_source, event_name, read_only, user_name, access_key_id, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`)
 		if err != nil {
 			return fmt.Errorf("insert audit events: %w", err)
 		}
@@ -53,13 +56,23 @@ func (db *DB) AppendEvents(ctx context.Context, events []audit.Event) error {
 			if err != nil {
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, e.ID, millis(e.Time), e.Source, e.Name, e.ReadOnly, e.UserName, e.AccessKeyID, string(detail)); err != nil {
+			res, err := ins.ExecContext(ctx, e.ID, millis(e.Time), e.Source, e.Name, e.ReadOnly, e.UserName, e.AccessKeyID, string(detail))
+			if err != nil {
 				return fmt.Errorf("insert audit event: %w", err)
 			}
-			for _, r := range e.Resources {
+			if len(e.Resources) == 0 {
+				continue
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue // stored before, with its resources
+			}
+			for i, r := range e.Resources {
+				if slices.ContainsFunc(e.Resources[:i], func(o audit.Resource) bool { return o.ARN == r.ARN }) {
+					continue
+				}
 				if insRes == nil {
 					insRes, err = tx.prepare(ctx, `INSERT INTO audit_event_resources (event_id, resource_arn, resource_type)
-						VALUES (?, ?, ?) ON CONFLICT (event_id, resource_arn) DO NOTHING`)
+						VALUES (?, ?, ?)`)
 					if err != nil {
 						return fmt.Errorf("insert audit event resources: %w", err)
 					}

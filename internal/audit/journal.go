@@ -1,0 +1,461 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Journal is a Store that makes events durable by appending them to a
+// file and moves them into the database in large batches in the
+// background. An append is one write to the end of a file, where a
+// database commit updates several B-trees; the database then takes
+// hundreds of events per transaction instead of the few that arrive
+// within one request's wait.
+//
+// An event is as durable once appended as a commit of SQLite in WAL mode
+// with synchronous=NORMAL: it survives the process being killed, and is
+// written to the database at the next start if the process dies first.
+// The journal therefore belongs beside a SQLite store, on the same disk;
+// replicas sharing a PostgreSQL database write to it directly, so that the
+// trail does not depend on a replica's disk.
+//
+// The journal is a directory of numbered segment files of JSON lines. A
+// segment is removed once all its events are in the store. LookupEvents
+// first waits until every event appended so far is in the store, so a
+// lookup sees every request answered before it.
+type Journal struct {
+	dir        string
+	store      Store
+	log        *slog.Logger
+	interval   time.Duration
+	maxBatch   int
+	maxPending int
+
+	mu       sync.Mutex
+	file     *os.File // the segment appends go to
+	seg      uint64   // its number
+	segs     []uint64 // segments on disk, ascending; the last is seg
+	pending  []journaled
+	appended uint64        // events appended since Open
+	ingested uint64        // of those, events stored
+	progress chan struct{} // closed and replaced when ingested grows
+	closed   bool
+
+	wake    chan struct{} // an event was appended
+	flush   chan struct{} // someone waits: ingest now
+	stop    chan struct{} // closed by Close
+	done    chan struct{} // closed when Run returns
+	running bool          // Run was called; guarded by mu
+
+	backlog  prometheus.Gauge
+	failures prometheus.Counter
+}
+
+// journaled is an event not yet in the store, and its segment.
+type journaled struct {
+	ev  Event
+	seg uint64
+}
+
+// JournalConfig configures a Journal.
+type JournalConfig struct {
+	// Dir holds the segment files; it is created (mode 0700) if missing.
+	Dir string
+	// Store receives the events.
+	Store  Store
+	Logger *slog.Logger
+	// Registerer receives the journal's metrics; nil registers nowhere.
+	Registerer prometheus.Registerer
+	// Interval is how long events gather before they are moved into the
+	// store, unless a lookup waits for them. Zero means 50ms.
+	Interval time.Duration
+	// MaxBatch bounds the events stored in one transaction. Zero means
+	// 1000.
+	MaxBatch int
+	// MaxPending bounds the events appended but not yet stored; past it,
+	// appends fail until the store catches up. Zero means 200,000.
+	MaxPending int
+}
+
+// ErrJournalFull is returned by a Journal's AppendEvents while the store
+// is not taking events and the backlog has reached its bound.
+var ErrJournalFull = errors.New("audit journal: too many events are waiting for the store")
+
+const segmentPrefix, segmentSuffix = "audit-", ".jsonl"
+
+// OpenJournal opens the journal in cfg.Dir. Events left there by a
+// process that stopped before storing them are stored first; OpenJournal
+// fails if the store does not take them. Call Run to move new events into
+// the store, and Close when done.
+func OpenJournal(ctx context.Context, cfg JournalConfig) (*Journal, error) {
+	j := &Journal{
+		dir: cfg.Dir, store: cfg.Store, log: cfg.Logger, interval: cfg.Interval,
+		maxBatch: cfg.MaxBatch, maxPending: cfg.MaxPending,
+		progress: make(chan struct{}),
+		wake:     make(chan struct{}, 1), flush: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kanri_audit_journal_backlog", Help: "Audit events in the journal waiting to be moved into the database."}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kanri_audit_journal_ingest_failures_total", Help: "Failed attempts to move audit events from the journal into the database."}),
+	}
+	if j.log == nil {
+		j.log = slog.Default()
+	}
+	if j.interval <= 0 {
+		j.interval = 50 * time.Millisecond
+	}
+	if j.maxBatch <= 0 {
+		j.maxBatch = 1000
+	}
+	if j.maxPending <= 0 {
+		j.maxPending = 200_000
+	}
+	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("audit journal: %w", err)
+	}
+	last, err := j.recover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.openSegment(last + 1); err != nil {
+		return nil, err
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(j.backlog, j.failures)
+	}
+	return j, nil
+}
+
+// recover stores the events of the segments left in the directory and
+// removes them. It returns the highest segment number seen.
+func (j *Journal) recover(ctx context.Context) (uint64, error) {
+	entries, err := os.ReadDir(j.dir)
+	if err != nil {
+		return 0, fmt.Errorf("audit journal: %w", err)
+	}
+	var segs []uint64
+	var last uint64
+	for _, e := range entries {
+		name := e.Name()
+		num, ok := strings.CutPrefix(name, segmentPrefix)
+		if !ok {
+			continue
+		}
+		num, _, _ = strings.Cut(num, ".")
+		n, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			continue
+		}
+		last = max(last, n)
+		if strings.HasSuffix(name, segmentSuffix) && name == segmentName(n) {
+			segs = append(segs, n)
+		}
+	}
+	slices.Sort(segs)
+	for _, n := range segs {
+		path := filepath.Join(j.dir, segmentName(n))
+		events, unreadable, err := j.readSegment(path)
+		if err != nil {
+			return 0, err
+		}
+		for batch := range slices.Chunk(events, j.maxBatch) {
+			if err := j.store.AppendEvents(ctx, batch); err != nil {
+				return 0, fmt.Errorf("audit journal: storing %d events left in %s: %w", len(events), path, err)
+			}
+		}
+		if len(events) > 0 {
+			j.log.Info("audit journal: stored events left by the last run", "segment", path, "events", len(events))
+		}
+		if unreadable > 0 {
+			kept := path + ".unreadable"
+			j.log.Error("audit journal: unreadable records; the segment is kept for inspection",
+				"segment", kept, "unreadable", unreadable, "stored", len(events))
+			err = os.Rename(path, kept)
+		} else {
+			err = os.Remove(path)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("audit journal: %w", err)
+		}
+	}
+	return last, nil
+}
+
+// readSegment reads a segment's events and counts its unreadable lines.
+// A last line cut short (the process died during its write, so it was
+// never acknowledged) is skipped and not counted.
+func (j *Journal) readSegment(path string) (events []Event, unreadable int, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit journal: %w", err)
+	}
+	for len(data) > 0 {
+		line, rest, complete := bytes.Cut(data, []byte{'\n'})
+		data = rest
+		var ev Event
+		if err := json.Unmarshal(line, &ev); err != nil || ev.ID == "" {
+			if !complete {
+				j.log.Warn("audit journal: skipped a record cut short by a stop during its write (it was never acknowledged)", "segment", path)
+				break
+			}
+			unreadable++
+			continue
+		}
+		events = append(events, ev)
+	}
+	return events, unreadable, nil
+}
+
+func segmentName(n uint64) string {
+	return fmt.Sprintf("%s%016d%s", segmentPrefix, n, segmentSuffix)
+}
+
+// openSegment starts segment n and makes it the one appends go to.
+// Called with mu held (or before the journal is shared).
+func (j *Journal) openSegment(n uint64) error {
+	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit journal: %w", err)
+	}
+	if j.file != nil {
+		j.file.Close()
+	}
+	j.file, j.seg = f, n
+	j.segs = append(j.segs, n)
+	return nil
+}
+
+// AppendEvents appends events to the journal in one write and returns
+// once the write is done. It fails when the journal is closed or holds
+// MaxPending events the store has not taken.
+func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := range events {
+		if err := enc.Encode(&events[i]); err != nil {
+			return fmt.Errorf("audit journal: %w", err)
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return errors.New("audit journal: closed")
+	}
+	if len(j.pending)+len(events) > j.maxPending {
+		return ErrJournalFull
+	}
+	if _, err := j.file.Write(buf.Bytes()); err != nil {
+		// Part of the batch may be in the file: later appends go to a new
+		// segment, so that the cut-short record stays that segment's last.
+		if rerr := j.openSegment(j.seg + 1); rerr != nil {
+			j.log.Error("audit journal: cannot start a new segment", "err", rerr)
+		}
+		return fmt.Errorf("audit journal: %w", err)
+	}
+	for _, ev := range events {
+		j.pending = append(j.pending, journaled{ev: ev, seg: j.seg})
+	}
+	j.appended += uint64(len(events))
+	j.backlog.Add(float64(len(events)))
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// LookupEvents waits until every event appended so far is in the store,
+// then looks up there.
+func (j *Journal) LookupEvents(ctx context.Context, q Query) ([]Event, error) {
+	if err := j.Flush(ctx); err != nil {
+		return nil, err
+	}
+	return j.store.LookupEvents(ctx, q)
+}
+
+// Flush waits until every event appended before it was called is in the
+// store, or ctx ends.
+func (j *Journal) Flush(ctx context.Context) error {
+	j.mu.Lock()
+	target := j.appended
+	for j.ingested < target {
+		progress := j.progress
+		j.mu.Unlock()
+		for _, ch := range []chan struct{}{j.flush, j.wake} {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+		select {
+		case <-progress:
+		case <-j.done:
+			return errors.New("audit journal: closed before the events were stored")
+		case <-ctx.Done():
+			return fmt.Errorf("audit journal: waiting for events to be stored: %w", ctx.Err())
+		}
+		j.mu.Lock()
+	}
+	j.mu.Unlock()
+	return nil
+}
+
+// Run moves appended events into the store until Close is called. When
+// the store fails, it retries with backoff; the events stay in the
+// journal meanwhile.
+func (j *Journal) Run(ctx context.Context) {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		return
+	}
+	j.running = true
+	j.mu.Unlock()
+	defer close(j.done)
+	ctx = context.WithoutCancel(ctx)
+	for {
+		select {
+		case <-j.wake:
+		case <-j.stop:
+			j.ingestAll(ctx, false)
+			return
+		}
+		// Let a batch gather, unless someone waits for it.
+		timer := time.NewTimer(j.interval)
+		select {
+		case <-timer.C:
+		case <-j.flush:
+		case <-j.stop:
+		}
+		timer.Stop()
+		j.ingestAll(ctx, true)
+	}
+}
+
+// ingestAll stores the pending events, MaxBatch at a time. With retry, a
+// failing store is retried until it succeeds or Close is called;
+// otherwise the events are left in the journal for the next start.
+func (j *Journal) ingestAll(ctx context.Context, retry bool) {
+	backoff := 10 * time.Millisecond
+	for {
+		j.mu.Lock()
+		n := min(len(j.pending), j.maxBatch)
+		if n == 0 {
+			j.mu.Unlock()
+			return
+		}
+		batch := make([]Event, n)
+		for i, p := range j.pending[:n] {
+			batch[i] = p.ev
+		}
+		if n == len(j.pending) && !j.closed {
+			// Appends from now on go to a new segment, so that this one
+			// can be removed once the batch is stored.
+			if err := j.openSegment(j.seg + 1); err != nil {
+				j.log.Error("audit journal: cannot start a new segment", "err", err)
+			}
+		}
+		j.mu.Unlock()
+
+		if err := j.store.AppendEvents(ctx, batch); err != nil {
+			j.failures.Inc()
+			select {
+			case <-j.stop:
+				retry = false
+			default:
+			}
+			if !retry {
+				j.log.Error("audit journal: cannot store events; they stay in the journal and are stored at the next start",
+					"events", len(j.pending), "dir", j.dir, "err", err)
+				return
+			}
+			j.log.Error("audit journal: storing events failed; retrying", "events", n, "err", err)
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 10 * time.Millisecond
+		j.stored(n)
+	}
+}
+
+// stored records that the first n pending events are in the store and
+// removes the segments nothing pending needs.
+func (j *Journal) stored(n int) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.pending = j.pending[n:]
+	if len(j.pending) == 0 {
+		j.pending = nil
+	}
+	j.ingested += uint64(n)
+	j.backlog.Sub(float64(n))
+	close(j.progress)
+	j.progress = make(chan struct{})
+	needed := j.seg
+	if len(j.pending) > 0 {
+		needed = j.pending[0].seg
+	}
+	for len(j.segs) > 0 && j.segs[0] < needed {
+		if err := os.Remove(filepath.Join(j.dir, segmentName(j.segs[0]))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			j.log.Error("audit journal: cannot remove a stored segment", "err", err)
+			break
+		}
+		j.segs = j.segs[1:]
+	}
+}
+
+// Close stops taking events, stores what is pending, and closes the
+// journal. Events the store does not take stay in the journal for the
+// next start.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	if j.closed {
+		j.mu.Unlock()
+		<-j.done
+		return nil
+	}
+	j.closed = true
+	running := j.running
+	j.mu.Unlock()
+	close(j.stop)
+	if running {
+		<-j.done
+	} else {
+		j.ingestAll(context.Background(), false)
+		close(j.done)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	err := j.file.Close()
+	if len(j.pending) == 0 {
+		for _, n := range j.segs {
+			if rerr := os.Remove(filepath.Join(j.dir, segmentName(n))); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+				err = errors.Join(err, rerr)
+			}
+		}
+		j.segs = nil
+	}
+	return err
+}
+
+// compile-time check: a Journal is a Store.
+var _ Store = (*Journal)(nil)

@@ -1,0 +1,289 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kanri-dev/kanri/internal/audit"
+	"github.com/kanri-dev/kanri/internal/store"
+	"github.com/kanri-dev/kanri/internal/store/storetest"
+)
+
+// openJournal opens a journal in dir over st and, when start is set,
+// runs it until the test ends.
+func openJournal(t *testing.T, dir string, st audit.Store, start bool, cfg audit.JournalConfig) *audit.Journal {
+	t.Helper()
+	cfg.Dir, cfg.Store = dir, st
+	j, err := audit.OpenJournal(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("OpenJournal: %v", err)
+	}
+	if start {
+		go j.Run(context.Background())
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// stored returns the IDs of the events in db, sorted.
+func stored(t *testing.T, db *store.DB) []string {
+	t.Helper()
+	evs, err := db.LookupEvents(context.Background(), audit.Query{Limit: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = e.ID
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// segments lists the journal directory.
+func segments(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestJournalRecordThenLookup(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	dir := filepath.Join(t.TempDir(), "journal")
+	// A long interval: only a lookup makes the journal store early.
+	j := openJournal(t, dir, db, true, audit.JournalConfig{Interval: time.Hour})
+	tr := audit.New(audit.Config{Store: j, Required: true, Linger: -1})
+	run(t, tr)
+	var wg sync.WaitGroup
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := tr.Record(context.Background(), event(i)); err != nil {
+				t.Errorf("Record: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	// Recorded, so in the journal file: not yet in the database.
+	if got := stored(t, db); len(got) != 0 {
+		t.Fatalf("database holds %d events before any lookup, want 0 (interval is an hour)", len(got))
+	}
+	// A lookup through the trail sees every recorded event.
+	got, err := tr.Lookup(context.Background(), audit.Query{Limit: 1000})
+	if err != nil || len(got) != 300 {
+		t.Fatalf("Lookup = %d events, %v; want 300", len(got), err)
+	}
+	if got := stored(t, db); len(got) != 300 {
+		t.Errorf("database holds %d events after the lookup, want 300", len(got))
+	}
+	info, err := os.Stat(dir)
+	if err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("journal dir mode = %v, %v; want 0700", info.Mode().Perm(), err)
+	}
+	for _, name := range segments(t, dir) {
+		info, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode = %v, %v; want 0600", name, info.Mode().Perm(), err)
+		}
+	}
+}
+
+func TestJournalStoresWithoutALookup(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	dir := t.TempDir()
+	j := openJournal(t, dir, db, true, audit.JournalConfig{Interval: 5 * time.Millisecond, MaxBatch: 7})
+	for i := 0; i < 50; i++ {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(stored(t, db)) < 50 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := stored(t, db); len(got) != 50 {
+		t.Fatalf("database holds %d events, want 50", len(got))
+	}
+	// Stored segments are removed; only the one appends go to is left.
+	deadline = time.Now().Add(5 * time.Second)
+	for len(segments(t, dir)) > 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if names := segments(t, dir); len(names) != 1 {
+		t.Errorf("journal holds %v after everything was stored, want one segment", names)
+	}
+}
+
+// TestJournalRecoversAfterAStop appends events, leaves the journal as a
+// killed process would (nothing stored, a record cut short at the end),
+// and opens it again: every whole record is stored, exactly once.
+func TestJournalRecoversAfterAStop(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	dir := t.TempDir()
+	j, err := audit.OpenJournal(context.Background(), audit.JournalConfig{Dir: dir, Store: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 0; i < 40; i++ {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, event(i).ID)
+	}
+	// Some were stored before the stop, their segment not yet removed.
+	if err := db.AppendEvents(context.Background(), []audit.Event{event(0), event(1)}); err != nil {
+		t.Fatal(err)
+	}
+	names := segments(t, dir)
+	if len(names) != 1 {
+		t.Fatalf("segments = %v, want 1", names)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, names[0]), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"ID":"ev-cut-short","Time":"2026-`)
+	f.Close()
+
+	openJournal(t, dir, db, true, audit.JournalConfig{})
+	if got := stored(t, db); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("stored after reopening = %v, want %v", got, want)
+	}
+	for _, name := range segments(t, dir) {
+		if name == names[0] {
+			t.Errorf("recovered segment %s still there", name)
+		}
+	}
+}
+
+func TestJournalKeepsUnreadableSegment(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	buf.WriteString(`{"ID":"ev-00001","Name":"GetCallerIdentity","Outcome":"Success"}` + "\n")
+	buf.WriteString("not a record\n")
+	buf.WriteString(`{"ID":"ev-00002","Name":"GetCallerIdentity","Outcome":"Success"}` + "\n")
+	seg := filepath.Join(dir, "audit-0000000000000007.jsonl")
+	if err := os.WriteFile(seg, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	j := openJournal(t, dir, db, true, audit.JournalConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if got := stored(t, db); strings.Join(got, ",") != "ev-00001,ev-00002" {
+		t.Errorf("stored = %v, want the two readable records", got)
+	}
+	if _, err := os.Stat(seg + ".unreadable"); err != nil {
+		t.Errorf("unreadable segment not kept: %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "unreadable=1") {
+		t.Errorf("log does not report the unreadable record: %s", logs.String())
+	}
+	// New segments are numbered after it.
+	if err := j.AppendEvents(context.Background(), []audit.Event{event(3)}); err != nil {
+		t.Fatal(err)
+	}
+	if names := segments(t, dir); !contains(names, "audit-0000000000000008.jsonl") {
+		t.Errorf("segments = %v, want audit-0000000000000008.jsonl", names)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestJournalBacklogIsBounded shows what happens while the database does
+// not take events: appends go on up to the bound, then fail (so a
+// required trail refuses requests), and once the database recovers
+// everything appended is stored.
+func TestJournalBacklogIsBounded(t *testing.T) {
+	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
+	db.left.Store(1 << 30)
+	dir := t.TempDir()
+	j := openJournal(t, dir, db, true, audit.JournalConfig{Interval: time.Millisecond, MaxPending: 10})
+	for i := 0; i < 10; i++ {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	if err := j.AppendEvents(context.Background(), []audit.Event{event(10)}); !errors.Is(err, audit.ErrJournalFull) {
+		t.Fatalf("append past the bound = %v, want ErrJournalFull", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := j.LookupEvents(ctx, audit.Query{Limit: 10}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("lookup while the database fails = %v, want the caller's deadline", err)
+	}
+	db.left.Store(0)
+	got, err := j.LookupEvents(context.Background(), audit.Query{Limit: 100})
+	if err != nil || len(got) != 10 {
+		t.Fatalf("lookup after recovery = %d, %v; want 10", len(got), err)
+	}
+	if err := j.AppendEvents(context.Background(), []audit.Event{event(10)}); err != nil {
+		t.Errorf("append after recovery = %v", err)
+	}
+}
+
+// TestJournalCloseLeavesWhatItCannotStore closes a journal while its
+// database fails: the events stay on disk and the next open stores them.
+func TestJournalCloseLeavesWhatItCannotStore(t *testing.T) {
+	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
+	db.left.Store(1 << 30)
+	dir := t.TempDir()
+	j, err := audit.OpenJournal(context.Background(), audit.JournalConfig{Dir: dir, Store: db, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go j.Run(context.Background())
+	for i := 0; i < 5; i++ {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- j.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hangs while the database fails")
+	}
+	if err := j.AppendEvents(context.Background(), []audit.Event{event(9)}); err == nil {
+		t.Error("append after Close succeeded")
+	}
+	if len(segments(t, dir)) == 0 {
+		t.Fatal("Close removed events the database did not take")
+	}
+	db.left.Store(0)
+	openJournal(t, dir, db, false, audit.JournalConfig{})
+	if got := stored(t, db.DB); len(got) != 5 {
+		t.Errorf("stored after reopening = %v, want 5 events", got)
+	}
+}
