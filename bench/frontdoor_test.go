@@ -4,17 +4,11 @@
 package bench
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
+	"bytes"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/kanri-dev/kanri/internal/kanritest"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
@@ -22,8 +16,8 @@ import (
 
 // BenchmarkGetCallerIdentity measures signed STS GetCallerIdentity calls
 // against the kanri binary (kanri dev: SQLite, audit on) from 64
-// concurrent clients over loopback. Every request is signed afresh with
-// the SDK's signer, verified by the server, and audited before it is
+// concurrent clients over loopback. Every request is signed with the
+// SDK's signer (see Run), verified by the server, and audited before it is
 // answered.
 func BenchmarkGetCallerIdentity(b *testing.B) {
 	p := kanritest.StartDev(b, "")
@@ -31,24 +25,13 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	creds := aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}
-	const body = "Action=GetCallerIdentity&Version=2011-06-15"
-	sum := sha256.Sum256([]byte(body))
-	hash := hex.EncodeToString(sum[:])
-	signer := v4.NewSigner()
 	n := max(b.N, 20000)
-	Load(b, 64, n, func(c Doer) bool {
-		req, _ := http.NewRequest("POST", p.Endpoint+"/", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-		if err := signer.SignHTTP(context.Background(), creds, req, hash, "sts", "us-east-1", time.Now()); err != nil {
-			return false
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return false
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp.StatusCode == 200
+	Load(b, 64, n, Call{
+		Endpoint: p.Endpoint,
+		Header:   http.Header{"Content-Type": {"application/x-www-form-urlencoded; charset=utf-8"}},
+		Body:     "Action=GetCallerIdentity&Version=2011-06-15",
+		Service:  "sts", Region: "us-east-1",
+		Creds: aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey},
+		Want:  func(_ int, body []byte) bool { return bytes.Contains(body, []byte("<Account>"+p.Account+"</Account>")) },
 	})
 }

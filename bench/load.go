@@ -5,30 +5,44 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// Doer sends one HTTP request and returns its response, as http.Client.
-type Doer interface {
-	Do(req *http.Request) (*http.Response, error)
+// Call is the request a load run sends over and over: a POST of Body to
+// Endpoint with Header, signed with SigV4 by the AWS SDK's signer for
+// Service in Region. Want checks an answer; nil accepts any 200.
+type Call struct {
+	Endpoint string // http://host:port
+	Header   http.Header
+	Body     string
+	Service  string
+	Region   string
+	Creds    aws.Credentials
+	Want     func(status int, body []byte) bool
 }
 
-// Load runs n requests from clients concurrent workers, each calling do,
-// and reports throughput and latency percentiles on b. do returns false
-// for a failed request.
-func Load(b *testing.B, clients, n int, do func(c Doer) bool) {
+// Load runs n calls from clients concurrent workers and reports throughput
+// and latency percentiles on b.
+func Load(b *testing.B, clients, n int, c Call) {
 	b.Helper()
 	b.ResetTimer()
-	r := Run(b, clients, n, do)
+	r := Run(b, clients, n, c)
 	b.StopTimer()
 	b.ReportMetric(r.Rate, "req/s")
 	b.ReportMetric(r.P50, "p50-ms")
@@ -43,37 +57,46 @@ type Result struct {
 	Rate, P50, P99, P999 float64
 }
 
-// Run runs n requests from clients concurrent workers, each calling do,
-// and returns what it measured; a failed request (do returns false)
-// fails b. It leaves the benchmark timer alone (resetting it would drop
-// the metrics reported so far).
+// Run runs n calls from clients concurrent workers and returns what it
+// measured; a failed call fails b. It leaves the benchmark timer alone
+// (resetting it would drop the metrics reported so far).
 //
 // Each worker has its own keep-alive HTTP/1.1 connection and sends its
 // next request when it has read the answer to the last one (a closed
 // loop, as wrk does). The workers share the machine's two cores with the
-// server, so they are kept lean: a request is written straight to the
-// worker's connection and its response parsed from it, without the
-// goroutine hand-offs of http.Client's transport.
-func Run(b *testing.B, clients, n int, do func(c Doer) bool) Result {
+// server, so they are kept lean, as wrk is: a request is written straight
+// to the worker's connection, and a worker signs its request with the
+// SDK's signer once per second. A SigV4 signature covers X-Amz-Date, whose
+// resolution is a second, so within one second the SDK would sign every
+// request to the same bytes; the server verifies each one from scratch.
+func Run(b *testing.B, clients, n int, c Call) Result {
 	b.Helper()
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || u.Scheme != "http" {
+		b.Fatalf("bench: endpoint %q: want http://host:port", c.Endpoint)
+	}
+	sum := sha256.Sum256([]byte(c.Body))
+	hash := hex.EncodeToString(sum[:])
 	lat := make([]time.Duration, n)
 	var next, failed atomic.Int64
+	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := 0; w < clients; w++ {
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &conn{}
-			defer c.close()
+			w := &worker{call: &c, host: u.Host, hash: hash, signer: v4.NewSigner()}
+			defer w.close()
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(n) {
 					return
 				}
 				t0 := time.Now()
-				if !do(c) {
+				if err := w.do(t0); err != nil {
 					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
 				}
 				lat[i] = time.Since(t0)
 			}
@@ -82,65 +105,91 @@ func Run(b *testing.B, clients, n int, do func(c Doer) bool) Result {
 	wg.Wait()
 	elapsed := time.Since(start)
 	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d of %d requests failed", f, n)
+		b.Fatalf("%d of %d requests failed; the first: %v", f, n, firstErr.Load())
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Microseconds()) / 1000 }
 	return Result{Rate: float64(n) / elapsed.Seconds(), P50: pct(0.50), P99: pct(0.99), P999: pct(0.999)}
 }
 
-// conn is one worker's keep-alive HTTP/1.1 connection (plain http only).
-// It dials on first use and again after the server closes it.
-type conn struct {
-	host string
-	c    net.Conn
-	r    *bufio.Reader
-	w    *bufio.Writer
-	last *http.Response // its body must be read before the next request
+// worker is one client of a load run: a keep-alive connection, dialled on
+// first use and again after the server closes it, and the request it
+// signed last.
+type worker struct {
+	call   *Call
+	host   string
+	hash   string // of the body
+	signer *v4.Signer
+
+	conn   net.Conn
+	r      *bufio.Reader
+	second int64  // unix second of signed
+	signed []byte // the request as sent
+	answer bytes.Buffer
 }
 
-// Do writes req on the connection and reads its response. The caller
-// reads and closes the body before the next Do.
-func (c *conn) Do(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" {
-		return nil, fmt.Errorf("bench: %s: only http URLs", req.URL)
-	}
-	if c.last != nil {
-		io.Copy(io.Discard, c.last.Body)
-		if c.last.Close {
-			c.close()
+// do sends the call once and reads and checks its answer.
+func (w *worker) do(now time.Time) error {
+	if w.signed == nil || now.Unix() != w.second {
+		if err := w.sign(now); err != nil {
+			return err
 		}
-		c.last = nil
 	}
-	if c.c == nil || c.host != req.URL.Host {
-		c.close()
-		nc, err := net.Dial("tcp", req.URL.Host)
+	if w.conn == nil {
+		c, err := net.Dial("tcp", w.host)
 		if err != nil {
-			return nil, &url.Error{Op: req.Method, URL: req.URL.String(), Err: err}
+			return err
 		}
-		c.host, c.c, c.r, c.w = req.URL.Host, nc, bufio.NewReader(nc), bufio.NewWriter(nc)
+		w.conn, w.r = c, bufio.NewReader(c)
 	}
-	if err := req.Write(c.w); err != nil {
-		c.close()
-		return nil, err
+	if _, err := w.conn.Write(w.signed); err != nil {
+		w.close()
+		return err
 	}
-	if err := c.w.Flush(); err != nil {
-		c.close()
-		return nil, err
-	}
-	resp, err := http.ReadResponse(c.r, req)
+	resp, err := http.ReadResponse(w.r, nil)
 	if err != nil {
-		c.close()
-		return nil, err
+		w.close()
+		return err
 	}
-	c.last = resp
-	return resp, nil
+	w.answer.Reset()
+	_, err = w.answer.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.Close {
+		w.close()
+	}
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || (w.call.Want != nil && !w.call.Want(resp.StatusCode, w.answer.Bytes())) {
+		return fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, w.answer.Bytes())
+	}
+	return nil
+}
+
+// sign builds the call's request for now and signs it with the SDK.
+func (w *worker) sign(now time.Time) error {
+	req, err := http.NewRequest(http.MethodPost, w.call.Endpoint+"/", strings.NewReader(w.call.Body))
+	if err != nil {
+		return err
+	}
+	for k, v := range w.call.Header {
+		req.Header[k] = v
+	}
+	if err := w.signer.SignHTTP(context.Background(), w.call.Creds, req, w.hash, w.call.Service, w.call.Region, now); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := req.Write(&buf); err != nil {
+		return err
+	}
+	w.signed, w.second = buf.Bytes(), now.Unix()
+	return nil
 }
 
 // close drops the connection.
-func (c *conn) close() {
-	if c.c != nil {
-		c.c.Close()
-		c.c = nil
+func (w *worker) close() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
 	}
 }

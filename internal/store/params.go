@@ -49,6 +49,14 @@ func scanParameter(row rowScanner) (*params.Parameter, error) {
 	return p, nil
 }
 
+// wroteParameters tells the parameter cache, if any, that a write's
+// transaction has ended.
+func (db *DB) wroteParameters() {
+	if db.params != nil {
+		db.params.wrote()
+	}
+}
+
 // paramExists reports whether the account has the parameter with key.
 func (db *DB) paramExists(ctx context.Context, qr queryer, account, key string) (bool, error) {
 	return db.has(ctx, qr, "SELECT 1 FROM param_parameters WHERE account_id = ? AND name_key = ?", account, key)
@@ -91,6 +99,7 @@ func (t *Tx) hasParamVersion(ctx context.Context, account, key string, version i
 // versions the oldest is deleted, unless it has a label: then the
 // transaction rolls back with an error of kind LimitExceeded.
 func (db *DB) PutParameter(ctx context.Context, p *params.Parameter, prev int64, maxVersions int) error {
+	defer db.wroteParameters()
 	key := params.Key(p.Name)
 	v := p.Version
 	n := prev + 1
@@ -149,6 +158,23 @@ func (db *DB) PutParameter(ctx context.Context, p *params.Parameter, prev int64,
 // parameter is an error of kind NotFound; a missing version wraps
 // params.ErrVersionNotFound.
 func (db *DB) GetParameter(ctx context.Context, account, key string, sel params.Selector) (*params.Parameter, error) {
+	if db.params == nil {
+		return db.getParameter(ctx, account, key, sel)
+	}
+	k := paramCacheKey{account: account, key: key, sel: sel}
+	if p := db.params.get(k); p != nil {
+		return p, nil
+	}
+	gen := db.params.gen.Load()
+	p, err := db.getParameter(ctx, account, key, sel)
+	if err == nil {
+		db.params.put(k, gen, p)
+	}
+	return p, err
+}
+
+// getParameter is GetParameter from the database.
+func (db *DB) getParameter(ctx context.Context, account, key string, sel params.Selector) (*params.Parameter, error) {
 	join, args := "v.version = p.latest_version", []any{}
 	switch {
 	case sel.Version != 0:
@@ -271,6 +297,7 @@ func (db *DB) ListParameterVersions(ctx context.Context, account, key string, af
 // no version ever has more than maxLabels labels: one that would is an
 // error of kind LimitExceeded, and nothing changes.
 func (db *DB) LabelParameterVersion(ctx context.Context, account, key string, version int64, labels []string, maxLabels int) (int64, error) {
+	defer db.wroteParameters()
 	var labeled int64
 	err := db.inTx(ctx, func(tx *Tx) error {
 		latest, err := tx.lockParameter(ctx, account, key)
@@ -310,6 +337,7 @@ func (db *DB) LabelParameterVersion(ctx context.Context, account, key string, ve
 // UnlabelParameterVersion removes labels from a version of the account's
 // parameter with key and returns, in the order asked, those it had.
 func (db *DB) UnlabelParameterVersion(ctx context.Context, account, key string, version int64, labels []string) ([]string, error) {
+	defer db.wroteParameters()
 	var removed []string
 	err := db.inTx(ctx, func(tx *Tx) error {
 		removed = nil
@@ -352,6 +380,7 @@ func (db *DB) UnlabelParameterVersion(ctx context.Context, account, key string, 
 // DeleteParameter deletes the account's parameter with key, its versions
 // and its labels; a missing one is an error of kind NotFound.
 func (db *DB) DeleteParameter(ctx context.Context, account, key string) error {
+	defer db.wroteParameters()
 	return db.inTx(ctx, func(tx *Tx) error {
 		res, err := tx.exec(ctx, "DELETE FROM param_parameters WHERE account_id = ? AND name_key = ?", account, key)
 		if err := mustAffect(res, err, "parameter "+key); err != nil {
@@ -370,6 +399,7 @@ func (db *DB) DeleteParameter(ctx context.Context, account, key string) error {
 // row, so concurrent changes take turns and none is lost. More than
 // maxTags tags is an error of kind LimitExceeded and changes nothing.
 func (db *DB) TagParameter(ctx context.Context, account, key string, set map[string]string, remove []string, maxTags int) (map[string]string, error) {
+	defer db.wroteParameters()
 	var tags map[string]string
 	err := db.inTx(ctx, func(tx *Tx) error {
 		if _, err := tx.lockParameter(ctx, account, key); err != nil {

@@ -68,6 +68,8 @@ type DB struct {
 	// driver caches statements itself.
 	stmts  sync.Map
 	nstmts atomic.Int64
+	// params caches GetParameter on SQLite; nil on PostgreSQL.
+	params *paramCache
 }
 
 // maxStmts bounds the prepared statement cache: the store's queries are
@@ -117,6 +119,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		}
 		db.sql.SetMaxOpenConns(8)
 		db.sql.SetMaxIdleConns(8)
+		db.params = &paramCache{}
 	default:
 		return nil, fmt.Errorf("open: unsupported database URL scheme in %q (want postgres://)", redactURL(cfg.URL))
 	}

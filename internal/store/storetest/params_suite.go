@@ -31,6 +31,7 @@ func testParams(t *testing.T, fresh func(t testing.TB) store.Config) {
 		{"Tags", testParamsTags},
 		{"PutConcurrent", testParamsPutConcurrent},
 		{"LabelsConcurrent", testParamsLabelsConcurrent},
+		{"ReadsFollowWrites", testParamsReadsFollowWrites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, Open(t, fresh(t))) })
@@ -384,5 +385,108 @@ func testParamsLabelsConcurrent(t *testing.T, db *store.DB) {
 	must(t, err)
 	if ok != limit || len(vs) != 1 || len(vs[0].Labels) != limit {
 		t.Errorf("%d concurrent labels with limit %d: %d succeeded, version has %v; want %d", n, limit, ok, vs[0].Labels, limit)
+	}
+}
+
+// testParamsReadsFollowWrites reads a parameter again after every kind of
+// write (on SQLite, reads are cached): each read shows the write before
+// it, a caller changing what it read changes nothing stored, and readers
+// running beside a writer never see a version older than one the writer
+// had finished before they began.
+func testParamsReadsFollowWrites(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	get := func(sel params.Selector) (*params.Parameter, error) {
+		return db.GetParameter(ctx, acct, params.Key("/cfg/app"), sel)
+	}
+	mustGet := func(sel params.Selector) *params.Parameter {
+		t.Helper()
+		p, err := get(sel)
+		if err != nil {
+			t.Fatalf("GetParameter(%+v): %v", sel, err)
+		}
+		return p
+	}
+	putParam(t, db, "/cfg/app", 0, "one")
+	if p := mustGet(params.Selector{}); p.Version.Value != "one" {
+		t.Fatalf("value = %q, want one", p.Version.Value)
+	}
+	// A caller changing the parameter it got changes nothing stored.
+	p := mustGet(params.Selector{})
+	p.Version.Value, p.Tags = "scribbled", map[string]string{"x": "y"}
+	if p := mustGet(params.Selector{}); p.Version.Value != "one" || len(p.Tags) != 0 {
+		t.Errorf("after changing a read copy: %q %v, want one and no tags", p.Version.Value, p.Tags)
+	}
+	putParam(t, db, "/cfg/app", 1, "two")
+	if p := mustGet(params.Selector{}); p.Version.Value != "two" || p.Latest != 2 {
+		t.Errorf("after a put: %q latest %d, want two, 2", p.Version.Value, p.Latest)
+	}
+	if _, err := get(params.Selector{Label: "prod"}); !errors.Is(err, params.ErrVersionNotFound) {
+		t.Errorf("unlabelled read = %v, want ErrVersionNotFound", err)
+	}
+	if _, err := db.LabelParameterVersion(ctx, acct, params.Key("/cfg/app"), 1, []string{"prod"}, params.MaxLabelsPerVersion); err != nil {
+		t.Fatal(err)
+	}
+	if p := mustGet(params.Selector{Label: "prod"}); p.Version.Value != "one" {
+		t.Errorf("after labelling version 1: %q, want one", p.Version.Value)
+	}
+	if _, err := db.UnlabelParameterVersion(ctx, acct, params.Key("/cfg/app"), 1, []string{"prod"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(params.Selector{Label: "prod"}); !errors.Is(err, params.ErrVersionNotFound) {
+		t.Errorf("after unlabelling: %v, want ErrVersionNotFound", err)
+	}
+	if _, err := db.TagParameter(ctx, acct, params.Key("/cfg/app"), map[string]string{"team": "ops"}, nil, params.MaxTags); err != nil {
+		t.Fatal(err)
+	}
+	if p := mustGet(params.Selector{}); p.Tags["team"] != "ops" {
+		t.Errorf("after tagging: tags %v, want team=ops", p.Tags)
+	}
+	if err := db.DeleteParameter(ctx, acct, params.Key("/cfg/app")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(params.Selector{}); !errors.Is(err, awserr.NotFound) {
+		t.Errorf("after deleting: %v, want NotFound", err)
+	}
+
+	// Readers beside a writer: once a put returns, no read that starts
+	// after it sees an older version.
+	putParam(t, db, "/cfg/app", 0, "v1")
+	var done sync.WaitGroup
+	var finished sync.Map // version number → true once its put returned
+	stop := make(chan struct{})
+	var stale error
+	var mu sync.Mutex
+	for range 4 {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				// The newest version whose put had returned before this read.
+				var floor int64
+				finished.Range(func(k, _ any) bool { floor = max(floor, k.(int64)); return true })
+				p, err := get(params.Selector{})
+				mu.Lock()
+				if err != nil && stale == nil {
+					stale = err
+				} else if err == nil && p.Latest < floor && stale == nil {
+					stale = fmt.Errorf("read version %d after version %d was put", p.Latest, floor)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for prev := int64(1); prev < 60; prev++ {
+		n := putParam(t, db, "/cfg/app", prev, fmt.Sprint("v", prev+1))
+		finished.Store(n, true)
+	}
+	close(stop)
+	done.Wait()
+	if stale != nil {
+		t.Error(stale)
 	}
 }
