@@ -32,6 +32,14 @@ const (
 // command with one Pending invocation per instance, and leaves the rest to
 // the dispatchers of every server.
 func (s *Service) SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error) {
+	return s.SendCommandWithID(ctx, uuid.NewString(), in)
+}
+
+// SendCommandWithID is SendCommand with the command's ID chosen by the
+// caller, for the server's own work that must send a command exactly once
+// however often it tries: with the ID of a command already stored it
+// stores nothing and returns an error of kind awserr.Exists.
+func (s *Service) SendCommandWithID(ctx context.Context, id string, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error) {
 	r, err := s.resolve(ctx, in.DocumentName, in.DocumentVersion, "")
 	if err != nil {
 		return nil, err
@@ -99,7 +107,7 @@ func (s *Service) SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*s
 
 	now := s.now().UTC()
 	c := &Command{
-		ID: uuid.NewString(), Account: s.account, DocumentName: r.Document.Name, DocumentVersion: itoa(r.Version.Version),
+		ID: id, Account: s.account, DocumentName: r.Document.Name, DocumentVersion: itoa(r.Version.Version),
 		DocumentHash: r.Version.Hash, Comment: in.Comment, Parameters: in.Parameters, Targets: jsonOf(requestTargets{InstanceIDs: in.InstanceIds, Targets: in.Targets}),
 		RequestedAt: now, ExpiresAt: now.Add(timeout), TimeoutSeconds: int(timeout / time.Second),
 		MaxConcurrency: concurrency, MaxErrors: maxErrs, OutputBucket: in.OutputS3BucketName, OutputPrefix: in.OutputS3KeyPrefix,

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/inventory"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
@@ -104,6 +106,9 @@ func (s *Service) result(r *Rule, it *inventory.Item) *Result {
 // batch was recorded: false when the rule changed in the meantime (its
 // latest version's evaluation takes over) or the store failed.
 func (s *Service) record(ctx context.Context, b *Batch) bool {
+	if b.Rule.Action != nil {
+		b.ActionCommand = uuid.NewString()
+	}
 	claimed, err := s.store.RecordEvaluations(ctx, b)
 	switch {
 	case errors.Is(err, awserr.Conflict):
@@ -113,18 +118,19 @@ func (s *Service) record(ctx context.Context, b *Batch) bool {
 		return false
 	}
 	if len(claimed) > 0 {
-		s.act(ctx, b.Rule, claimed)
+		s.act(ctx, b.Rule, claimed, b.ActionCommand)
 	}
 	return true
 }
 
 // act runs a rule's action on instances that became non-compliant: one
-// command, sent with the server's identity, whose ID each instance's
-// compliance item then names. Only the server whose transaction claimed
-// the action calls act, so each period of non-compliance runs it at most
-// once; a server that stops between the claim and the send leaves it
-// Pending, unsent.
-func (s *Service) act(ctx context.Context, r *Rule, instanceIDs []string) {
+// command, sent with the server's identity, with the ID the claim
+// recorded, which each instance's compliance item then names. The server
+// whose transaction claimed the action calls act; if it stops first,
+// resendPending calls it again later. A command already sent with the ID
+// is not sent again, so each period of non-compliance runs the action
+// exactly once.
+func (s *Service) act(ctx context.Context, r *Rule, instanceIDs []string, commandID string) {
 	a := r.Action
 	in := &ssm.SendCommandInput{
 		DocumentName: a.DocumentName, DocumentVersion: a.DocumentVersion, Parameters: a.Parameters,
@@ -132,20 +138,55 @@ func (s *Service) act(ctx context.Context, r *Rule, instanceIDs []string) {
 		MaxConcurrency: "50", MaxErrors: "100%",
 		Comment: truncateComment("Inventory rule " + r.Name + " (version " + strconv.Itoa(r.Version) + ")"),
 	}
-	state, ref := ActionSent, ""
-	out, err := s.commands.SendCommand(serverContext(ctx), in)
-	if err != nil {
+	state, ref := ActionSent, commandID
+	_, err := s.commands.SendCommandWithID(serverContext(ctx), commandID, in)
+	switch {
+	case errors.Is(err, awserr.Exists):
+		s.log.Info("inventory rule action was sent before", "rule", r.Name, "command_id", ref, "instances", len(instanceIDs))
+	case err != nil:
 		state, ref = ActionFailed, err.Error()
 		if ae := awserr.As(err); ae != nil {
 			ref = ae.Code + ": " + ae.Message
 		}
 		s.log.Warn("inventory rule action not sent", "rule", r.Name, "instances", len(instanceIDs), "err", err)
-	} else {
-		ref = out.Command.CommandId
+	default:
 		s.log.Info("inventory rule action sent", "rule", r.Name, "command_id", ref, "instances", len(instanceIDs))
 	}
 	if err := s.store.SetActionResults(ctx, s.account, r.Name, instanceIDs, state, truncate(ref)); err != nil {
 		s.logError(ctx, "record inventory rule action", err, "rule", r.Name, "command_id", ref)
+	}
+}
+
+// resendPending sends the actions claimed more than pendingAfter ago and
+// still Pending: their server stopped before it recorded the send. Each is
+// sent with the command ID its claim recorded, so one that was sent after
+// all is not sent again. An action whose rule is gone, or has no action
+// any more, is recorded as Failed.
+func (s *Service) resendPending(ctx context.Context) {
+	pending, err := s.store.PendingActions(ctx, s.account, s.clock().Add(-s.pendingAfter), dueBatch*SweepBatch)
+	if err != nil {
+		s.logError(ctx, "list pending inventory rule actions", err)
+		return
+	}
+	for _, p := range pending {
+		if ctx.Err() != nil {
+			return
+		}
+		rules, err := s.store.InventoryRules(ctx, RuleQuery{Account: s.account, Names: []string{p.Rule}})
+		if err != nil {
+			s.logError(ctx, "read inventory rule", err, "rule", p.Rule)
+			continue
+		}
+		if len(rules) == 0 || rules[0].Action == nil {
+			if err := s.store.SetActionResults(ctx, s.account, p.Rule, p.InstanceIDs, ActionFailed,
+				"the rule or its action was removed before the action was sent"); err != nil {
+				s.logError(ctx, "record inventory rule action", err, "rule", p.Rule)
+			}
+			continue
+		}
+		s.log.Warn("sending an inventory rule action its server did not record as sent", "rule", p.Rule,
+			"command_id", p.Command, "instances", len(p.InstanceIDs))
+		s.act(serverContext(ctx), rules[0], p.InstanceIDs, p.Command)
 	}
 }
 

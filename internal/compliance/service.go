@@ -23,6 +23,9 @@ const (
 	// DefaultPoll is how often a server looks for sweeps to take over
 	// when nothing wakes it.
 	DefaultPoll = 5 * time.Second
+	// DefaultPendingAfter is how long after its claim a rule's action
+	// still Pending is taken to be lost with its server and sent by any.
+	DefaultPendingAfter = time.Minute
 	// sweepLease is how long a server that works on a sweep has before
 	// another server may take it over.
 	sweepLease = time.Minute
@@ -35,6 +38,9 @@ type Timing struct {
 	Now func() time.Time
 	// Poll is how often sweeps are looked for; zero means DefaultPoll.
 	Poll time.Duration
+	// PendingAfter is how long after its claim an action still Pending is
+	// sent by any server; zero means DefaultPendingAfter.
+	PendingAfter time.Duration
 }
 
 // Config configures a Service.
@@ -69,6 +75,7 @@ type Service struct {
 	callerInstance  func(ctx context.Context) string
 	now             func() time.Time
 	poll            time.Duration
+	pendingAfter    time.Duration
 	log             *slog.Logger
 
 	// kick wakes this server's sweeper when a rule is put.
@@ -80,7 +87,7 @@ func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, inv: cfg.Inventory, commands: cfg.Commands, instances: cfg.Instances, account: cfg.Account, region: cfg.Region,
 		authorizeAction: cfg.AuthorizeAction, callerInstance: cfg.CallerInstance, now: cfg.Timing.Now, poll: cfg.Timing.Poll,
-		log: cfg.Logger, kick: make(chan struct{}, 1),
+		pendingAfter: cfg.Timing.PendingAfter, log: cfg.Logger, kick: make(chan struct{}, 1),
 	}
 	if s.authorizeAction == nil {
 		s.authorizeAction = func(context.Context, string, []string) error { return nil }
@@ -93,6 +100,9 @@ func New(cfg Config) *Service {
 	}
 	if s.poll <= 0 {
 		s.poll = DefaultPoll
+	}
+	if s.pendingAfter <= 0 {
+		s.pendingAfter = DefaultPendingAfter
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -124,6 +134,7 @@ func (s *Service) Run(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		s.sweepDue(ctx)
+		s.resendPending(ctx)
 		select {
 		case <-ctx.Done():
 			return

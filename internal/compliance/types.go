@@ -34,7 +34,9 @@ const (
 // of non-compliance.
 const (
 	// ActionPending: the transaction that made the instance non-compliant
-	// claimed the action; the server that committed it sends the command.
+	// claimed the action and chose its command's ID; the server that
+	// committed it sends the command, or, if that server stops first, any
+	// server a minute later.
 	ActionPending = "Pending"
 	// ActionSent: the command was sent; ActionCommand is its ID.
 	ActionSent = "Sent"
@@ -133,6 +135,19 @@ type Batch struct {
 	// Step, when not nil, is the part of the rule's sweep this batch
 	// completes.
 	Step *Step
+	// ActionCommand is the ID of the command that runs the rule's action
+	// on the instances whose action the batch claims; it is recorded with
+	// the claim, so that the command is sent once however often sending is
+	// tried.
+	ActionCommand string
+}
+
+// PendingAction is a claimed action not known to be sent: the rule, the ID
+// its command has, and the instances.
+type PendingAction struct {
+	Rule        string
+	Command     string
+	InstanceIDs []string
 }
 
 // Step is a part of a sweep: the instances after After, through Through
@@ -213,6 +228,10 @@ type Store interface {
 	// SetActionResults sets the action state of a rule's items of
 	// instances whose action is ActionPending.
 	SetActionResults(ctx context.Context, account, rule string, instanceIDs []string, state, command string) error
+	// PendingActions returns up to limit instances' actions of the account
+	// that are ActionPending with a command ID and were claimed before
+	// before, grouped by rule and command.
+	PendingActions(ctx context.Context, account string, before time.Time, limit int) ([]*PendingAction, error)
 	// ComplianceItems returns the items q selects, in ItemKey order.
 	ComplianceItems(ctx context.Context, q ItemQuery) ([]*Item, error)
 	// ComplianceCounts returns the counts of the first limit resource and
@@ -245,7 +264,10 @@ type Commands interface {
 	// TargetInstances returns the IDs of the instances targets select,
 	// ordered.
 	TargetInstances(ctx context.Context, targets []*ssm.Target) ([]string, error)
-	SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error)
+	// SendCommandWithID sends a command with the given ID; with the ID of
+	// a command already sent, it sends nothing and returns an error of
+	// kind awserr.Exists.
+	SendCommandWithID(ctx context.Context, id string, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error)
 }
 
 // Instances checks managed instances.

@@ -23,6 +23,7 @@ import (
 	"github.com/kanri-dev/kanri/internal/agent"
 	"github.com/kanri-dev/kanri/internal/association"
 	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/compliance"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/server"
@@ -57,6 +58,9 @@ type Config struct {
 	// Associations sets the State Manager scheduler's clock and pace;
 	// zero means its defaults.
 	Associations association.Timing
+	// Compliance sets the inventory rules' clock and pace; zero means
+	// their defaults.
+	Compliance compliance.Timing
 	// VendAllow are the networks (CIDRs) that may ask the vending endpoint
 	// for an activation; nil means loopback only.
 	VendAllow []string
@@ -105,6 +109,7 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		AuditRequired: true,
 		Heartbeat:     cfg.Heartbeat,
 		Associations:  cfg.Associations,
+		Compliance:    cfg.Compliance,
 		Vending: &fleet.VendingConfig{
 			Name: "default", IAMRole: LocalRole, RegistrationLimit: 10, Expiry: 24 * time.Hour,
 			Description: "kanri dev: activations for local agents", Tags: map[string]string{"env": "dev"},

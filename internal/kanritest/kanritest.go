@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/kanri-dev/kanri/internal/association"
+	"github.com/kanri-dev/kanri/internal/compliance"
 	"github.com/kanri-dev/kanri/internal/dev"
 	"github.com/kanri-dev/kanri/internal/sdkhttp"
 )
@@ -47,6 +48,9 @@ type Options struct {
 	// Associations sets the State Manager scheduler's clock and pace;
 	// zero means kanri dev's.
 	Associations association.Timing
+	// Compliance sets the inventory rules' clock and pace; zero means
+	// their defaults.
+	Compliance compliance.Timing
 	// DatabaseURL runs on PostgreSQL instead of SQLite.
 	DatabaseURL string
 	// VendAllow are the networks allowed to vend activations (kanri dev's
@@ -80,6 +84,7 @@ func Start(t testing.TB, opts Options) *Kanri {
 
 		NoInventory:  !opts.Inventory,
 		Associations: opts.Associations,
+		Compliance:   opts.Compliance,
 	})
 	if err != nil {
 		cancel()

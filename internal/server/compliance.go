@@ -24,7 +24,7 @@ import (
 func (s *Server) newCompliance() *compliance.Service {
 	return compliance.New(compliance.Config{Store: s.db, Inventory: complianceInventory{s.db, s.inventory}, Commands: s.commands,
 		Instances: inventoryInstances{s.fleet}, Account: s.account, Region: s.cfg.Region, AuthorizeAction: s.authorizeRuleAction,
-		CallerInstance: callerInstance, Logger: s.log})
+		CallerInstance: callerInstance, Timing: s.cfg.Compliance, Logger: s.log})
 }
 
 // Compliance returns the compliance service.

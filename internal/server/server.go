@@ -106,6 +106,9 @@ type Config struct {
 	// Associations sets the State Manager scheduler's clock and pace;
 	// zero means its defaults.
 	Associations association.Timing
+	// Compliance sets the inventory rules' clock and pace; zero means
+	// their defaults.
+	Compliance compliance.Timing
 	// DownloadsDir holds agent binaries for other platforms
 	// (kanri-<os>-<arch>[.exe]); the server's own platform is served from
 	// its own binary.

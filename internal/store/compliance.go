@@ -235,7 +235,7 @@ func (db *DB) RecordEvaluations(ctx context.Context, b *compliance.Batch) ([]str
 		var keep []string // instances whose items stay (in the sweep's range)
 		for start := 0; start < len(b.Results); start += complianceBatch {
 			chunk := b.Results[start:min(start+complianceBatch, len(b.Results))]
-			got, err := tx.recordResults(ctx, r, chunk)
+			got, err := tx.recordResults(ctx, r, chunk, b.ActionCommand)
 			if err != nil {
 				return err
 			}
@@ -282,7 +282,7 @@ func (db *DB) RecordEvaluations(ctx context.Context, b *compliance.Batch) ([]str
 
 // recordResults writes a rule's results on instances whose inventory item
 // is still the one evaluated, and returns those whose action it claims.
-func (tx *Tx) recordResults(ctx context.Context, r *compliance.Rule, results []*compliance.Result) ([]string, error) {
+func (tx *Tx) recordResults(ctx context.Context, r *compliance.Rule, results []*compliance.Result, actionCommand string) ([]string, error) {
 	ids := make([]string, len(results))
 	for i, res := range results {
 		ids[i] = res.Item.ResourceID
@@ -329,7 +329,7 @@ func (tx *Tx) recordResults(ctx context.Context, r *compliance.Rule, results []*
 		if it.Status == ssm.ComplianceStatusNonCompliant {
 			switch {
 			case r.Action != nil && (!had || p.status != ssm.ComplianceStatusNonCompliant || p.action == ""):
-				it.Action = compliance.ActionPending
+				it.Action, it.ActionCommand = compliance.ActionPending, actionCommand
 				claimed = append(claimed, it.ResourceID)
 			case had && p.status == ssm.ComplianceStatusNonCompliant:
 				it.Action, it.ActionCommand = p.action, p.command
@@ -378,6 +378,42 @@ func (db *DB) SetActionResults(ctx context.Context, account, rule string, instan
 		}
 	}
 	return nil
+}
+
+// PendingActions returns up to limit instances' inventory rule actions of
+// the account that are Pending with a command ID and whose items were last
+// written before before, grouped by rule and command ID. The state is
+// written into the query, so that both engines use the partial index of
+// Pending items.
+func (db *DB) PendingActions(ctx context.Context, account string, before time.Time, limit int) ([]*compliance.PendingAction, error) {
+	var out []*compliance.PendingAction
+	index := map[[2]string]*compliance.PendingAction{}
+	rows, err := db.query(ctx, `SELECT item_id, action_command, resource_id FROM cmp_items
+		WHERE account_id = ? AND action_state = '`+compliance.ActionPending+`' AND updated_at < ? AND resource_type = ?
+		AND compliance_type = ? AND action_command <> '' ORDER BY item_id, action_command, resource_id LIMIT ?`,
+		account, millis(before), compliance.ResourceTypeManagedInstance, compliance.TypeInventoryRule, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending inventory rule actions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rule, command, instance string
+		if err := rows.Scan(&rule, &command, &instance); err != nil {
+			return nil, fmt.Errorf("pending inventory rule actions: %w", err)
+		}
+		k := [2]string{rule, command}
+		p := index[k]
+		if p == nil {
+			p = &compliance.PendingAction{Rule: rule, Command: command}
+			index[k] = p
+			out = append(out, p)
+		}
+		p.InstanceIDs = append(p.InstanceIDs, instance)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pending inventory rule actions: %w", err)
+	}
+	return out, nil
 }
 
 const complianceItemColumns = `account_id, resource_type, resource_id, compliance_type, item_id, title, status, severity, details,

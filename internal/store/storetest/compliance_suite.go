@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -299,17 +300,40 @@ func testCmpTransitions(t *testing.T, db *store.DB) {
 	basis := at(1, 0, 0, 0)
 	record := func(status string) []string {
 		t.Helper()
-		claimed, err := db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Results: []*compliance.Result{result(r, "mi-1", status, basis)}})
+		claimed, err := db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Results: []*compliance.Result{result(r, "mi-1", status, basis)},
+			ActionCommand: "cmd-claim"})
 		must(t, err)
 		return claimed
+	}
+	// pending lists the Pending actions written before a time far ahead.
+	pending := func() string {
+		t.Helper()
+		ps, err := db.PendingActions(ctx, acct, time.Now().Add(time.Hour), 100)
+		must(t, err)
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Rule+"/"+p.Command+"/"+strings.Join(p.InstanceIDs, ","))
+		}
+		return strings.Join(out, " ")
 	}
 	steps := []struct {
 		do          func() []string
 		wantClaimed []string
 		wantItem    string
 	}{
-		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, []string{"mi-1"}, "NON_COMPLIANT/Pending/"},
-		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, nil, "NON_COMPLIANT/Pending/"},
+		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, []string{"mi-1"}, "NON_COMPLIANT/Pending/cmd-claim"},
+		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, nil, "NON_COMPLIANT/Pending/cmd-claim"},
+		{func() []string {
+			// The claim, not yet sent, is listed for any server to send
+			// once it is old enough, and not before.
+			if got, want := pending(), "no-telnet/cmd-claim/mi-1"; got != want {
+				t.Errorf("PendingActions = %q, want %q", got, want)
+			}
+			if ps, err := db.PendingActions(ctx, acct, at(1, 0, 0, 0), 100); err != nil || len(ps) != 0 {
+				t.Errorf("PendingActions(before the claim) = %v, %v; want none", ps, err)
+			}
+			return nil
+		}, nil, "NON_COMPLIANT/Pending/cmd-claim"},
 		{func() []string {
 			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, compliance.ActionSent, "cmd-1"))
 			return nil
@@ -321,7 +345,12 @@ func testCmpTransitions(t *testing.T, db *store.DB) {
 			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, compliance.ActionSent, "cmd-x"))
 			return nil
 		}, nil, "COMPLIANT//"},
-		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, []string{"mi-1"}, "NON_COMPLIANT/Pending/"},
+		{func() []string {
+			if got := pending(); got != "" {
+				t.Errorf("PendingActions after the send = %q, want none", got)
+			}
+			return record(ssm.ComplianceStatusNonCompliant)
+		}, []string{"mi-1"}, "NON_COMPLIANT/Pending/cmd-claim"},
 	}
 	for i, st := range steps {
 		if got := st.do(); !slices.Equal(got, st.wantClaimed) {
