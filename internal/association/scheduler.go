@@ -170,7 +170,9 @@ func (s *Service) checkNewTargets(ctx context.Context, a *Association) {
 }
 
 // send sends an execution's command and records it, or records why it
-// could not be sent.
+// could not be sent. The command's ID is the execution's, so that a
+// server sending it again (the first stopped before recording it) sends
+// nothing: each run's command is sent once.
 func (s *Service) send(ctx context.Context, sp *Spec, e *Execution) {
 	in := &ssm.SendCommandInput{
 		DocumentName: sp.Name, DocumentVersion: sp.DocumentVersion, Parameters: sp.Parameters,
@@ -181,7 +183,11 @@ func (s *Service) send(ctx context.Context, sp *Spec, e *Execution) {
 	if loc := sp.OutputLocation; loc != nil && loc.S3Location != nil {
 		in.OutputS3BucketName, in.OutputS3KeyPrefix = loc.S3Location.OutputS3BucketName, loc.S3Location.OutputS3KeyPrefix
 	}
-	out, err := s.commands.SendCommand(ctx, in)
+	_, err := s.commands.SendCommandWithID(ctx, e.ID, in)
+	if errors.Is(err, awserr.Exists) {
+		s.log.Info("association command was sent before", "association_id", e.AssociationID, "execution_id", e.ID)
+		err = nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return // another server sends it once the lease ends
@@ -202,8 +208,8 @@ func (s *Service) send(ctx context.Context, sp *Spec, e *Execution) {
 		}
 		return
 	}
-	if err := s.store.SetExecutionCommand(ctx, e.AssociationID, e.ID, out.Command.CommandId); err != nil && !errors.Is(err, awserr.NotFound) {
-		s.logError(ctx, "record association command", err, "execution_id", e.ID, "command_id", out.Command.CommandId)
+	if err := s.store.SetExecutionCommand(ctx, e.AssociationID, e.ID, e.ID); err != nil && !errors.Is(err, awserr.NotFound) {
+		s.logError(ctx, "record association command", err, "execution_id", e.ID, "command_id", e.ID)
 	}
 }
 

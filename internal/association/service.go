@@ -26,7 +26,10 @@ type Commands interface {
 	// TargetInstances returns the IDs of the instances targets select,
 	// ordered; none is not an error, a target that is not valid is.
 	TargetInstances(ctx context.Context, targets []*ssm.Target) ([]string, error)
-	SendCommand(ctx context.Context, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error)
+	// SendCommandWithID sends a command with the given ID; with the ID of
+	// a command already sent, it sends nothing and returns an error of
+	// kind awserr.Exists.
+	SendCommandWithID(ctx context.Context, id string, in *ssm.SendCommandInput) (*ssm.SendCommandOutput, error)
 	// Command returns a command of the account, with its counters.
 	Command(ctx context.Context, commandID string) (*command.Command, error)
 	// Progress returns a command of the account and its invocations.
