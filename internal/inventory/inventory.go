@@ -124,8 +124,11 @@ type Store interface {
 	// *ContentMismatchError and nothing is written. The first item of a
 	// custom type records the type, an error of kind LimitExceeded beyond
 	// limits.CustomTypes; its entries' attribute names are added to the
-	// type's, an error of kind Invalid beyond limits.Attributes.
-	PutInventoryItems(ctx context.Context, account, instanceID string, items []*Item, limits Limits, now time.Time) error
+	// type's, an error of kind Invalid beyond limits.Attributes. It
+	// returns the types whose content it replaced, as decided under those
+	// locks: items with content whose schema version or content hash
+	// differs from what was stored, or that the instance did not have.
+	PutInventoryItems(ctx context.Context, account, instanceID string, items []*Item, limits Limits, now time.Time) ([]string, error)
 	// InventoryItems returns the stored items of instanceIDs, of types
 	// (nil: every type), with their content when withContent is set,
 	// ordered by instance and type.

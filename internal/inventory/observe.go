@@ -19,25 +19,3 @@ type Observer interface {
 	// instance's data of a custom type.
 	InventoryDeleted(ctx context.Context, typeName string)
 }
-
-// changedTypes returns the types of items whose content a write replaces:
-// those sent with content that differ from the stored ones (stored), as
-// the store decides which items to rewrite.
-func changedTypes(items []*Item, stored []*Item) []string {
-	old := make(map[string]*Item, len(stored))
-	for _, it := range stored {
-		old[it.TypeName] = it
-	}
-	var out []string
-	for _, it := range items {
-		if it.Content == nil {
-			continue // unchanged, or refused
-		}
-		o := old[it.TypeName]
-		if o != nil && it.ContentHash != "" && o.ContentHash == it.ContentHash && o.SchemaVersion == it.SchemaVersion {
-			continue
-		}
-		out = append(out, it.TypeName)
-	}
-	return out
-}

@@ -70,14 +70,7 @@ func (s *Service) PutInventory(ctx context.Context, in *ssm.PutInventoryInput) (
 	if err := checkCustomLimits(items, custom); err != nil {
 		return nil, err
 	}
-	var stored []*Item // what the items replace, for the observer
-	if s.observer != nil {
-		var err error
-		if stored, err = s.store.InventoryItems(ctx, s.account, []string{in.InstanceId}, slices.Collect(maps.Keys(seen)), false); err != nil {
-			return nil, err
-		}
-	}
-	err := s.store.PutInventoryItems(ctx, s.account, in.InstanceId, items, Limits{CustomTypes: MaxCustomTypes, Attributes: MaxAttributes}, s.now())
+	changed, err := s.store.PutInventoryItems(ctx, s.account, in.InstanceId, items, Limits{CustomTypes: MaxCustomTypes, Attributes: MaxAttributes}, s.now())
 	var mismatch *ContentMismatchError
 	switch {
 	case errors.As(err, &mismatch):
@@ -90,7 +83,7 @@ func (s *Service) PutInventory(ctx context.Context, in *ssm.PutInventoryInput) (
 	case err != nil:
 		return nil, err
 	}
-	if changed := changedTypes(items, stored); s.observer != nil && len(changed) > 0 {
+	if s.observer != nil && len(changed) > 0 {
 		s.observer.InventoryChanged(ctx, in.InstanceId, changed)
 	}
 	return &ssm.PutInventoryOutput{}, nil

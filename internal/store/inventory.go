@@ -28,46 +28,57 @@ const entryBatch = 200
 // item's first statement locks its row (when it exists), so writers of one
 // instance and type take turns on every engine; a new custom type is
 // added under the lock of its account's inv_accounts row, so that the
-// count of custom types stays within limits.CustomTypes.
-func (db *DB) PutInventoryItems(ctx context.Context, account, instanceID string, items []*inventory.Item, limits inventory.Limits, now time.Time) error {
+// count of custom types stays within limits.CustomTypes. It returns the
+// types whose content it replaced, decided under those locks, so that two
+// reports of one instance at once cannot both take the other's write for
+// their own.
+func (db *DB) PutInventoryItems(ctx context.Context, account, instanceID string, items []*inventory.Item, limits inventory.Limits, now time.Time) ([]string, error) {
+	var changed []string
 	err := db.inTx(ctx, func(tx *Tx) error {
+		changed = nil
 		for _, it := range items {
-			if err := tx.putInventoryItem(ctx, account, instanceID, it, limits, now); err != nil {
+			replaced, err := tx.putInventoryItem(ctx, account, instanceID, it, limits, now)
+			if err != nil {
 				return err
+			}
+			if replaced {
+				changed = append(changed, it.TypeName)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("put inventory of %s: %w", instanceID, err)
+		return nil, fmt.Errorf("put inventory of %s: %w", instanceID, err)
 	}
-	return nil
+	return changed, nil
 }
 
-func (tx *Tx) putInventoryItem(ctx context.Context, account, instanceID string, it *inventory.Item, limits inventory.Limits, now time.Time) error {
+// putInventoryItem writes an item and reports whether it replaced the
+// stored content.
+func (tx *Tx) putInventoryItem(ctx context.Context, account, instanceID string, it *inventory.Item, limits inventory.Limits, now time.Time) (bool, error) {
 	key := []any{account, instanceID, it.TypeName}
 	if _, err := tx.exec(ctx, "UPDATE inv_items SET entry_count = entry_count WHERE account_id = ? AND instance_id = ? AND type_name = ?", key...); err != nil {
-		return err
+		return false, err
 	}
 	var hash, version string
 	err := tx.queryRow(ctx, "SELECT content_hash, schema_version FROM inv_items WHERE account_id = ? AND instance_id = ? AND type_name = ?",
 		key...).Scan(&hash, &version)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
+		return false, err
 	}
 	unchanged := exists && it.ContentHash != "" && hash == it.ContentHash
 	if it.Content == nil && it.ContentHash != "" && !unchanged {
-		return &inventory.ContentMismatchError{TypeName: it.TypeName}
+		return false, &inventory.ContentMismatchError{TypeName: it.TypeName}
 	}
 	if unchanged && (it.Content == nil || version == it.SchemaVersion) {
 		_, err := tx.exec(ctx, "UPDATE inv_items SET capture_time = ?, updated_at = ? WHERE account_id = ? AND instance_id = ? AND type_name = ?",
 			append([]any{it.CaptureTime, millis(now)}, key...)...)
-		return err
+		return false, err
 	}
 	if strings.HasPrefix(it.TypeName, "Custom:") {
 		if err := tx.putCustomType(ctx, account, it, limits, now); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO inv_items (account_id, instance_id, type_name, schema_version, capture_time, content_hash, entry_count, updated_at)
@@ -76,11 +87,11 @@ func (tx *Tx) putInventoryItem(ctx context.Context, account, instanceID string, 
 			capture_time = excluded.capture_time, content_hash = excluded.content_hash, entry_count = excluded.entry_count,
 			updated_at = excluded.updated_at`,
 		account, instanceID, it.TypeName, it.SchemaVersion, it.CaptureTime, it.ContentHash, len(it.Content), millis(now)); err != nil {
-		return err
+		return false, err
 	}
 	if exists {
 		if _, err := tx.exec(ctx, "DELETE FROM inv_entries WHERE account_id = ? AND instance_id = ? AND type_name = ?", key...); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for start := 0; start < len(it.Content); start += entryBatch {
@@ -89,17 +100,17 @@ func (tx *Tx) putInventoryItem(ctx context.Context, account, instanceID string, 
 		for i, e := range batch {
 			content, err := json.Marshal(e)
 			if err != nil {
-				return err
+				return false, err
 			}
 			args = append(args, account, instanceID, it.TypeName, start+i, attrBytes(e, inventory.ColumnName), attrBytes(e, inventory.ColumnVersion),
 				string(content))
 		}
 		if _, err := tx.exec(ctx, "INSERT INTO inv_entries (account_id, instance_id, type_name, seq, name, version, content) VALUES "+
 			rowsOf(len(batch), "?, ?, ?, ?, ?, ?, ?"), args...); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // attrBytes returns an entry's attribute as bytes for an indexed column,

@@ -46,9 +46,13 @@ func apps(kv ...string) []map[string]string {
 	return out
 }
 
-func putItems(t *testing.T, db *store.DB, instance string, items ...*inventory.Item) {
+// putItems puts an instance's items and returns the types whose content
+// the put replaced.
+func putItems(t *testing.T, db *store.DB, instance string, items ...*inventory.Item) []string {
 	t.Helper()
-	must(t, db.PutInventoryItems(context.Background(), acct, instance, items, invLimits, at(1, 0, 0, 0)))
+	changed, err := db.PutInventoryItems(context.Background(), acct, instance, items, invLimits, at(1, 0, 0, 0))
+	must(t, err)
+	return changed
 }
 
 func testInventoryItems(t *testing.T, db *store.DB) {
@@ -57,7 +61,9 @@ func testInventoryItems(t *testing.T, db *store.DB) {
 		Content: apps("openjdk-17", "17.0.2", "bash", "5.1")}
 	info := &inventory.Item{TypeName: "AWS:InstanceInformation", SchemaVersion: "1.0", CaptureTime: "2026-01-01T00:00:00Z", ContentHash: "i1",
 		Content: []map[string]string{{"PlatformType": "Linux"}}}
-	putItems(t, db, "mi-1", app, info)
+	if changed := putItems(t, db, "mi-1", app, info); !slices.Equal(changed, []string{"AWS:Application", "AWS:InstanceInformation"}) {
+		t.Errorf("changed by the first put = %v, want both types", changed)
+	}
 
 	got, err := db.InventoryItems(ctx, acct, []string{"mi-1"}, nil, true)
 	must(t, err)
@@ -73,12 +79,16 @@ func testInventoryItems(t *testing.T, db *store.DB) {
 
 	// The same hash with new content is acknowledged without rewriting:
 	// only the capture time changes.
-	putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-02T00:00:00Z",
-		ContentHash: "h1", Content: apps("other", "1")})
+	if changed := putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-02T00:00:00Z",
+		ContentHash: "h1", Content: apps("other", "1")}); len(changed) != 0 {
+		t.Errorf("changed by a put of the stored hash = %v, want none", changed)
+	}
 	// Without content, the same hash is acknowledged; another is a mismatch.
-	putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:InstanceInformation", SchemaVersion: "1.0", CaptureTime: "2026-01-03T00:00:00Z",
-		ContentHash: "i1"})
-	err = db.PutInventoryItems(ctx, acct, "mi-1", []*inventory.Item{
+	if changed := putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:InstanceInformation", SchemaVersion: "1.0", CaptureTime: "2026-01-03T00:00:00Z",
+		ContentHash: "i1"}); len(changed) != 0 {
+		t.Errorf("changed by a put without content = %v, want none", changed)
+	}
+	_, err = db.PutInventoryItems(ctx, acct, "mi-1", []*inventory.Item{
 		{TypeName: "AWS:Network", SchemaVersion: "1.0", CaptureTime: "2026-01-03T00:00:00Z", Content: []map[string]string{{"Name": "eth0"}}},
 		{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-03T00:00:00Z", ContentHash: "h2"},
 	}, invLimits, at(1, 0, 0, 0))
@@ -95,8 +105,10 @@ func testInventoryItems(t *testing.T, db *store.DB) {
 
 	// A new hash replaces the content; an empty entry and an empty name
 	// are kept as they are.
-	putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-04T00:00:00Z",
-		ContentHash: "h3", Content: []map[string]string{{"Name": ""}, {}}})
+	if changed := putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-04T00:00:00Z",
+		ContentHash: "h3", Content: []map[string]string{{"Name": ""}, {}}}); !slices.Equal(changed, []string{"AWS:Application"}) {
+		t.Errorf("changed by a put of a new hash = %v, want AWS:Application", changed)
+	}
 	got, err = db.InventoryItems(ctx, acct, []string{"mi-1"}, []string{"AWS:Application"}, true)
 	must(t, err)
 	if len(got) != 1 || !cmp.Equal(got[0].Content, []map[string]string{{"Name": ""}, {}}) || got[0].ContentHash != "h3" {
@@ -215,12 +227,12 @@ func testInventoryCustomTypes(t *testing.T, db *store.DB) {
 	}
 	// Limits: a fifth attribute, a fourth type; nothing of the failed
 	// request is written.
-	err = db.PutInventoryItems(ctx, acct, "mi-3", []*inventory.Item{custom("Custom:Rack", "1.1", "A", "B")}, invLimits, at(1, 0, 0, 0))
+	_, err = db.PutInventoryItems(ctx, acct, "mi-3", []*inventory.Item{custom("Custom:Rack", "1.1", "A", "B")}, invLimits, at(1, 0, 0, 0))
 	if !errors.Is(err, awserr.Invalid) {
 		t.Errorf("PutInventoryItems(5 attributes) = %v, want Invalid", err)
 	}
 	putItems(t, db, "mi-3", custom("Custom:Third", "1.0"))
-	err = db.PutInventoryItems(ctx, acct, "mi-3", []*inventory.Item{custom("Custom:Fresh", "1.0", "X"), custom("Custom:Fourth", "1.0")}, invLimits,
+	_, err = db.PutInventoryItems(ctx, acct, "mi-3", []*inventory.Item{custom("Custom:Fresh", "1.0", "X"), custom("Custom:Fourth", "1.0")}, invLimits,
 		at(1, 0, 0, 0))
 	if !errors.Is(err, awserr.LimitExceeded) {
 		t.Errorf("PutInventoryItems(a fourth custom type) = %v, want LimitExceeded", err)
@@ -245,7 +257,7 @@ func testInventoryCustomTypesConcurrent(t *testing.T, db *store.DB) {
 			defer wg.Done()
 			it := &inventory.Item{TypeName: fmt.Sprintf("Custom:T%d", i), SchemaVersion: "1.0", CaptureTime: "2026-01-01T00:00:00Z",
 				Content: []map[string]string{{"A": "1"}}}
-			errs[i] = db.PutInventoryItems(ctx, acct, fmt.Sprintf("mi-%d", i), []*inventory.Item{it}, invLimits, time.Now())
+			_, errs[i] = db.PutInventoryItems(ctx, acct, fmt.Sprintf("mi-%d", i), []*inventory.Item{it}, invLimits, time.Now())
 		}()
 	}
 	wg.Wait()
