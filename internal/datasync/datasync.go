@@ -112,6 +112,14 @@ type Store interface {
 	// Failed and, unless one is already due, a full export due at
 	// o.RetryAt. A sync that no longer exists is not an error.
 	RecordResourceDataSync(ctx context.Context, account, name string, o Outcome) error
+	// PendingExports returns the account's items a PutInventory changed
+	// while it had a sync and no export has written since: those of keys
+	// (only InstanceID and TypeName are read), or with nil keys those
+	// changed before before; at most limit.
+	PendingExports(ctx context.Context, account string, keys []PendingExport, before time.Time, limit int) ([]PendingExport, error)
+	// ClearPendingExports removes pending items an export wrote, each
+	// only if it has the same Token still (it did not change since).
+	ClearPendingExports(ctx context.Context, account string, done []PendingExport) error
 }
 
 // Inventory reads the inventory that syncs export.
@@ -150,6 +158,17 @@ type Timing struct {
 	// another may take it over, renewed as the export goes on; zero means
 	// DefaultLease.
 	Lease time.Duration
+	// Pending is how long after PutInventory changed an item any server
+	// exports it if no export has written it (its server stopped first,
+	// or the export failed); zero means DefaultPending.
+	Pending time.Duration
+}
+
+// PendingExport is an item waiting for its export: PutInventory changed
+// it, with Token, at PutAt.
+type PendingExport struct {
+	InstanceID, TypeName, Token string
+	PutAt                       time.Time
 }
 
 // Timing defaults.
@@ -157,6 +176,10 @@ const (
 	DefaultPoll  = 10 * time.Second
 	DefaultRetry = time.Minute
 	DefaultLease = 2 * time.Minute
+	// DefaultPending is Timing.Pending's default.
+	DefaultPending = time.Minute
+	// staleBatch bounds the items one pass exports for stopped servers.
+	staleBatch = 500
 )
 
 // Config configures a Service.
@@ -212,6 +235,9 @@ func New(cfg Config) *Service {
 	}
 	if s.timing.Lease <= 0 {
 		s.timing.Lease = DefaultLease
+	}
+	if s.timing.Pending <= 0 {
+		s.timing.Pending = DefaultPending
 	}
 	return s
 }

@@ -606,3 +606,56 @@ func TestStoppedServersExportIsTakenOver(t *testing.T) {
 		t.Errorf("exported AWS:Application = %v", got)
 	}
 }
+
+// TestChangeLeftByAStoppedServerIsExported writes inventory as a server
+// does that stops between its commit and its export: a minute later
+// another pass exports the change. An export made right after a change
+// leaves nothing pending.
+func TestChangeLeftByAStoppedServerIsExported(t *testing.T) {
+	e := start(t, backends[0].open(t))
+	e.create(t, "inv", "fleet/")
+	e.wait(t, "inv", ssm.LastResourceDataSyncStatusSuccessful)
+	pending := func() []datasync.PendingExport {
+		t.Helper()
+		p, err := e.db.PendingExports(e.ctx, acct, nil, e.clock.Now().Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	// Through PutInventory: exported at once, nothing left pending.
+	e.put(t, 1, apps("a1", "bash", "5.1"))
+	if got := e.lines(t, key("fleet/", "AWS:Application", 1)); len(got) != 1 || got[0]["Name"] != "bash" {
+		t.Fatalf("exported after PutInventory = %v", got)
+	}
+	if p := pending(); len(p) != 0 {
+		t.Errorf("pending after an export = %+v, want none", p)
+	}
+
+	// The store's write alone, as a server that stopped before exporting.
+	it := &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-03-01T10:00:00Z", ContentHash: "a2",
+		Content: []map[string]string{{"Name": "nginx", "Version": "1.24"}}}
+	if _, err := e.db.PutInventoryItems(e.ctx, acct, id(2), []*inventory.Item{it}, inventory.Limits{CustomTypes: 20, Attributes: 50},
+		e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if p := pending(); len(p) != 1 || p[0].InstanceID != id(2) || p[0].TypeName != "AWS:Application" {
+		t.Fatalf("pending after a write without export = %+v, want %s's AWS:Application", p, id(2))
+	}
+	time.Sleep(50 * time.Millisecond) // several polls: not yet due
+	if keys := e.keys(t); slices.Contains(keys, key("fleet/", "AWS:Application", 2)) {
+		t.Fatalf("exported before a minute passed: %v", keys)
+	}
+	e.clock.add(time.Minute + time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pending()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p := pending(); len(p) != 0 {
+		t.Fatalf("still pending a minute later: %+v", p)
+	}
+	if got := e.lines(t, key("fleet/", "AWS:Application", 2)); len(got) != 1 || got[0]["Name"] != "nginx" {
+		t.Errorf("exported a minute later = %v, want nginx", got)
+	}
+}

@@ -229,11 +229,52 @@ func (s *Service) refreshBatch(ctx context.Context, syncs []*Sync, keys []itemKe
 // PutInventory has just written, to every sync, and records how it went.
 // An export that fails makes a full export of its sync due a while later.
 func (s *Service) InventoryChanged(ctx context.Context, instanceID string, typeNames []string) {
-	keys := make([]itemKey, len(typeNames))
+	want := make([]PendingExport, len(typeNames))
 	for i, t := range typeNames {
-		keys[i] = itemKey{instance: instanceID, typeName: t}
+		want[i] = PendingExport{InstanceID: instanceID, TypeName: t}
 	}
-	s.exportItems(ctx, func(context.Context, *Sync) ([]itemKey, error) { return keys, nil })
+	// What PutInventory marked, read before the export reads the items,
+	// so that clearing it afterwards cannot clear a later change.
+	pending, err := s.store.PendingExports(ctx, s.account, want, time.Time{}, len(want))
+	if err != nil {
+		s.log.Error("read pending exports", "instance_id", instanceID, "err", err)
+		pending = nil
+	}
+	s.exportPending(ctx, want, pending)
+}
+
+// exportPending exports items to every sync and, if every export
+// succeeded, clears pending, the marks of those items' changes it read
+// before it began.
+func (s *Service) exportPending(ctx context.Context, items, pending []PendingExport) {
+	keys := make([]itemKey, len(items))
+	for i, p := range items {
+		keys[i] = itemKey{instance: p.InstanceID, typeName: p.TypeName}
+	}
+	if !s.exportItems(ctx, func(context.Context, *Sync) ([]itemKey, error) { return keys, nil }) || len(pending) == 0 {
+		return
+	}
+	if err := s.store.ClearPendingExports(context.WithoutCancel(ctx), s.account, pending); err != nil {
+		s.log.Error("clear pending exports", "err", err)
+	}
+}
+
+// exportStale exports the items whose change no export has written for
+// Timing.Pending: the server that made the change stopped before its
+// export, or the export failed.
+func (s *Service) exportStale(ctx context.Context) {
+	pending, err := s.store.PendingExports(ctx, s.account, nil, s.now().UTC().Add(-s.timing.Pending), staleBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("list pending exports", "err", err)
+		}
+		return
+	}
+	if len(pending) == 0 {
+		return
+	}
+	s.log.Warn("exporting inventory items no export has written since they changed", "items", len(pending))
+	s.exportPending(ctx, pending, pending)
 }
 
 // InventoryDeleted deletes a custom type's objects from every sync's
@@ -256,8 +297,9 @@ func (s *Service) InventoryDeleted(ctx context.Context, typeName string) {
 }
 
 // exportItems refreshes, in every sync's destination, the items that
-// keysOf names for it, and records each sync's outcome.
-func (s *Service) exportItems(ctx context.Context, keysOf func(context.Context, *Sync) ([]itemKey, error)) {
+// keysOf names for it, and records each sync's outcome. It reports whether
+// every sync's export succeeded (true when there is no sync).
+func (s *Service) exportItems(ctx context.Context, keysOf func(context.Context, *Sync) ([]itemKey, error)) bool {
 	// The export outlives the request that caused it: a client that goes
 	// away does not cut it short.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exportTimeout)
@@ -266,10 +308,10 @@ func (s *Service) exportItems(ctx context.Context, keysOf func(context.Context, 
 	syncs, err := s.store.ResourceDataSyncs(ctx, s.account, TypeToDestination, "", 0)
 	if err != nil {
 		s.log.Error("list resource data syncs to export to", "err", err)
-		return
+		return false
 	}
 	if len(syncs) == 0 {
-		return
+		return true
 	}
 	failed := map[*Sync]error{}
 	seen := map[itemKey]bool{}
@@ -299,6 +341,7 @@ func (s *Service) exportItems(ctx context.Context, keysOf func(context.Context, 
 			s.log.Error("record resource data sync export", "sync_name", sy.Name, "err", err)
 		}
 	}
+	return len(failed) == 0
 }
 
 // failure logs why an export to sy failed and returns what the sync's
@@ -322,6 +365,7 @@ func (s *Service) Run(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		s.exportDue(ctx)
+		s.exportStale(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -9,7 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/datasync"
@@ -200,6 +203,70 @@ func (db *DB) RecordResourceDataSync(ctx context.Context, account, name string, 
 	}
 	if err != nil {
 		return fmt.Errorf("record resource data sync %s: %w", name, err)
+	}
+	return nil
+}
+
+// markPendingExports records, in a PutInventory's transaction, the items
+// it changed as waiting for their export, if the account has a resource
+// data sync.
+func (tx *Tx) markPendingExports(ctx context.Context, account, instanceID string, typeNames []string, now time.Time) error {
+	for _, typeName := range typeNames {
+		if _, err := tx.exec(ctx, `INSERT INTO ds_pending (account_id, instance_id, type_name, token, put_at)
+			SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM ds_syncs WHERE account_id = ?)
+			ON CONFLICT (account_id, instance_id, type_name) DO UPDATE SET token = excluded.token, put_at = excluded.put_at`,
+			account, instanceID, typeName, uuid.NewString(), millis(now), account); err != nil {
+			return fmt.Errorf("mark pending export of %s: %w", typeName, err)
+		}
+	}
+	return nil
+}
+
+// PendingExports returns the account's items waiting for their export:
+// those of keys (nil: every one changed before before), at most limit.
+func (db *DB) PendingExports(ctx context.Context, account string, keys []datasync.PendingExport, before time.Time, limit int) ([]datasync.PendingExport, error) {
+	var w where
+	w.add("account_id = ?", account)
+	if keys != nil {
+		if len(keys) == 0 {
+			return nil, nil
+		}
+		var or []string
+		for _, k := range keys {
+			or = append(or, "(instance_id = ? AND type_name = ?)")
+			w.args = append(w.args, k.InstanceID, k.TypeName)
+		}
+		w.conds = append(w.conds, "("+strings.Join(or, " OR ")+")")
+	} else {
+		w.add("put_at < ?", millis(before))
+	}
+	rows, err := db.query(ctx, "SELECT instance_id, type_name, token, put_at FROM ds_pending"+w.String()+
+		" ORDER BY put_at, instance_id, type_name LIMIT ?", append(w.args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("pending exports: %w", err)
+	}
+	defer rows.Close()
+	var out []datasync.PendingExport
+	for rows.Next() {
+		var p datasync.PendingExport
+		var at int64
+		if err := rows.Scan(&p.InstanceID, &p.TypeName, &p.Token, &at); err != nil {
+			return nil, fmt.Errorf("pending exports: %w", err)
+		}
+		p.PutAt = fromMillis(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ClearPendingExports removes the account's pending items that an export
+// wrote, each only if it has not changed since (same token).
+func (db *DB) ClearPendingExports(ctx context.Context, account string, done []datasync.PendingExport) error {
+	for _, p := range done {
+		if _, err := db.exec(ctx, "DELETE FROM ds_pending WHERE account_id = ? AND instance_id = ? AND type_name = ? AND token = ?",
+			account, p.InstanceID, p.TypeName, p.Token); err != nil {
+			return fmt.Errorf("clear pending export: %w", err)
+		}
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func (db *DB) PutInventoryItems(ctx context.Context, account, instanceID string,
 				changed = append(changed, it.TypeName)
 			}
 		}
-		return nil
+		return tx.markPendingExports(ctx, account, instanceID, changed, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("put inventory of %s: %w", instanceID, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/datasync"
+	"github.com/kanri-dev/kanri/internal/inventory"
 	"github.com/kanri-dev/kanri/internal/store"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
@@ -30,6 +31,7 @@ func testDataSync(t *testing.T, fresh func(t testing.TB) store.Config) {
 		{"Limit", testDataSyncLimit},
 		{"Claims", testDataSyncClaims},
 		{"Outcomes", testDataSyncOutcomes},
+		{"Pending", testDataSyncPending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, Open(t, fresh(t))) })
@@ -343,5 +345,58 @@ func testDataSyncOutcomes(t *testing.T, db *store.DB) {
 		if diff := cmp.Diff(st.want, stateOf()); diff != "" {
 			t.Errorf("%s: state mismatch (-want +got):\n%s", st.name, diff)
 		}
+	}
+}
+
+// testDataSyncPending: PutInventory marks the items it changed while the
+// account has a sync, with a new token each time; clearing with an old
+// token leaves the mark, with the current one removes it.
+func testDataSyncPending(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	later := at(9, 0, 0, 0)
+	pending := func() []datasync.PendingExport {
+		t.Helper()
+		p, err := db.PendingExports(ctx, acct, nil, later, 100)
+		must(t, err)
+		return p
+	}
+	app := func(hash string) *inventory.Item {
+		return &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: "2026-01-01T00:00:00Z", ContentHash: hash,
+			Content: apps("bash", hash)}
+	}
+	putItems(t, db, "mi-1", app("1"))
+	if p := pending(); len(p) != 0 {
+		t.Fatalf("pending without a sync = %+v, want none", p)
+	}
+	must(t, db.CreateResourceDataSync(ctx, newDataSync("inv", at(1, 0, 0, 0)), 5))
+	putItems(t, db, "mi-1", app("2"))
+	first := pending()
+	if len(first) != 1 || first[0].InstanceID != "mi-1" || first[0].TypeName != "AWS:Application" || first[0].Token == "" {
+		t.Fatalf("pending after a change = %+v", first)
+	}
+	putItems(t, db, "mi-1", app("2")) // no change: no new mark
+	if p := pending(); len(p) != 1 || p[0].Token != first[0].Token {
+		t.Errorf("pending after an unchanged put = %+v, want the same mark", p)
+	}
+	putItems(t, db, "mi-1", app("3"))
+	second := pending()
+	if len(second) != 1 || second[0].Token == first[0].Token {
+		t.Fatalf("pending after another change = %+v, want a new token", second)
+	}
+	must(t, db.ClearPendingExports(ctx, acct, first))
+	if p := pending(); len(p) != 1 {
+		t.Errorf("pending after clearing an older change = %+v, want the newer one kept", p)
+	}
+	byKey, err := db.PendingExports(ctx, acct, []datasync.PendingExport{{InstanceID: "mi-1", TypeName: "AWS:Application"}, {InstanceID: "mi-2", TypeName: "AWS:Application"}}, time.Time{}, 10)
+	must(t, err)
+	if len(byKey) != 1 || byKey[0].Token != second[0].Token {
+		t.Errorf("PendingExports(by key) = %+v, want the current mark", byKey)
+	}
+	if p, err := db.PendingExports(ctx, acct, nil, at(1, 0, 0, 0), 10); err != nil || len(p) != 0 {
+		t.Errorf("PendingExports(changed before the change) = %+v, %v; want none", p, err)
+	}
+	must(t, db.ClearPendingExports(ctx, acct, second))
+	if p := pending(); len(p) != 0 {
+		t.Errorf("pending after clearing the current change = %+v, want none", p)
 	}
 }
