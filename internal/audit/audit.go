@@ -73,18 +73,42 @@ type Query struct {
 
 // NewID returns a new event ID for an event at t: a version 7 UUID, whose
 // text sorts in time order, so the trail is appended at its end and read
-// newest first by ID.
+// newest first by ID. Within one millisecond the IDs this process makes
+// count up (RFC 9562's monotonic counter in rand_a), so that of two events
+// one after the other the later always sorts after; so they do when the
+// clock steps back.
 func NewID(t time.Time) string {
+	ms := uint64(max(t.UnixMilli(), 0))
+	idClock.Lock()
+	if ms <= idClock.ms {
+		ms = idClock.ms
+		idClock.seq++
+		if idClock.seq > 0xfff {
+			ms, idClock.seq = ms+1, 0
+		}
+	} else {
+		idClock.seq = 0
+	}
+	idClock.ms = ms
+	seq := idClock.seq
+	idClock.Unlock()
 	var u [16]byte
-	rand.Read(u[6:])
-	ms := uint64(t.UnixMilli())
+	rand.Read(u[8:])
 	for i := 5; i >= 0; i-- {
 		u[i] = byte(ms)
 		ms >>= 8
 	}
-	u[6] = 0x70 | u[6]&0x0f // version 7
+	u[6] = 0x70 | byte(seq>>8)&0x0f // version 7, counter's high bits
+	u[7] = byte(seq)
 	u[8] = 0x80 | u[8]&0x3f // RFC 4122 variant
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// idClock is the last millisecond NewID used and its counter.
+var idClock struct {
+	sync.Mutex
+	ms  uint64
+	seq uint16
 }
 
 // IDBounds returns the smallest and the largest event ID of events at

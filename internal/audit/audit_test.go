@@ -138,3 +138,31 @@ func TestCloseFlushes(t *testing.T) {
 		t.Error("Record after Close succeeded")
 	}
 }
+
+// TestNewIDOrder: IDs made one after the other sort in that order, within
+// one millisecond and when the clock steps back, and carry the time.
+func TestNewIDOrder(t *testing.T) {
+	// An hour ahead: after any ID made so far in this process.
+	at := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	prev := ""
+	for i := range 10000 {
+		ts := at
+		if i == 5000 {
+			ts = at.Add(-time.Second) // the clock steps back
+		}
+		id := audit.NewID(ts)
+		if id <= prev {
+			t.Fatalf("ID %d %s does not sort after %s", i, id, prev)
+		}
+		if len(id) != 36 || id[14] != '7' {
+			t.Fatalf("ID %s is not a version 7 UUID", id)
+		}
+		prev = id
+	}
+	// A later millisecond starts after every ID of the earlier ones.
+	later := audit.NewID(at.Add(time.Minute))
+	lo, hi := audit.IDBounds(at.Add(time.Minute), at.Add(time.Minute))
+	if later <= prev || later < lo || later > hi {
+		t.Errorf("ID a minute later %s: after %s %v, within [%s, %s] %v", later, prev, later > prev, lo, hi, later >= lo && later <= hi)
+	}
+}
