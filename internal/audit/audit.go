@@ -74,23 +74,22 @@ type Query struct {
 // NewID returns a new event ID for an event at t: a version 7 UUID, whose
 // text sorts in time order, so the trail is appended at its end and read
 // newest first by ID. Within one millisecond the IDs this process makes
-// count up (RFC 9562's monotonic counter in rand_a), so that of two events
-// one after the other the later always sorts after; so they do when the
-// clock steps back.
+// count up (RFC 9562's monotonic counter in rand_a, up to 4,096 a
+// millisecond), so that of two events one after the other the later
+// sorts after.
 func NewID(t time.Time) string {
 	ms := uint64(max(t.UnixMilli(), 0))
+	var seq uint16
 	idClock.Lock()
-	if ms <= idClock.ms {
-		ms = idClock.ms
-		idClock.seq++
-		if idClock.seq > 0xfff {
-			ms, idClock.seq = ms+1, 0
-		}
-	} else {
-		idClock.seq = 0
+	switch {
+	case ms == idClock.ms:
+		idClock.seq = min(idClock.seq+1, 0xfff)
+		seq = idClock.seq
+	case ms > idClock.ms:
+		idClock.ms, idClock.seq = ms, 0
 	}
-	idClock.ms = ms
-	seq := idClock.seq
+	// An earlier time (an event of the past, or the clock stepped back)
+	// keeps its own millisecond, uncounted.
 	idClock.Unlock()
 	var u [16]byte
 	rand.Read(u[8:])
