@@ -10,7 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +48,7 @@ func stored(t *testing.T, db *store.DB) []string {
 	for i, e := range evs {
 		ids[i] = e.ID
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	return ids
 }
 
@@ -203,18 +203,9 @@ func TestJournalKeepsUnreadableSegment(t *testing.T) {
 	if err := j.AppendEvents(context.Background(), []audit.Event{event(3)}); err != nil {
 		t.Fatal(err)
 	}
-	if names := segments(t, dir); !contains(names, "audit-0000000000000008.jsonl") {
+	if names := segments(t, dir); !slices.Contains(names, "audit-0000000000000008.jsonl") {
 		t.Errorf("segments = %v, want audit-0000000000000008.jsonl", names)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestJournalBacklogIsBounded shows what happens while the database does
