@@ -157,6 +157,13 @@ type Config struct {
 	// event could not be stored within WaitTimeout. Otherwise the request
 	// goes on and the event stays queued until the store accepts it.
 	Required bool
+	// Direct makes Record store its event itself, in the caller, for a
+	// store whose append of one event is as cheap as one of many (the
+	// journal: one write to a file). Handing each event to the writer
+	// and waiting to be woken would cost more than the write. An event
+	// the store refuses is queued for the writer, which retries it; while
+	// the store is failing, every event takes that path.
+	Direct bool
 }
 
 // Trail records events. Start it with Run; Close flushes what is queued.
@@ -168,6 +175,7 @@ type Trail struct {
 	linger   time.Duration
 	wait     time.Duration
 	required bool
+	direct   bool
 
 	queue chan pending
 	done  chan struct{} // closed when the writer has stopped
@@ -175,7 +183,8 @@ type Trail struct {
 	failing   atomic.Bool // the last write failed
 	closeOnce sync.Once
 	mu        sync.Mutex
-	closed    bool // guarded by mu; no Record after Close
+	closed    bool        // guarded by mu; no Record after Close
+	stopped   atomic.Bool // Close was called; read without mu
 
 	backlog  prometheus.Gauge
 	written  prometheus.Counter
@@ -197,6 +206,7 @@ func New(cfg Config) *Trail {
 		linger:   cfg.Linger,
 		wait:     cfg.WaitTimeout,
 		required: cfg.Required,
+		direct:   cfg.Direct,
 		queue:    make(chan pending, 65536),
 		done:     make(chan struct{}),
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -236,6 +246,17 @@ var ErrUnavailable = awserr.New(awserr.Unavailable, "ServiceUnavailable",
 // ErrUnavailable after the wait timeout when the trail is required, and nil
 // otherwise (the event stays queued and is written when the store recovers).
 func (t *Trail) Record(ctx context.Context, ev Event) error {
+	if t.direct && !t.failing.Load() && !t.stopped.Load() {
+		if err := t.store.AppendEvents(ctx, []Event{ev}); err == nil {
+			t.written.Inc()
+			t.batches.Observe(1)
+			return nil
+		} else if !t.stopped.Load() {
+			t.failing.Store(true)
+			t.failures.Inc()
+			t.log.Error("audit write failed; the event is queued and retried", "request_id", ev.RequestID, "err", err)
+		}
+	}
 	p := pending{ev: ev, done: make(chan error, 1)}
 	deadline := time.Now().Add(t.wait)
 	for {
@@ -383,6 +404,7 @@ func (t *Trail) write(ctx context.Context, batch []pending) {
 // and returns.
 func (t *Trail) Close() error {
 	t.closeOnce.Do(func() {
+		t.stopped.Store(true)
 		t.mu.Lock()
 		t.closed = true
 		close(t.queue)

@@ -41,9 +41,18 @@ func run(t *testing.T, tr *audit.Trail) {
 	t.Cleanup(func() { tr.Close(); <-done })
 }
 
-func TestRecordIsDurableWhenItReturns(t *testing.T) {
+// modes runs f with the trail's writer taking every event (batched) and
+// with events stored by Record itself (Direct).
+func modes(t *testing.T, f func(t *testing.T, direct bool)) {
+	t.Run("writer", func(t *testing.T) { f(t, false) })
+	t.Run("direct", func(t *testing.T) { f(t, true) })
+}
+
+func TestRecordIsDurableWhenItReturns(t *testing.T) { modes(t, testRecordIsDurableWhenItReturns) }
+
+func testRecordIsDurableWhenItReturns(t *testing.T, direct bool) {
 	db := storetest.Open(t, storetest.SQLite(t))
-	tr := audit.New(audit.Config{Store: db, Required: true})
+	tr := audit.New(audit.Config{Store: db, Required: true, Direct: direct})
 	run(t, tr)
 	var wg sync.WaitGroup
 	for i := 0; i < 500; i++ {
@@ -65,9 +74,13 @@ func TestRecordIsDurableWhenItReturns(t *testing.T) {
 }
 
 func TestRequiredTrailRefusesWhileFailing(t *testing.T) {
+	modes(t, testRequiredTrailRefusesWhileFailing)
+}
+
+func testRequiredTrailRefusesWhileFailing(t *testing.T, direct bool) {
 	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
 	db.left.Store(1 << 30)
-	tr := audit.New(audit.Config{Store: db, Required: true, WaitTimeout: 100 * time.Millisecond})
+	tr := audit.New(audit.Config{Store: db, Required: true, WaitTimeout: 100 * time.Millisecond, Direct: direct})
 	run(t, tr)
 	if !tr.Healthy() {
 		t.Fatal("Healthy before any failure = false")
@@ -99,10 +112,12 @@ func TestRequiredTrailRefusesWhileFailing(t *testing.T) {
 	}
 }
 
-func TestOptionalTrailKeepsServing(t *testing.T) {
+func TestOptionalTrailKeepsServing(t *testing.T) { modes(t, testOptionalTrailKeepsServing) }
+
+func testOptionalTrailKeepsServing(t *testing.T, direct bool) {
 	db := &failing{DB: storetest.Open(t, storetest.SQLite(t))}
 	db.left.Store(3)
-	tr := audit.New(audit.Config{Store: db, WaitTimeout: 50 * time.Millisecond})
+	tr := audit.New(audit.Config{Store: db, WaitTimeout: 50 * time.Millisecond, Direct: direct})
 	run(t, tr)
 	if err := tr.Record(context.Background(), event(1)); err != nil {
 		t.Errorf("Record on an optional trail while failing = %v, want nil", err)
@@ -117,9 +132,11 @@ func TestOptionalTrailKeepsServing(t *testing.T) {
 	}
 }
 
-func TestCloseFlushes(t *testing.T) {
+func TestCloseFlushes(t *testing.T) { modes(t, testCloseFlushes) }
+
+func testCloseFlushes(t *testing.T, direct bool) {
 	db := storetest.Open(t, storetest.SQLite(t))
-	tr := audit.New(audit.Config{Store: db})
+	tr := audit.New(audit.Config{Store: db, Direct: direct})
 	done := make(chan struct{})
 	go func() { tr.Run(context.Background()); close(done) }()
 	var wg sync.WaitGroup
@@ -136,6 +153,49 @@ func TestCloseFlushes(t *testing.T) {
 	}
 	if err := tr.Record(context.Background(), event(999)); err == nil {
 		t.Error("Record after Close succeeded")
+	}
+}
+
+// counting wraps a real store and counts the events of each append.
+type counting struct {
+	*store.DB
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (c *counting) AppendEvents(ctx context.Context, evs []audit.Event) error {
+	c.mu.Lock()
+	c.sizes = append(c.sizes, len(evs))
+	c.mu.Unlock()
+	return c.DB.AppendEvents(ctx, evs)
+}
+
+// TestDirectRecordStoresInTheCaller: a direct trail stores each event in
+// Record, one append per event, without its writer running; a trail
+// without Direct leaves events to the writer, so that without one Record
+// waits until its timeout and the store gets nothing.
+func TestDirectRecordStoresInTheCaller(t *testing.T) {
+	db := &counting{DB: storetest.Open(t, storetest.SQLite(t))}
+	direct := audit.New(audit.Config{Store: db, Required: true, Direct: true, WaitTimeout: 50 * time.Millisecond})
+	for i := range 3 {
+		if err := direct.Record(context.Background(), event(i)); err != nil {
+			t.Fatalf("direct Record %d = %v", i, err)
+		}
+	}
+	if want := []int{1, 1, 1}; fmt.Sprint(db.sizes) != fmt.Sprint(want) {
+		t.Errorf("appends = %v, want %v", db.sizes, want)
+	}
+	got, err := db.LookupEvents(context.Background(), audit.Query{Limit: 10})
+	if err != nil || len(got) != 3 {
+		t.Fatalf("stored events = %d, %v; want 3", len(got), err)
+	}
+
+	queued := audit.New(audit.Config{Store: db, Required: true, WaitTimeout: 50 * time.Millisecond})
+	if err := queued.Record(context.Background(), event(3)); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("Record without Direct and without a writer = %v, want ErrUnavailable after the wait", err)
+	}
+	if len(db.sizes) != 3 {
+		t.Errorf("appends after a queued Record = %v, want the three direct ones only", db.sizes)
 	}
 }
 

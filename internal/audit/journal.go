@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -394,6 +395,8 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 		}
 		backoff = 10 * time.Millisecond
 		j.stored(n)
+		// Requests go first: the next batch waits its turn behind them.
+		runtime.Gosched()
 	}
 }
 

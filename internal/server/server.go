@@ -288,10 +288,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// openTrail starts the audit trail. On SQLite, records go through a
-// journal beside the database, which the database takes in large
-// batches; replicas sharing PostgreSQL write to it directly (see
-// docs/audit.md).
+// openTrail starts the audit trail. On SQLite, each request appends its
+// record to a journal beside the database, which the database takes in
+// large batches; replicas sharing PostgreSQL write to it directly, in
+// group commits (see docs/design.md).
 func (s *Server) openTrail(ctx context.Context) error {
 	var st audit.Store = s.db
 	linger := time.Duration(0) // the trail's default
@@ -306,7 +306,7 @@ func (s *Server) openTrail(ctx context.Context) error {
 		// runs, without waiting for more.
 		linger = -1
 	}
-	s.trail = audit.New(audit.Config{Store: st, Logger: s.log, Registerer: s.registry, Required: s.cfg.AuditRequired, Linger: linger})
+	s.trail = audit.New(audit.Config{Store: st, Logger: s.log, Registerer: s.registry, Required: s.cfg.AuditRequired, Linger: linger, Direct: s.journal != nil})
 	return nil
 }
 
