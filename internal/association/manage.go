@@ -61,6 +61,43 @@ func (s *Service) CreateAssociation(ctx context.Context, in *ssm.CreateAssociati
 	return &ssm.CreateAssociationOutput{AssociationDescription: s.describe(a, a.Version, &a.Spec)}, nil
 }
 
+// CreateAssociationBatch makes each association of a batch as
+// CreateAssociation would, independently: those that cannot be made are
+// listed as Failed with why, the others as Successful.
+func (s *Service) CreateAssociationBatch(ctx context.Context, in *ssm.CreateAssociationBatchInput) (*ssm.CreateAssociationBatchOutput, error) {
+	if in.AssociationDispatchAssumeRole != "" {
+		return nil, unsupported("associationDispatchAssumeRole", "associations run as the service itself")
+	}
+	out := &ssm.CreateAssociationBatchOutput{Successful: []*ssm.AssociationDescription{}, Failed: []*ssm.FailedCreateAssociation{}}
+	for _, e := range in.Entries {
+		made, err := s.CreateAssociation(ctx, &ssm.CreateAssociationInput{
+			Name: e.Name, InstanceId: e.InstanceId, Parameters: e.Parameters, AutomationTargetParameterName: e.AutomationTargetParameterName,
+			DocumentVersion: e.DocumentVersion, Targets: e.Targets, ScheduleExpression: e.ScheduleExpression, OutputLocation: e.OutputLocation,
+			AssociationName: e.AssociationName, MaxErrors: e.MaxErrors, MaxConcurrency: e.MaxConcurrency,
+			ComplianceSeverity: e.ComplianceSeverity, SyncCompliance: e.SyncCompliance, ApplyOnlyAtCronInterval: e.ApplyOnlyAtCronInterval,
+			CalendarNames: e.CalendarNames, TargetLocations: e.TargetLocations, ScheduleOffset: e.ScheduleOffset, Duration: e.Duration,
+			TargetMaps: e.TargetMaps, AlarmConfiguration: e.AlarmConfiguration,
+		})
+		aerr := awserr.As(err)
+		switch {
+		case err == nil:
+			out.Successful = append(out.Successful, made.AssociationDescription)
+		case aerr != nil:
+			fault := "Client"
+			if aerr.HTTPStatus() >= 500 {
+				fault = "Server"
+			}
+			out.Failed = append(out.Failed, &ssm.FailedCreateAssociation{Entry: e, Message: aerr.Message, Fault: fault})
+		default:
+			// A failure of the server (its store): the entry is listed as
+			// the server's fault, without the details, which go to the log.
+			s.log.ErrorContext(ctx, "CreateAssociationBatch: entry failed", "document", e.Name, "err", err)
+			out.Failed = append(out.Failed, &ssm.FailedCreateAssociation{Entry: e, Message: "An internal error occurred.", Fault: "Server"})
+		}
+	}
+	return out, nil
+}
+
 // schedule sets when a new or updated association runs: right away, or
 // with ApplyOnlyAtCronInterval only at its schedule's first time; and
 // when its targets are checked for newcomers (never with

@@ -34,6 +34,8 @@ type Commands interface {
 	Command(ctx context.Context, commandID string) (*command.Command, error)
 	// Progress returns a command of the account and its invocations.
 	Progress(ctx context.Context, commandID string) (*command.Command, []*command.Invocation, error)
+	// GetDocument returns a version of a document, as SSM's GetDocument.
+	GetDocument(ctx context.Context, in *ssm.GetDocumentInput) (*ssm.GetDocumentOutput, error)
 }
 
 // Timing is the scheduler's clock and pace. Its zero value is the

@@ -60,6 +60,19 @@ func associationOperations(a *association.Service, documentARN, instanceARN func
 		}), func(ctx context.Context, in *ssm.CreateAssociationInput) map[string][]string {
 			return ssmTagContext(in.Tags)
 		}),
+		api.Resources(api.Op("CreateAssociationBatch", a.CreateAssociationBatch), func(ctx context.Context, in *ssm.CreateAssociationBatchInput) []string {
+			var out []string
+			for _, e := range in.Entries {
+				out = append(out, named("", e.Name, e.InstanceId)...)
+			}
+			return out
+		}),
+		api.Resources(api.Op("DescribeInstanceAssociationsStatus", a.DescribeInstanceAssociationsStatus).Read(), func(ctx context.Context, in *ssm.DescribeInstanceAssociationsStatusInput) []string {
+			return []string{instanceARN(in.InstanceId)}
+		}),
+		api.Resources(api.Op("DescribeEffectiveInstanceAssociations", a.DescribeEffectiveInstanceAssociations).Read(), func(ctx context.Context, in *ssm.DescribeEffectiveInstanceAssociationsInput) []string {
+			return []string{instanceARN(in.InstanceId)}
+		}),
 		api.Resources(api.Op("DescribeAssociation", a.DescribeAssociation).Read(), func(ctx context.Context, in *ssm.DescribeAssociationInput) []string {
 			return named(in.AssociationId, in.Name, in.InstanceId)
 		}),

@@ -501,6 +501,14 @@ func (db *DB) ListTargets(ctx context.Context, associationID string) ([]*associa
 		FROM assoc_targets WHERE association_id = ? ORDER BY instance_id`, associationID)
 }
 
+// InstanceTargets returns the targets on one instance of the account's
+// associations, ordered by association.
+func (db *DB) InstanceTargets(ctx context.Context, account, instanceID string) ([]*association.Target, error) {
+	return queryAll(ctx, db, scanTarget, `SELECT t.association_id, t.instance_id, t.execution_id, t.status, t.detailed_status, t.applied_at
+		FROM assoc_targets t JOIN assoc_associations a ON a.association_id = t.association_id
+		WHERE t.instance_id = ? AND a.account_id = ? ORDER BY t.association_id`, instanceID, account)
+}
+
 // DeleteTargets removes instances from an association's targets if
 // their latest run started before before — a run started since then,
 // by another server, keeps its target — and recounts the targets.

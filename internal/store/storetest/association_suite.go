@@ -308,6 +308,32 @@ func testAssocStartExecution(t *testing.T, db *store.DB) {
 	if diff := cmp.Diff(want, ts); diff != "" {
 		t.Errorf("ListTargets (-want +got):\n%s", diff)
 	}
+	// One instance's targets across associations: of the account only.
+	b := newAssociation(assocID(2), at(1, 0, 0, 0))
+	must(t, db.CreateAssociation(ctx, b, 10))
+	other := newAssociation(assocID(3), at(1, 0, 0, 0))
+	other.Account = "210987654321"
+	must(t, db.CreateAssociation(ctx, other, 10))
+	for _, x := range []*association.Association{b, other} {
+		e := &association.Execution{AssociationID: x.ID, ID: "b1", Account: x.Account, Version: 1, Trigger: association.TriggerCreate,
+			Status: association.ExecPending, CreatedAt: at(1, 55, 0, 0), UpdatedAt: at(1, 55, 0, 0)}
+		if started, err := db.StartExecution(ctx, e, association.Claim{Kind: association.ClaimTargets}, []string{"mi-00000000000000002"}); err != nil || !started {
+			t.Fatalf("StartExecution(%s) = %v, %v", x.ID, started, err)
+		}
+	}
+	its, err := db.InstanceTargets(ctx, acct, "mi-00000000000000002")
+	must(t, err)
+	wantIts := []*association.Target{
+		{AssociationID: a.ID, InstanceID: "mi-00000000000000002", ExecutionID: "e5", Status: "Pending", DetailedStatus: "Pending", AppliedAt: at(1, 50, 0, 0)},
+		{AssociationID: b.ID, InstanceID: "mi-00000000000000002", ExecutionID: "b1", Status: "Pending", DetailedStatus: "Pending", AppliedAt: at(1, 55, 0, 0)},
+	}
+	if diff := cmp.Diff(wantIts, its); diff != "" {
+		t.Errorf("InstanceTargets (-want +got):\n%s", diff)
+	}
+	if its, err := db.InstanceTargets(ctx, acct, "mi-00000000000000009"); err != nil || len(its) != 0 {
+		t.Errorf("InstanceTargets(no associations) = %v, %v; want none", its, err)
+	}
+	must(t, db.DeleteAssociation(ctx, acct, b.ID))
 	// A deleted association takes no run.
 	must(t, db.DeleteAssociation(ctx, acct, a.ID))
 	if started, err := db.StartExecution(ctx, exec("e7", at(2, 0, 0, 0)), association.Claim{Kind: association.ClaimTargets},

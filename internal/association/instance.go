@@ -1,0 +1,140 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package association
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/timestamp"
+	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
+)
+
+// effectivePageSize is DescribeEffectiveInstanceAssociations' default and
+// largest page, as AWS sets it: each item carries a document.
+const effectivePageSize = 5
+
+// instanceTargets returns the targets on a managed instance of the
+// account's associations, ordered by association, from the position a
+// NextToken gives; an instance the account does not manage is
+// InvalidInstanceId.
+func (s *Service) instanceTargets(ctx context.Context, instanceID, nextToken string) ([]*Target, error) {
+	pos, err := decodeToken(nextToken, 1)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.commands.TargetInstances(ctx, []*ssm.Target{{Key: targetInstanceIDs, Values: []string{instanceID}}})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, ssm.NewInvalidInstanceId("The instance %s is not a managed instance of account %s.", instanceID, s.account)
+	}
+	ts, err := s.store.InstanceTargets(ctx, s.account, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	if pos != nil {
+		for len(ts) > 0 && ts[0].AssociationID <= pos[0] {
+			ts = ts[1:]
+		}
+	}
+	return ts, nil
+}
+
+// instanceAssociations returns the associations of a page of targets
+// with the execution that last ran each there; a target whose
+// association was deleted meanwhile is left out.
+func (s *Service) instanceAssociations(ctx context.Context, ts []*Target) ([]*Association, []*Execution, error) {
+	var as []*Association
+	var es []*Execution
+	for _, t := range ts {
+		a, err := s.store.GetAssociation(ctx, s.account, t.AssociationID)
+		if errors.Is(err, awserr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		e, err := s.store.GetExecution(ctx, t.AssociationID, t.ExecutionID)
+		if errors.Is(err, awserr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		as, es = append(as, a), append(es, e)
+	}
+	return as, es, nil
+}
+
+// page cuts targets to one page of limit and returns the NextToken of
+// the rest, if any.
+func page(ts []*Target, limit int) ([]*Target, string) {
+	if len(ts) <= limit {
+		return ts, ""
+	}
+	return ts[:limit], encodeToken(ts[limit-1].AssociationID)
+}
+
+// DescribeInstanceAssociationsStatus lists the associations that have
+// run on an instance, each with how its latest run there went, ordered
+// by association.
+func (s *Service) DescribeInstanceAssociationsStatus(ctx context.Context, in *ssm.DescribeInstanceAssociationsStatusInput) (*ssm.DescribeInstanceAssociationsStatusOutput, error) {
+	ts, err := s.instanceTargets(ctx, in.InstanceId, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	ts, next := page(ts, pageSize(in.MaxResults))
+	as, es, err := s.instanceAssociations(ctx, ts)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Target{}
+	for _, t := range ts {
+		byID[t.AssociationID] = t
+	}
+	out := &ssm.DescribeInstanceAssociationsStatusOutput{InstanceAssociationStatusInfos: []*ssm.InstanceAssociationStatusInfo{}, NextToken: next}
+	for i, a := range as {
+		t := byID[a.ID]
+		out.InstanceAssociationStatusInfos = append(out.InstanceAssociationStatusInfos, &ssm.InstanceAssociationStatusInfo{
+			AssociationId: a.ID, Name: a.Name, DocumentVersion: firstNonEmpty(a.DocumentVersion, defaultDocumentVersion),
+			AssociationVersion: strconv.Itoa(es[i].Version), InstanceId: t.InstanceID, ExecutionDate: timestamp.Ptr(t.AppliedAt),
+			Status: t.Status, DetailedStatus: t.DetailedStatus, AssociationName: a.AssociationName,
+		})
+	}
+	return out, nil
+}
+
+// DescribeEffectiveInstanceAssociations lists the associations that
+// apply to an instance, each with the content of the document version it
+// runs there (as JSON), ordered by association.
+func (s *Service) DescribeEffectiveInstanceAssociations(ctx context.Context, in *ssm.DescribeEffectiveInstanceAssociationsInput) (*ssm.DescribeEffectiveInstanceAssociationsOutput, error) {
+	ts, err := s.instanceTargets(ctx, in.InstanceId, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	limit := effectivePageSize
+	if in.MaxResults != nil {
+		limit = int(*in.MaxResults)
+	}
+	ts, next := page(ts, limit)
+	as, _, err := s.instanceAssociations(ctx, ts)
+	if err != nil {
+		return nil, err
+	}
+	out := &ssm.DescribeEffectiveInstanceAssociationsOutput{Associations: []*ssm.InstanceAssociation{}, NextToken: next}
+	for _, a := range as {
+		doc, err := s.commands.GetDocument(ctx, &ssm.GetDocumentInput{Name: a.Name, DocumentVersion: a.DocumentVersion, DocumentFormat: "JSON"})
+		if err != nil {
+			return nil, err
+		}
+		out.Associations = append(out.Associations, &ssm.InstanceAssociation{
+			AssociationId: a.ID, InstanceId: in.InstanceId, Content: doc.Content, AssociationVersion: strconv.Itoa(a.Version),
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,132 @@
+// Copyright 2026 The kanri Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package server_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+// TestAssociationsOnAnInstance makes associations with
+// CreateAssociationBatch (one entry refused, the others made) and reads
+// them back per instance: DescribeInstanceAssociationsStatus with how
+// each last ran there, DescribeEffectiveInstanceAssociations with the
+// document each applies, both in pages; and the errors of all three.
+func TestAssociationsOnAnInstance(t *testing.T) {
+	e := asStart(t, true, nil)
+	ctx, c := e.ctx, e.ssm
+	local := e.localInstance(t)
+	other := e.register(t, map[string]string{"env": "prod"}) // no association targets it
+
+	echo := func(name, msg string) ssmtypes.CreateAssociationBatchRequestEntry {
+		return ssmtypes.CreateAssociationBatchRequestEntry{Name: aws.String("AWS-RunShellScript"), AssociationName: aws.String(name),
+			Targets: tagTarget("env", "dev"), Parameters: map[string][]string{"commands": {"echo " + msg}},
+			ScheduleExpression: aws.String("rate(30 minutes)")}
+	}
+	bad := echo("bad", "x")
+	bad.Name = aws.String("No-Such-Doc")
+	out, err := c.CreateAssociationBatch(ctx, &ssm.CreateAssociationBatchInput{Entries: []ssmtypes.CreateAssociationBatchRequestEntry{
+		echo("first", "one"), bad, echo("second", "two")}})
+	rcMust(t, "CreateAssociationBatch", err)
+	var names, ids []string
+	for _, d := range out.Successful {
+		names, ids = append(names, aws.ToString(d.AssociationName)), append(ids, aws.ToString(d.AssociationId))
+		if aws.ToString(d.AssociationVersion) != "1" || aws.ToString(d.Name) != "AWS-RunShellScript" {
+			t.Errorf("made association %s: version %s, document %s", aws.ToString(d.AssociationName), aws.ToString(d.AssociationVersion), aws.ToString(d.Name))
+		}
+	}
+	if !slices.Equal(names, []string{"first", "second"}) {
+		t.Fatalf("Successful = %v, want first and second", names)
+	}
+	if len(out.Failed) != 1 || aws.ToString(out.Failed[0].Entry.Name) != "No-Such-Doc" || out.Failed[0].Fault != ssmtypes.FaultClient ||
+		!strings.Contains(aws.ToString(out.Failed[0].Message), "No-Such-Doc") || aws.ToString(out.Failed[0].Entry.AssociationName) != "bad" {
+		t.Fatalf("Failed = %+v, want the entry of No-Such-Doc, the client's fault", out.Failed)
+	}
+	slices.Sort(ids) // the per-instance listings are ordered by association
+
+	// Both run on the local instance (env=dev) and succeed there.
+	var infos []ssmtypes.InstanceAssociationStatusInfo
+	rcEventually(t, "both associations to succeed on the local instance", 30*time.Second, func() bool {
+		st, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local)})
+		rcMust(t, "DescribeInstanceAssociationsStatus", err)
+		infos = st.InstanceAssociationStatusInfos
+		return len(infos) == 2 && aws.ToString(infos[0].Status) == "Success" && aws.ToString(infos[1].Status) == "Success"
+	})
+	for i, in := range infos {
+		if aws.ToString(in.AssociationId) != ids[i] || aws.ToString(in.InstanceId) != local || aws.ToString(in.Name) != "AWS-RunShellScript" ||
+			aws.ToString(in.DocumentVersion) != "$DEFAULT" || aws.ToString(in.AssociationVersion) != "1" ||
+			aws.ToString(in.DetailedStatus) != "Success" || in.ExecutionDate == nil || time.Since(*in.ExecutionDate) > time.Minute {
+			t.Errorf("status %d = %s on %s: %s %s v%s %s (%s) at %v", i, aws.ToString(in.AssociationId), aws.ToString(in.InstanceId),
+				aws.ToString(in.Name), aws.ToString(in.DocumentVersion), aws.ToString(in.AssociationVersion), aws.ToString(in.Status),
+				aws.ToString(in.DetailedStatus), in.ExecutionDate)
+		}
+	}
+	if got := []string{aws.ToString(infos[0].AssociationName), aws.ToString(infos[1].AssociationName)}; !slices.Contains(got, "first") || !slices.Contains(got, "second") {
+		t.Errorf("association names = %v", got)
+	}
+
+	// Pages of one.
+	p1, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local), MaxResults: aws.Int32(1)})
+	rcMust(t, "DescribeInstanceAssociationsStatus(page 1)", err)
+	if len(p1.InstanceAssociationStatusInfos) != 1 || aws.ToString(p1.InstanceAssociationStatusInfos[0].AssociationId) != ids[0] || p1.NextToken == nil {
+		t.Fatalf("page 1 = %d items, next %v", len(p1.InstanceAssociationStatusInfos), p1.NextToken)
+	}
+	p2, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local), MaxResults: aws.Int32(1), NextToken: p1.NextToken})
+	rcMust(t, "DescribeInstanceAssociationsStatus(page 2)", err)
+	if len(p2.InstanceAssociationStatusInfos) != 1 || aws.ToString(p2.InstanceAssociationStatusInfos[0].AssociationId) != ids[1] || p2.NextToken != nil {
+		t.Errorf("page 2 = %d items, next %v", len(p2.InstanceAssociationStatusInfos), p2.NextToken)
+	}
+
+	// An update makes version 2 the one in effect.
+	_, err = c.UpdateAssociation(ctx, &ssm.UpdateAssociationInput{AssociationId: aws.String(ids[1]), Parameters: map[string][]string{"commands": {"echo three"}},
+		ScheduleExpression: aws.String("rate(30 minutes)")})
+	rcMust(t, "UpdateAssociation", err)
+	var effective []ssmtypes.InstanceAssociation
+	pages := ssm.NewDescribeEffectiveInstanceAssociationsPaginator(c, &ssm.DescribeEffectiveInstanceAssociationsInput{InstanceId: aws.String(local), MaxResults: aws.Int32(1)})
+	for n := 0; pages.HasMorePages(); n++ {
+		page, err := pages.NextPage(ctx)
+		rcMust(t, "DescribeEffectiveInstanceAssociations", err)
+		if len(page.Associations) != 1 || n > 1 {
+			t.Fatalf("page %d has %d associations", n, len(page.Associations))
+		}
+		effective = append(effective, page.Associations...)
+	}
+	if len(effective) != 2 {
+		t.Fatalf("effective associations = %d, want 2", len(effective))
+	}
+	for i, a := range effective {
+		if aws.ToString(a.AssociationId) != ids[i] || aws.ToString(a.InstanceId) != local ||
+			!strings.Contains(aws.ToString(a.Content), `"aws:runShellScript"`) || !strings.HasPrefix(aws.ToString(a.Content), "{") {
+			t.Errorf("effective %d = %s on %s, content %.80q", i, aws.ToString(a.AssociationId), aws.ToString(a.InstanceId), aws.ToString(a.Content))
+		}
+	}
+	if v := []string{aws.ToString(effective[0].AssociationVersion), aws.ToString(effective[1].AssociationVersion)}; !slices.Equal(v, []string{"1", "2"}) {
+		t.Errorf("effective versions = %v, want [1 2]", v)
+	}
+
+	// An instance no association targets has none; errors as AWS gives them.
+	st, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(other)})
+	if err != nil || len(st.InstanceAssociationStatusInfos) != 0 {
+		t.Errorf("DescribeInstanceAssociationsStatus(untargeted) = %v, %v; want none", st, err)
+	}
+	_, err = c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String("mi-0123456789abcdef0")})
+	rcWantErr(t, "DescribeInstanceAssociationsStatus(unknown instance)", err, "InvalidInstanceId", "mi-0123456789abcdef0")
+	_, err = c.DescribeEffectiveInstanceAssociations(ctx, &ssm.DescribeEffectiveInstanceAssociationsInput{InstanceId: aws.String("mi-0123456789abcdef0")})
+	rcWantErr(t, "DescribeEffectiveInstanceAssociations(unknown instance)", err, "InvalidInstanceId")
+	_, err = c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local), NextToken: aws.String("!!")})
+	rcWantErr(t, "DescribeInstanceAssociationsStatus(bad token)", err, "InvalidNextToken")
+	_, err = c.DescribeEffectiveInstanceAssociations(ctx, &ssm.DescribeEffectiveInstanceAssociationsInput{InstanceId: aws.String(local), MaxResults: aws.Int32(6)})
+	rcWantErr(t, "DescribeEffectiveInstanceAssociations(MaxResults 6)", err, "ValidationException", "maxResults")
+	_, err = c.CreateAssociationBatch(ctx, &ssm.CreateAssociationBatchInput{Entries: []ssmtypes.CreateAssociationBatchRequestEntry{}})
+	rcWantErr(t, "CreateAssociationBatch(no entries)", err, "ValidationException", "entries")
+	if l, err := c.ListAssociations(ctx, &ssm.ListAssociationsInput{}); err != nil || len(l.Associations) != 2 {
+		t.Errorf("associations after the refused batches = %v, %v; want the two made", l, err)
+	}
+}
