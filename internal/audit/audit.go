@@ -2,10 +2,10 @@
 // SPDX-License-Identifier: Apache-2.0
 
 // Package audit owns the trail of every API call and session: who did
-// what, to which resources, from where, and how it ended. Records are
-// written in batches (group commit) and a request is answered only after
-// its record is stored, so an acknowledged request is never missing from
-// the trail.
+// what, to which resources, from where, and how it ended. A request is
+// answered only after its record is stored, so an acknowledged request is
+// never missing from the trail. Records go to a database in batches (group
+// commit), or are appended one by one to a journal (see Config.Direct).
 package audit
 
 import (
