@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/timestamp"
@@ -33,7 +34,7 @@ func (s *Service) instanceTargets(ctx context.Context, instanceID, nextToken str
 	if len(found) == 0 {
 		return nil, ssm.NewInvalidInstanceId("The instance %s is not a managed instance of account %s.", instanceID, s.account)
 	}
-	ts, err := s.store.InstanceTargets(ctx, s.account, instanceID)
+	ts, err := s.store.InstanceTargets(ctx, s.account, []string{instanceID})
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +136,43 @@ func (s *Service) DescribeEffectiveInstanceAssociations(ctx context.Context, in 
 		out.Associations = append(out.Associations, &ssm.InstanceAssociation{
 			AssociationId: a.ID, InstanceId: in.InstanceId, Content: doc.Content, AssociationVersion: strconv.Itoa(a.Version),
 		})
+	}
+	return out, nil
+}
+
+// InstanceSummary is how the associations that ran on an instance last
+// went there.
+type InstanceSummary struct {
+	// Counts counts the associations by the status of their latest run
+	// there (TargetSuccess, …).
+	Counts map[string]int
+	// LastRun is when the latest of those runs started; LastSuccess when
+	// the latest of those that succeeded did (zero for none).
+	LastRun, LastSuccess time.Time
+}
+
+// InstanceSummaries returns, by instance, how the associations that ran
+// there last went; nil instanceIDs means every instance of the account.
+// An instance no association ran on is not in the map.
+func (s *Service) InstanceSummaries(ctx context.Context, instanceIDs []string) (map[string]*InstanceSummary, error) {
+	ts, err := s.store.InstanceTargets(ctx, s.account, instanceIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*InstanceSummary{}
+	for _, t := range ts {
+		sum := out[t.InstanceID]
+		if sum == nil {
+			sum = &InstanceSummary{Counts: map[string]int{}}
+			out[t.InstanceID] = sum
+		}
+		sum.Counts[t.Status]++
+		if t.AppliedAt.After(sum.LastRun) {
+			sum.LastRun = t.AppliedAt
+		}
+		if t.Status == TargetSuccess && t.AppliedAt.After(sum.LastSuccess) {
+			sum.LastSuccess = t.AppliedAt
+		}
 	}
 	return out, nil
 }

@@ -214,9 +214,10 @@ type Store interface {
 	ListExecutions(ctx context.Context, associationID string) ([]*Execution, error)
 	// ListTargets returns an association's targets, ordered by instance.
 	ListTargets(ctx context.Context, associationID string) ([]*Target, error)
-	// InstanceTargets returns the targets on one instance of the
-	// account's associations, ordered by association.
-	InstanceTargets(ctx context.Context, account, instanceID string) ([]*Target, error)
+	// InstanceTargets returns the targets on instances of the account's
+	// associations, ordered by instance, then association; nil
+	// instanceIDs means every instance.
+	InstanceTargets(ctx context.Context, account string, instanceIDs []string) ([]*Target, error)
 	// DeleteTargets removes instances from an association's targets if
 	// their latest run started before before, and recounts TargetCounts.
 	DeleteTargets(ctx context.Context, associationID string, instanceIDs []string, before time.Time) error

@@ -71,7 +71,7 @@ func (s *Service) ARN(id InstanceID) string {
 	return "arn:aws:ssm:" + s.region + ":" + s.account + ":managed-instance/" + string(id)
 }
 
-func (s *Service) infoShape(inst *Instance) *ssm.InstanceInformation {
+func (s *Service) infoShape(inst *Instance, assoc *AssociationSummary) *ssm.InstanceInformation {
 	latest := inst.AgentVersion != "" && inst.AgentVersion == s.agentVersion
 	out := &ssm.InstanceInformation{
 		InstanceId: string(inst.ID), PingStatus: s.PingStatus(inst), AgentVersion: inst.AgentVersion, IsLatestVersion: &latest,
@@ -83,7 +83,57 @@ func (s *Service) infoShape(inst *Instance) *ssm.InstanceInformation {
 	if !inst.LastPing.IsZero() {
 		out.LastPingDateTime = timestamp.Ptr(inst.LastPing)
 	}
+	if assoc != nil {
+		status, detail := assoc.Status()
+		out.AssociationStatus = status
+		out.LastAssociationExecutionDate = timestamp.Ptr(assoc.LastRun)
+		if !assoc.LastSuccess.IsZero() {
+			out.LastSuccessfulAssociationExecutionDate = timestamp.Ptr(assoc.LastSuccess)
+		}
+		out.AssociationOverview = &ssm.InstanceAggregatedAssociationOverview{DetailedStatus: detail,
+			InstanceAssociationStatusAggregatedCount: map[string]int32{}}
+		for k, n := range assoc.Counts {
+			out.AssociationOverview.InstanceAssociationStatusAggregatedCount[k] = int32(n)
+		}
+	}
 	return out
+}
+
+// associationStatuses are the values of DescribeInstanceInformation's
+// AssociationStatus filter.
+var associationStatuses = []string{"Success", "Failed", "Pending"}
+
+// restrictToAssociationStatus narrows f to the instances whose
+// association status is one of statuses.
+func (s *Service) restrictToAssociationStatus(ctx context.Context, f *InstanceFilter, statuses []string) error {
+	for _, v := range statuses {
+		if !containsString(associationStatuses, v) {
+			return ssm.NewInvalidInstanceInformationFilterValue("The AssociationStatus value %s is not valid: use Success, Failed or Pending.", v)
+		}
+	}
+	if s.assoc == nil {
+		f.None = true
+		return nil
+	}
+	sums, err := s.assoc.AssociationSummaries(ctx, nil)
+	if err != nil {
+		return err
+	}
+	given := map[InstanceID]bool{}
+	for _, id := range f.IDs {
+		given[id] = true
+	}
+	var ids []InstanceID
+	for id, sum := range sums {
+		if st, _ := sum.Status(); containsString(statuses, st) && (len(f.IDs) == 0 || given[InstanceID(id)]) {
+			ids = append(ids, InstanceID(id))
+		}
+	}
+	if len(ids) == 0 {
+		f.None = true
+	}
+	f.IDs = ids
+	return nil
 }
 
 // filterFromKey adds one SSM instance filter to f.
@@ -112,7 +162,7 @@ func (s *Service) filterFromKey(f *InstanceFilter, key string, values []string) 
 			}
 		}
 		if !f.PingOnline && !f.PingLost {
-			f.IDs = append(f.IDs, "") // matches nothing
+			f.None = true
 		}
 		f.OnlineSince = s.onlineSince()
 	case key == "PlatformTypes":
@@ -123,11 +173,8 @@ func (s *Service) filterFromKey(f *InstanceFilter, key string, values []string) 
 		f.IAMRoles = append(f.IAMRoles, values...)
 	case key == "ResourceType":
 		if !containsString(values, ResourceTypeManagedInstance) {
-			f.IDs = append(f.IDs, "") // kanri has only managed instances
+			f.None = true // kanri has only managed instances
 		}
-	case key == "AssociationStatus":
-		// Associations arrive with State Manager; until then none matches.
-		f.IDs = append(f.IDs, "")
 	case key == "tag-key":
 		for _, v := range values {
 			f.Tags = append(f.Tags, TagFilter{Key: v})
@@ -159,13 +206,29 @@ func (s *Service) DescribeInstanceInformation(ctx context.Context, in *ssm.Descr
 	if in.MaxResults != nil {
 		f.Limit = int(*in.MaxResults)
 	}
+	var assocStatuses []string
+	add := func(key string, values []string) error {
+		if key != "AssociationStatus" {
+			return s.filterFromKey(&f, key, values)
+		}
+		if len(values) == 0 {
+			return ssm.NewInvalidInstanceInformationFilterValue("The filter %s needs at least one value.", key)
+		}
+		assocStatuses = append(assocStatuses, values...)
+		return nil
+	}
 	for _, fl := range in.InstanceInformationFilterList {
-		if err := s.filterFromKey(&f, fl.Key, fl.ValueSet); err != nil {
+		if err := add(fl.Key, fl.ValueSet); err != nil {
 			return nil, err
 		}
 	}
 	for _, fl := range in.Filters {
-		if err := s.filterFromKey(&f, fl.Key, fl.Values); err != nil {
+		if err := add(fl.Key, fl.Values); err != nil {
+			return nil, err
+		}
+	}
+	if assocStatuses != nil {
+		if err := s.restrictToAssociationStatus(ctx, &f, assocStatuses); err != nil {
 			return nil, err
 		}
 	}
@@ -174,19 +237,32 @@ func (s *Service) DescribeInstanceInformation(ctx context.Context, in *ssm.Descr
 		return nil, err
 	}
 	f.After = InstanceID(after)
+	out := &ssm.DescribeInstanceInformationOutput{InstanceInformationList: []*ssm.InstanceInformation{}}
+	if f.None {
+		return out, nil
+	}
 	limit := f.Limit
 	f.Limit++
 	insts, err := s.store.ListInstances(ctx, s.account, f)
 	if err != nil {
 		return nil, err
 	}
-	out := &ssm.DescribeInstanceInformationOutput{InstanceInformationList: []*ssm.InstanceInformation{}}
 	if len(insts) > limit {
 		insts = insts[:limit]
 		out.NextToken = encodeToken(string(insts[len(insts)-1].ID))
 	}
+	sums := map[string]*AssociationSummary{}
+	if s.assoc != nil && len(insts) > 0 {
+		ids := make([]string, len(insts))
+		for i, inst := range insts {
+			ids[i] = string(inst.ID)
+		}
+		if sums, err = s.assoc.AssociationSummaries(ctx, ids); err != nil {
+			return nil, err
+		}
+	}
 	for _, inst := range insts {
-		out.InstanceInformationList = append(out.InstanceInformationList, s.infoShape(inst))
+		out.InstanceInformationList = append(out.InstanceInformationList, s.infoShape(inst, sums[string(inst.ID)]))
 	}
 	return out, nil
 }

@@ -66,8 +66,11 @@ type Config struct {
 	Heartbeat time.Duration
 	// Vending configures the activation vending endpoint; nil disables it.
 	Vending *VendingConfig
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Associations tells how State Manager's associations went on
+	// instances, for DescribeInstanceInformation; nil shows none.
+	Associations Associations
+	Logger       *slog.Logger
+	Now          func() time.Time
 }
 
 // Service manages the fleet. It is safe for concurrent use.
@@ -82,6 +85,7 @@ type Service struct {
 	agentVersion string
 	heartbeat    time.Duration
 	vending      *VendingConfig
+	assoc        Associations
 	log          *slog.Logger
 	now          func() time.Time
 
@@ -94,8 +98,8 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, roles: cfg.Roles, creds: cfg.Creds, sealer: cfg.Sealer, bus: cfg.Bus, account: cfg.Account, region: cfg.Region,
-		agentVersion: cfg.AgentVersion, heartbeat: cfg.Heartbeat, vending: cfg.Vending, log: cfg.Logger, now: cfg.Now,
-		pings: map[InstanceID]time.Time{}, facts: map[InstanceID]*Instance{},
+		agentVersion: cfg.AgentVersion, heartbeat: cfg.Heartbeat, vending: cfg.Vending, assoc: cfg.Associations,
+		log: cfg.Logger, now: cfg.Now, pings: map[InstanceID]time.Time{}, facts: map[InstanceID]*Instance{},
 	}
 	if s.heartbeat <= 0 {
 		s.heartbeat = 30 * time.Second

@@ -68,6 +68,43 @@ type InstanceFilter struct {
 	// After continues a listing ordered by ID; Limit bounds it (0: none).
 	After InstanceID
 	Limit int
+	// None is set by a filter no instance can match; the store is not
+	// asked.
+	None bool
+}
+
+// AssociationSummary is how the State Manager associations that ran on
+// an instance last went there.
+type AssociationSummary struct {
+	// Counts counts the associations by the status of their latest run
+	// there: Success, Failed, Pending or InProgress.
+	Counts map[string]int
+	// LastRun is when the latest of those runs started; LastSuccess when
+	// the latest of those that succeeded did (zero for none).
+	LastRun, LastSuccess time.Time
+}
+
+// Status is the instance's association status, as SSM shows it: Failed
+// if one association failed there, Pending while one has not finished
+// (its detail InProgress or Pending), Success when all succeeded.
+func (a *AssociationSummary) Status() (status, detail string) {
+	switch {
+	case a.Counts["Failed"] > 0:
+		return "Failed", "Failed"
+	case a.Counts["InProgress"] > 0:
+		return "Pending", "InProgress"
+	case a.Counts["Pending"] > 0:
+		return "Pending", "Pending"
+	}
+	return "Success", "Success"
+}
+
+// Associations tells how State Manager's associations went on instances.
+type Associations interface {
+	// AssociationSummaries returns, by instance, how the associations
+	// that ran there last went; nil instanceIDs means every instance of
+	// the account. An instance no association ran on is not in the map.
+	AssociationSummaries(ctx context.Context, instanceIDs []string) (map[string]*AssociationSummary, error)
 }
 
 // TagFilter matches instances with a tag Key whose value is one of Values

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kanri-dev/kanri/internal/api"
 	"github.com/kanri-dev/kanri/internal/association"
+	"github.com/kanri-dev/kanri/internal/fleet"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
 
@@ -24,6 +25,21 @@ func (s *Server) newAssociations() *association.Service {
 
 // Associations returns the State Manager service.
 func (s *Server) Associations() *association.Service { return s.associations }
+
+// fleetAssociations tells the fleet how associations went on instances.
+type fleetAssociations struct{ s *Server }
+
+func (fa fleetAssociations) AssociationSummaries(ctx context.Context, instanceIDs []string) (map[string]*fleet.AssociationSummary, error) {
+	sums, err := fa.s.associations.InstanceSummaries(ctx, instanceIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*fleet.AssociationSummary, len(sums))
+	for id, sum := range sums {
+		out[id] = &fleet.AssociationSummary{Counts: sum.Counts, LastRun: sum.LastRun, LastSuccess: sum.LastSuccess}
+	}
+	return out, nil
+}
 
 // associationTagger tags associations.
 type associationTagger struct{ a *association.Service }

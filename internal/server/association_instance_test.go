@@ -72,6 +72,66 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 		t.Errorf("association names = %v", got)
 	}
 
+	// DescribeInstanceInformation shows it, and filters by it.
+	info, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{})
+	rcMust(t, "DescribeInstanceInformation", err)
+	byID := map[string]ssmtypes.InstanceInformation{}
+	for _, in := range info.InstanceInformationList {
+		byID[aws.ToString(in.InstanceId)] = in
+	}
+	li, oi := byID[local], byID[other]
+	if aws.ToString(li.AssociationStatus) != "Success" || li.AssociationOverview == nil ||
+		aws.ToString(li.AssociationOverview.DetailedStatus) != "Success" ||
+		li.AssociationOverview.InstanceAssociationStatusAggregatedCount["Success"] != 2 ||
+		len(li.AssociationOverview.InstanceAssociationStatusAggregatedCount) != 1 ||
+		li.LastAssociationExecutionDate == nil || li.LastSuccessfulAssociationExecutionDate == nil ||
+		!li.LastAssociationExecutionDate.Equal(*li.LastSuccessfulAssociationExecutionDate) {
+		t.Errorf("local instance: association status %q, overview %+v, last run %v, last success %v", aws.ToString(li.AssociationStatus),
+			li.AssociationOverview, li.LastAssociationExecutionDate, li.LastSuccessfulAssociationExecutionDate)
+	}
+	if oi.InstanceId == nil || oi.AssociationStatus != nil || oi.AssociationOverview != nil || oi.LastAssociationExecutionDate != nil {
+		t.Errorf("untargeted instance: association status %v, overview %+v, last run %v", oi.AssociationStatus, oi.AssociationOverview, oi.LastAssociationExecutionDate)
+	}
+	for _, tc := range []struct {
+		values []string
+		ids    []string
+		want   []string
+	}{
+		{[]string{"Success"}, nil, []string{local}},
+		{[]string{"Failed", "Pending"}, nil, nil},
+		{[]string{"Success"}, []string{other}, nil},
+		{[]string{"Success", "Failed"}, []string{local, other}, []string{local}},
+	} {
+		filters := []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("AssociationStatus"), Values: tc.values}}
+		if tc.ids != nil {
+			filters = append(filters, ssmtypes.InstanceInformationStringFilter{Key: aws.String("InstanceIds"), Values: tc.ids})
+		}
+		out, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{Filters: filters})
+		rcMust(t, "DescribeInstanceInformation(AssociationStatus)", err)
+		var got []string
+		for _, in := range out.InstanceInformationList {
+			got = append(got, aws.ToString(in.InstanceId))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("DescribeInstanceInformation(AssociationStatus %v, InstanceIds %v) = %v, want %v", tc.values, tc.ids, got, tc.want)
+		}
+	}
+	// A filter no instance matches matches none of those InstanceIds names.
+	for _, key := range []string{"ResourceType", "PingStatus"} {
+		out, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{Filters: []ssmtypes.InstanceInformationStringFilter{
+			{Key: aws.String("InstanceIds"), Values: []string{local}}, {Key: aws.String(key), Values: []string{"EC2Instance"}}}})
+		if key == "PingStatus" {
+			rcWantErr(t, "DescribeInstanceInformation(PingStatus EC2Instance)", err, "InvalidInstanceInformationFilterValue")
+			continue
+		}
+		if err != nil || len(out.InstanceInformationList) != 0 {
+			t.Errorf("DescribeInstanceInformation(InstanceIds %s, %s EC2Instance) = %v, %v; want none", local, key, out, err)
+		}
+	}
+	_, err = c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{Filters: []ssmtypes.InstanceInformationStringFilter{
+		{Key: aws.String("AssociationStatus"), Values: []string{"Great"}}}})
+	rcWantErr(t, "DescribeInstanceInformation(AssociationStatus Great)", err, "InvalidInstanceInformationFilterValue", "Great")
+
 	// Pages of one.
 	p1, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local), MaxResults: aws.Int32(1)})
 	rcMust(t, "DescribeInstanceAssociationsStatus(page 1)", err)

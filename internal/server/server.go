@@ -208,7 +208,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.fleet = fleet.New(fleet.Config{
 		Store: s.db, Roles: s.IAM, Creds: s.sts, Sealer: s.keyring, Bus: fleetBus{s}, Account: s.account, Region: cfg.Region,
-		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Logger: s.log,
+		AgentVersion: buildinfo.Version(), Heartbeat: cfg.Heartbeat, Vending: cfg.Vending, Associations: fleetAssociations{s},
+		Logger: s.log,
 	})
 	s.groups = s.newGroups()
 	s.inventory = s.newInventory()

@@ -501,12 +501,21 @@ func (db *DB) ListTargets(ctx context.Context, associationID string) ([]*associa
 		FROM assoc_targets WHERE association_id = ? ORDER BY instance_id`, associationID)
 }
 
-// InstanceTargets returns the targets on one instance of the account's
-// associations, ordered by association.
-func (db *DB) InstanceTargets(ctx context.Context, account, instanceID string) ([]*association.Target, error) {
+// InstanceTargets returns the targets on instances of the account's
+// associations, ordered by instance, then association; nil instanceIDs
+// means every instance.
+func (db *DB) InstanceTargets(ctx context.Context, account string, instanceIDs []string) ([]*association.Target, error) {
+	if instanceIDs != nil && len(instanceIDs) == 0 {
+		return nil, nil
+	}
+	var w where
+	w.add("a.account_id = ?", account)
+	if instanceIDs != nil {
+		w.in("t.instance_id", instanceIDs)
+	}
 	return queryAll(ctx, db, scanTarget, `SELECT t.association_id, t.instance_id, t.execution_id, t.status, t.detailed_status, t.applied_at
-		FROM assoc_targets t JOIN assoc_associations a ON a.association_id = t.association_id
-		WHERE t.instance_id = ? AND a.account_id = ? ORDER BY t.association_id`, instanceID, account)
+		FROM assoc_targets t JOIN assoc_associations a ON a.association_id = t.association_id`+w.String()+
+		" ORDER BY t.instance_id, t.association_id", w.args...)
 }
 
 // DeleteTargets removes instances from an association's targets if

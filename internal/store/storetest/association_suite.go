@@ -321,7 +321,7 @@ func testAssocStartExecution(t *testing.T, db *store.DB) {
 			t.Fatalf("StartExecution(%s) = %v, %v", x.ID, started, err)
 		}
 	}
-	its, err := db.InstanceTargets(ctx, acct, "mi-00000000000000002")
+	its, err := db.InstanceTargets(ctx, acct, []string{"mi-00000000000000002"})
 	must(t, err)
 	wantIts := []*association.Target{
 		{AssociationID: a.ID, InstanceID: "mi-00000000000000002", ExecutionID: "e5", Status: "Pending", DetailedStatus: "Pending", AppliedAt: at(1, 50, 0, 0)},
@@ -330,8 +330,18 @@ func testAssocStartExecution(t *testing.T, db *store.DB) {
 	if diff := cmp.Diff(wantIts, its); diff != "" {
 		t.Errorf("InstanceTargets (-want +got):\n%s", diff)
 	}
-	if its, err := db.InstanceTargets(ctx, acct, "mi-00000000000000009"); err != nil || len(its) != 0 {
+	if its, err := db.InstanceTargets(ctx, acct, []string{"mi-00000000000000009"}); err != nil || len(its) != 0 {
 		t.Errorf("InstanceTargets(no associations) = %v, %v; want none", its, err)
+	}
+	all, err := db.InstanceTargets(ctx, acct, nil)
+	must(t, err)
+	var pairs []string
+	for _, t := range all {
+		pairs = append(pairs, t.InstanceID+" "+t.AssociationID)
+	}
+	if want := []string{"mi-00000000000000001 " + a.ID, "mi-00000000000000002 " + a.ID, "mi-00000000000000002 " + b.ID,
+		"mi-00000000000000003 " + a.ID}; !cmp.Equal(pairs, want) {
+		t.Errorf("InstanceTargets(every instance) = %v, want %v", pairs, want)
 	}
 	must(t, db.DeleteAssociation(ctx, acct, b.ID))
 	// A deleted association takes no run.
