@@ -74,6 +74,32 @@ func TestAssociationsCommands(t *testing.T) {
 		t.Errorf("associations =\n%s", strings.Join(lines, "\n"))
 	}
 
+	// kanri instances shows the local instance's association status, and
+	// filters by it.
+	var local string
+	if lines := strings.Split(strings.TrimSpace(must("instances")), "\n"); len(lines) != 2 || !strings.Contains(lines[0], "ASSOCIATIONS") ||
+		!strings.Contains(lines[1], "Success [Success=1]") {
+		t.Errorf("instances =\n%s", strings.Join(lines, "\n"))
+	} else {
+		local = strings.Fields(lines[1])[0]
+	}
+	var insts []struct {
+		InstanceID, AssociationStatus string
+		AssociationCounts             map[string]int32
+	}
+	if err := json.Unmarshal([]byte(must("instances", "--associations", "Success", "--output", "json")), &insts); err != nil {
+		t.Fatal(err)
+	}
+	if len(insts) != 1 || insts[0].InstanceID != local || insts[0].AssociationStatus != "Success" || insts[0].AssociationCounts["Success"] != 1 {
+		t.Errorf("instances --associations Success --output json = %+v", insts)
+	}
+	if lines := strings.Split(strings.TrimSpace(must("instances", "--associations", "Failed")), "\n"); len(lines) != 1 {
+		t.Errorf("instances --associations Failed =\n%s\nwant the header only", strings.Join(lines, "\n"))
+	}
+	if _, stderr, code := run(t, nil, "instances", "--associations", "Great"); code != ExitError || !strings.Contains(stderr, "InvalidInstanceInformationFilterValue") {
+		t.Errorf("instances --associations Great: exit %d, %q", code, stderr)
+	}
+
 	show := must("associations", "show", id)
 	for _, want := range []string{"Association:", id, "Document:", "AWS-RunShellScript ($DEFAULT)", "Targets:", "Key=tag:env,Values=dev",
 		"Schedule:", "rate(1 day)", "max concurrency 100%, max errors 100%", "EXECUTION ID", "Success", "{Success=1}"} {
