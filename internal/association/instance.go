@@ -6,6 +6,7 @@ package association
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -101,13 +102,58 @@ func (s *Service) DescribeInstanceAssociationsStatus(ctx context.Context, in *ss
 	out := &ssm.DescribeInstanceAssociationsStatusOutput{InstanceAssociationStatusInfos: []*ssm.InstanceAssociationStatusInfo{}, NextToken: next}
 	for i, a := range as {
 		t := byID[a.ID]
+		summary, err := s.executionSummary(ctx, es[i].CommandID, t.InstanceID)
+		if err != nil {
+			return nil, err
+		}
 		out.InstanceAssociationStatusInfos = append(out.InstanceAssociationStatusInfos, &ssm.InstanceAssociationStatusInfo{
 			AssociationId: a.ID, Name: a.Name, DocumentVersion: firstNonEmpty(a.DocumentVersion, defaultDocumentVersion),
 			AssociationVersion: strconv.Itoa(es[i].Version), InstanceId: t.InstanceID, ExecutionDate: timestamp.Ptr(t.AppliedAt),
-			Status: t.Status, DetailedStatus: t.DetailedStatus, AssociationName: a.AssociationName,
+			Status: t.Status, DetailedStatus: t.DetailedStatus, ExecutionSummary: summary, AssociationName: a.AssociationName,
 		})
 	}
 	return out, nil
+}
+
+// executionSummary sums up, as State Manager does, how the steps of a
+// run's command went on an instance once it ran there: "2 out of 2
+// plugins processed, 1 success, 1 failed, 0 timedout, 0 skipped. ".
+// Before that (or without a command) it is empty.
+func (s *Service) executionSummary(ctx context.Context, commandID, instanceID string) (string, error) {
+	if commandID == "" {
+		return "", nil
+	}
+	details := true
+	out, err := s.commands.ListCommandInvocations(ctx, &ssm.ListCommandInvocationsInput{CommandId: commandID, InstanceId: instanceID, Details: &details})
+	if errors.Is(err, awserr.NotFound) || err == nil && len(out.CommandInvocations) == 0 {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	plugins := out.CommandInvocations[0].CommandPlugins
+	counts := map[string]int{}
+	processed := 0
+	for _, p := range plugins {
+		switch p.Status {
+		case "Pending", "InProgress", "Delayed":
+			continue
+		case "Success", "Skipped", "TimedOut":
+			counts[p.Status]++
+		default: // Failed, Cancelled
+			counts["Failed"]++
+		}
+		processed++
+	}
+	if processed == 0 {
+		return "", nil
+	}
+	noun := "plugins"
+	if len(plugins) == 1 {
+		noun = "plugin"
+	}
+	return fmt.Sprintf("%d out of %d %s processed, %d success, %d failed, %d timedout, %d skipped. ",
+		processed, len(plugins), noun, counts["Success"], counts["Failed"], counts["TimedOut"], counts["Skipped"]), nil
 }
 
 // DescribeEffectiveInstanceAssociations lists the associations that

@@ -36,6 +36,9 @@ type Commands interface {
 	Progress(ctx context.Context, commandID string) (*command.Command, []*command.Invocation, error)
 	// GetDocument returns a version of a document, as SSM's GetDocument.
 	GetDocument(ctx context.Context, in *ssm.GetDocumentInput) (*ssm.GetDocumentOutput, error)
+	// ListCommandInvocations lists invocations, as SSM's
+	// ListCommandInvocations.
+	ListCommandInvocations(ctx context.Context, in *ssm.ListCommandInvocationsInput) (*ssm.ListCommandInvocationsOutput, error)
 }
 
 // Timing is the scheduler's clock and pace. Its zero value is the

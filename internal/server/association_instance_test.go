@@ -62,10 +62,11 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 	for i, in := range infos {
 		if aws.ToString(in.AssociationId) != ids[i] || aws.ToString(in.InstanceId) != local || aws.ToString(in.Name) != "AWS-RunShellScript" ||
 			aws.ToString(in.DocumentVersion) != "$DEFAULT" || aws.ToString(in.AssociationVersion) != "1" ||
-			aws.ToString(in.DetailedStatus) != "Success" || in.ExecutionDate == nil || time.Since(*in.ExecutionDate) > time.Minute {
-			t.Errorf("status %d = %s on %s: %s %s v%s %s (%s) at %v", i, aws.ToString(in.AssociationId), aws.ToString(in.InstanceId),
+			aws.ToString(in.DetailedStatus) != "Success" || in.ExecutionDate == nil || time.Since(*in.ExecutionDate) > time.Minute ||
+			aws.ToString(in.ExecutionSummary) != "1 out of 1 plugin processed, 1 success, 0 failed, 0 timedout, 0 skipped. " {
+			t.Errorf("status %d = %s on %s: %s %s v%s %s (%s) at %v, %q", i, aws.ToString(in.AssociationId), aws.ToString(in.InstanceId),
 				aws.ToString(in.Name), aws.ToString(in.DocumentVersion), aws.ToString(in.AssociationVersion), aws.ToString(in.Status),
-				aws.ToString(in.DetailedStatus), in.ExecutionDate)
+				aws.ToString(in.DetailedStatus), in.ExecutionDate, aws.ToString(in.ExecutionSummary))
 		}
 	}
 	if got := []string{aws.ToString(infos[0].AssociationName), aws.ToString(infos[1].AssociationName)}; !slices.Contains(got, "first") || !slices.Contains(got, "second") {
@@ -188,5 +189,37 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 	rcWantErr(t, "CreateAssociationBatch(no entries)", err, "ValidationException", "entries")
 	if l, err := c.ListAssociations(ctx, &ssm.ListAssociationsInput{}); err != nil || len(l.Associations) != 2 {
 		t.Errorf("associations after the refused batches = %v, %v; want the two made", l, err)
+	}
+
+	// An association that fails there makes the instance's status Failed.
+	failing := echo("failing", "x")
+	failing.Parameters = map[string][]string{"commands": {"exit 3"}}
+	fout, err := c.CreateAssociationBatch(ctx, &ssm.CreateAssociationBatchInput{Entries: []ssmtypes.CreateAssociationBatchRequestEntry{failing}})
+	if err != nil || len(fout.Successful) != 1 {
+		t.Fatalf("CreateAssociationBatch(failing) = %+v, %v", fout, err)
+	}
+	failedID := aws.ToString(fout.Successful[0].AssociationId)
+	var failed ssmtypes.InstanceAssociationStatusInfo
+	rcEventually(t, "the failing association to fail", 30*time.Second, func() bool {
+		st, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local)})
+		rcMust(t, "DescribeInstanceAssociationsStatus", err)
+		for _, in := range st.InstanceAssociationStatusInfos {
+			if aws.ToString(in.AssociationId) == failedID {
+				failed = in
+			}
+		}
+		return aws.ToString(failed.Status) == "Failed"
+	})
+	if got := aws.ToString(failed.ExecutionSummary); got != "1 out of 1 plugin processed, 0 success, 1 failed, 0 timedout, 0 skipped. " {
+		t.Errorf("failed association's summary = %q", got)
+	}
+	out2, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{Filters: []ssmtypes.InstanceInformationStringFilter{
+		{Key: aws.String("AssociationStatus"), Values: []string{"Failed"}}}})
+	rcMust(t, "DescribeInstanceInformation(AssociationStatus Failed)", err)
+	if len(out2.InstanceInformationList) != 1 || aws.ToString(out2.InstanceInformationList[0].InstanceId) != local ||
+		aws.ToString(out2.InstanceInformationList[0].AssociationStatus) != "Failed" ||
+		out2.InstanceInformationList[0].AssociationOverview.InstanceAssociationStatusAggregatedCount["Failed"] != 1 ||
+		out2.InstanceInformationList[0].AssociationOverview.InstanceAssociationStatusAggregatedCount["Success"] != 2 {
+		t.Errorf("DescribeInstanceInformation(AssociationStatus Failed) = %+v", out2.InstanceInformationList)
 	}
 }
