@@ -152,7 +152,7 @@ func (s *Service) act(ctx context.Context, r *Rule, instanceIDs []string, comman
 	default:
 		s.log.Info("inventory rule action sent", "rule", r.Name, "command_id", ref, "instances", len(instanceIDs))
 	}
-	if err := s.store.SetActionResults(ctx, s.account, r.Name, instanceIDs, state, truncate(ref)); err != nil {
+	if err := s.store.SetActionResults(ctx, s.account, r.Name, instanceIDs, commandID, state, truncate(ref)); err != nil {
 		s.logError(ctx, "record inventory rule action", err, "rule", r.Name, "command_id", ref)
 	}
 }
@@ -178,7 +178,7 @@ func (s *Service) resendPending(ctx context.Context) {
 			continue
 		}
 		if len(rules) == 0 || rules[0].Action == nil {
-			if err := s.store.SetActionResults(ctx, s.account, p.Rule, p.InstanceIDs, ActionFailed,
+			if err := s.store.SetActionResults(ctx, s.account, p.Rule, p.InstanceIDs, p.Command, ActionFailed,
 				"the rule or its action was removed before the action was sent"); err != nil {
 				s.logError(ctx, "record inventory rule action", err, "rule", p.Rule)
 			}

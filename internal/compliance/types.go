@@ -225,9 +225,11 @@ type Store interface {
 	// action it claimed: those it made non-compliant, or found
 	// non-compliant without an action, when the rule has one.
 	RecordEvaluations(ctx context.Context, b *Batch) ([]string, error)
-	// SetActionResults sets the action state of a rule's items of
-	// instances whose action is ActionPending.
-	SetActionResults(ctx context.Context, account, rule string, instanceIDs []string, state, command string) error
+	// SetActionResults records how the action claimed as claim went on a
+	// rule's items of instances, where that claim is still ActionPending:
+	// state, and ref (the command ID, or why none was sent). An item
+	// pending under a later claim is left to that claim.
+	SetActionResults(ctx context.Context, account, rule string, instanceIDs []string, claim, state, ref string) error
 	// PendingActions returns up to limit instances' actions of the account
 	// that are ActionPending with a command ID and were claimed before
 	// before, grouped by rule and command.

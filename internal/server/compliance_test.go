@@ -173,6 +173,16 @@ func TestInventoryRuleForbidsPackage(t *testing.T) {
 		t.Errorf("rule after evaluation: %d non-compliant, %d compliant; want 2 and 2", aws.ToInt32(r.NonCompliantCount), aws.ToInt32(r.CompliantCount))
 	}
 
+	// The actions are sent after the evaluation is recorded.
+	rcEventually(t, "the actions on a and c sent", 20*time.Second, func() bool {
+		for _, name := range []string{"a", "c"} {
+			if it := e.ruleItem(t, ids[name], "no-telnet"); it == nil || it.Details["ActionStatus"] != "Sent" {
+				return false
+			}
+		}
+		return true
+	})
+
 	// The items, in SSM's shapes.
 	status := func() map[string]string {
 		out := map[string]string{}

@@ -363,17 +363,19 @@ func (tx *Tx) upsertItems(ctx context.Context, items []*compliance.Item) error {
 	return nil
 }
 
-// SetActionResults records the outcome of a rule's action on instances
-// whose action is Pending.
-func (db *DB) SetActionResults(ctx context.Context, account, rule string, instanceIDs []string, state, command string) error {
+// SetActionResults records how the action claimed as claim went on a
+// rule's items of instances, where that claim is still Pending: a result
+// that comes late, after the instance was claimed again, leaves the new
+// claim Pending for its own send.
+func (db *DB) SetActionResults(ctx context.Context, account, rule string, instanceIDs []string, claim, state, ref string) error {
 	for start := 0; start < len(instanceIDs); start += complianceBatch {
 		chunk := instanceIDs[start:min(start+complianceBatch, len(instanceIDs))]
 		var w where
-		w.add("account_id = ? AND resource_type = ? AND compliance_type = ? AND item_id = ? AND action_state = ?",
-			account, compliance.ResourceTypeManagedInstance, compliance.TypeInventoryRule, rule, compliance.ActionPending)
+		w.add("account_id = ? AND resource_type = ? AND compliance_type = ? AND item_id = ? AND action_state = ? AND action_command = ?",
+			account, compliance.ResourceTypeManagedInstance, compliance.TypeInventoryRule, rule, compliance.ActionPending, claim)
 		w.in("resource_id", chunk)
 		if _, err := db.exec(ctx, "UPDATE cmp_items SET action_state = ?, action_command = ?"+w.String(),
-			append([]any{state, command}, w.args...)...); err != nil {
+			append([]any{state, ref}, w.args...)...); err != nil {
 			return fmt.Errorf("record action of %s: %w", rule, err)
 		}
 	}

@@ -335,14 +335,19 @@ func testCmpTransitions(t *testing.T, db *store.DB) {
 			return nil
 		}, nil, "NON_COMPLIANT/Pending/cmd-claim"},
 		{func() []string {
-			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, compliance.ActionSent, "cmd-1"))
+			// The result of an earlier claim, late: the new claim stays.
+			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, "cmd-old", compliance.ActionSent, "cmd-old"))
 			return nil
-		}, nil, "NON_COMPLIANT/Sent/cmd-1"},
-		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, nil, "NON_COMPLIANT/Sent/cmd-1"},
+		}, nil, "NON_COMPLIANT/Pending/cmd-claim"},
+		{func() []string {
+			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, "cmd-claim", compliance.ActionSent, "cmd-claim"))
+			return nil
+		}, nil, "NON_COMPLIANT/Sent/cmd-claim"},
+		{func() []string { return record(ssm.ComplianceStatusNonCompliant) }, nil, "NON_COMPLIANT/Sent/cmd-claim"},
 		{func() []string { return record(ssm.ComplianceStatusCompliant) }, nil, "COMPLIANT//"},
 		{func() []string {
 			// Not Pending: nothing to record.
-			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, compliance.ActionSent, "cmd-x"))
+			must(t, db.SetActionResults(ctx, acct, r.Name, []string{"mi-1"}, "cmd-claim", compliance.ActionSent, "cmd-claim"))
 			return nil
 		}, nil, "COMPLIANT//"},
 		{func() []string {
