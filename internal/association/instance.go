@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
+	"github.com/kanri-dev/kanri/internal/agentproto"
 	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/command"
+	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/timestamp"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
 )
@@ -47,12 +49,12 @@ func (s *Service) instanceTargets(ctx context.Context, instanceID, nextToken str
 	return ts, nil
 }
 
-// instanceAssociations returns the associations of a page of targets
-// with the execution that last ran each there; a target whose
-// association was deleted meanwhile is left out.
-func (s *Service) instanceAssociations(ctx context.Context, ts []*Target) ([]*Association, []*Execution, error) {
+// instanceAssociations returns the associations of a page of targets,
+// each with its target; a target whose association was deleted meanwhile
+// is left out.
+func (s *Service) instanceAssociations(ctx context.Context, ts []*Target) ([]*Association, []*Target, error) {
 	var as []*Association
-	var es []*Execution
+	var kept []*Target
 	for _, t := range ts {
 		a, err := s.store.GetAssociation(ctx, s.account, t.AssociationID)
 		if errors.Is(err, awserr.NotFound) {
@@ -61,16 +63,9 @@ func (s *Service) instanceAssociations(ctx context.Context, ts []*Target) ([]*As
 		if err != nil {
 			return nil, nil, err
 		}
-		e, err := s.store.GetExecution(ctx, t.AssociationID, t.ExecutionID)
-		if errors.Is(err, awserr.NotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		as, es = append(as, a), append(es, e)
+		as, kept = append(as, a), append(kept, t)
 	}
-	return as, es, nil
+	return as, kept, nil
 }
 
 // page cuts targets to one page of limit and returns the NextToken of
@@ -91,24 +86,27 @@ func (s *Service) DescribeInstanceAssociationsStatus(ctx context.Context, in *ss
 		return nil, err
 	}
 	ts, next := page(ts, pageSize(in.MaxResults))
-	as, es, err := s.instanceAssociations(ctx, ts)
+	as, ts, err := s.instanceAssociations(ctx, ts)
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]*Target{}
-	for _, t := range ts {
-		byID[t.AssociationID] = t
-	}
 	out := &ssm.DescribeInstanceAssociationsStatusOutput{InstanceAssociationStatusInfos: []*ssm.InstanceAssociationStatusInfo{}, NextToken: next}
 	for i, a := range as {
-		t := byID[a.ID]
-		summary, err := s.executionSummary(ctx, es[i].CommandID, t.InstanceID)
+		t := ts[i]
+		e, err := s.store.GetExecution(ctx, t.AssociationID, t.ExecutionID)
+		if errors.Is(err, awserr.NotFound) {
+			continue // deleted with its association meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		summary, err := s.executionSummary(ctx, e.CommandID, t.InstanceID)
 		if err != nil {
 			return nil, err
 		}
 		out.InstanceAssociationStatusInfos = append(out.InstanceAssociationStatusInfos, &ssm.InstanceAssociationStatusInfo{
 			AssociationId: a.ID, Name: a.Name, DocumentVersion: firstNonEmpty(a.DocumentVersion, defaultDocumentVersion),
-			AssociationVersion: strconv.Itoa(es[i].Version), InstanceId: t.InstanceID, ExecutionDate: timestamp.Ptr(t.AppliedAt),
+			AssociationVersion: strconv.Itoa(e.Version), InstanceId: t.InstanceID, ExecutionDate: timestamp.Ptr(t.AppliedAt),
 			Status: t.Status, DetailedStatus: t.DetailedStatus, ExecutionSummary: summary, AssociationName: a.AssociationName,
 		})
 	}
@@ -136,12 +134,12 @@ func (s *Service) executionSummary(ctx context.Context, commandID, instanceID st
 	processed := 0
 	for _, p := range plugins {
 		switch p.Status {
-		case "Pending", "InProgress", "Delayed":
+		case command.StatusPending, command.StatusInProgress, command.StatusDelayed:
 			continue
-		case "Success", "Skipped", "TimedOut":
+		case command.StatusSuccess, agentproto.StatusSkipped, command.StatusTimedOut:
 			counts[p.Status]++
 		default: // Failed, Cancelled
-			counts["Failed"]++
+			counts[command.StatusFailed]++
 		}
 		processed++
 	}
@@ -153,7 +151,8 @@ func (s *Service) executionSummary(ctx context.Context, commandID, instanceID st
 		noun = "plugin"
 	}
 	return fmt.Sprintf("%d out of %d %s processed, %d success, %d failed, %d timedout, %d skipped. ",
-		processed, len(plugins), noun, counts["Success"], counts["Failed"], counts["TimedOut"], counts["Skipped"]), nil
+		processed, len(plugins), noun, counts[command.StatusSuccess], counts[command.StatusFailed], counts[command.StatusTimedOut],
+		counts[agentproto.StatusSkipped]), nil
 }
 
 // DescribeEffectiveInstanceAssociations lists the associations that
@@ -186,30 +185,19 @@ func (s *Service) DescribeEffectiveInstanceAssociations(ctx context.Context, in 
 	return out, nil
 }
 
-// InstanceSummary is how the associations that ran on an instance last
-// went there.
-type InstanceSummary struct {
-	// Counts counts the associations by the status of their latest run
-	// there (TargetSuccess, …).
-	Counts map[string]int
-	// LastRun is when the latest of those runs started; LastSuccess when
-	// the latest of those that succeeded did (zero for none).
-	LastRun, LastSuccess time.Time
-}
-
-// InstanceSummaries returns, by instance, how the associations that ran
-// there last went; nil instanceIDs means every instance of the account.
-// An instance no association ran on is not in the map.
-func (s *Service) InstanceSummaries(ctx context.Context, instanceIDs []string) (map[string]*InstanceSummary, error) {
+// AssociationSummaries returns, by instance, how the associations that
+// ran there last went; nil instanceIDs means every instance of the
+// account. An instance no association ran on is not in the map.
+func (s *Service) AssociationSummaries(ctx context.Context, instanceIDs []string) (map[string]*fleet.AssociationSummary, error) {
 	ts, err := s.store.InstanceTargets(ctx, s.account, instanceIDs)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*InstanceSummary{}
+	out := map[string]*fleet.AssociationSummary{}
 	for _, t := range ts {
 		sum := out[t.InstanceID]
 		if sum == nil {
-			sum = &InstanceSummary{Counts: map[string]int{}}
+			sum = &fleet.AssociationSummary{Counts: map[string]int{}}
 			out[t.InstanceID] = sum
 		}
 		sum.Counts[t.Status]++

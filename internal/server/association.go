@@ -26,19 +26,12 @@ func (s *Server) newAssociations() *association.Service {
 // Associations returns the State Manager service.
 func (s *Server) Associations() *association.Service { return s.associations }
 
-// fleetAssociations tells the fleet how associations went on instances.
+// fleetAssociations tells the fleet how associations went on instances;
+// State Manager is made after the fleet, so it is looked up on each call.
 type fleetAssociations struct{ s *Server }
 
 func (fa fleetAssociations) AssociationSummaries(ctx context.Context, instanceIDs []string) (map[string]*fleet.AssociationSummary, error) {
-	sums, err := fa.s.associations.InstanceSummaries(ctx, instanceIDs)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]*fleet.AssociationSummary, len(sums))
-	for id, sum := range sums {
-		out[id] = &fleet.AssociationSummary{Counts: sum.Counts, LastRun: sum.LastRun, LastSuccess: sum.LastSuccess}
-	}
-	return out, nil
+	return fa.s.associations.AssociationSummaries(ctx, instanceIDs)
 }
 
 // associationTagger tags associations.
