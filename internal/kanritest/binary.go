@@ -109,8 +109,17 @@ func StartDevEnv(t testing.TB, dataDir string, env []string, extraArgs ...string
 	args := append([]string{"dev", "--data-dir", dataDir, "--http-addr", addr, "--bus-addr", FreeAddr(t)}, extraArgs...)
 	p := startProcess(t, "http://"+addr, env, args...)
 	p.DataDir = dataDir
-	if m := accountLine.FindStringSubmatch(p.Output()); m != nil {
-		p.Account = m[1]
+	// The banner is written to stdout before the server listens, but its
+	// pipe is copied apart from stderr's and may arrive after /readyz
+	// answered: wait for it a little.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := accountLine.FindStringSubmatch(p.Output()); m != nil {
+			p.Account = m[1]
+			break
+		}
+		if time.Now().After(deadline) {
+			break
+		}
 	}
 	return p
 }
