@@ -42,7 +42,22 @@ type Call struct {
 func Load(b *testing.B, clients, n int, c Call) {
 	b.Helper()
 	b.ResetTimer()
-	r := Run(b, clients, n, c)
+	report(b, Run(b, clients, n, c))
+}
+
+// LoadAtRate is Load with the calls sent at rate calls per second (see
+// RunAtRate), after a warm-up of two seconds at that rate whose calls are
+// not counted: a fresh server's first second (new connections, caches,
+// goroutine stacks growing) says nothing about how it serves afterwards.
+func LoadAtRate(b *testing.B, clients, n int, rate float64, c Call) {
+	b.Helper()
+	RunAtRate(b, clients, int(2*rate), rate, c)
+	b.ResetTimer()
+	report(b, RunAtRate(b, clients, n, rate, c))
+}
+
+// report reports r on b.
+func report(b *testing.B, r Result) {
 	b.StopTimer()
 	b.ReportMetric(r.Rate, "req/s")
 	b.ReportMetric(r.P50, "p50-ms")
@@ -71,6 +86,27 @@ type Result struct {
 // request to the same bytes; the server verifies each one from scratch.
 func Run(b *testing.B, clients, n int, c Call) Result {
 	b.Helper()
+	return run(b, clients, n, 0, c)
+}
+
+// RunAtRate is Run with the calls sent on a schedule instead of in a
+// closed loop: rate calls per second in all, spread evenly over the
+// workers (an open loop, as wrk2 does). A call's latency is counted from
+// the moment it was due, not from when its worker got round to sending
+// it, so a worker held up by a slow answer charges the wait to the calls
+// it delayed (no coordinated omission). The measured rate falls short of
+// rate when the server cannot keep up.
+func RunAtRate(b *testing.B, clients, n int, rate float64, c Call) Result {
+	b.Helper()
+	if rate <= 0 {
+		b.Fatalf("bench: rate %v: want a positive number of calls per second", rate)
+	}
+	return run(b, clients, n, rate, c)
+}
+
+// run is Run (rate 0) and RunAtRate.
+func run(b *testing.B, clients, n int, rate float64, c Call) Result {
+	b.Helper()
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || u.Scheme != "http" {
 		b.Fatalf("bench: endpoint %q: want http://host:port", c.Endpoint)
@@ -82,19 +118,31 @@ func Run(b *testing.B, clients, n int, c Call) Result {
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for k := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := &worker{call: &c, host: u.Host, hash: hash, signer: v4.NewSigner()}
 			defer w.close()
-			for {
-				i := next.Add(1) - 1
+			for j := 0; ; j++ {
+				// Closed loop: the next call, now. At a rate: worker k
+				// sends calls k, k+clients, k+2·clients…, call i being
+				// due at start + i/rate.
+				i := int64(j*clients + k)
+				if rate == 0 {
+					i = next.Add(1) - 1
+				}
 				if i >= int64(n) {
 					return
 				}
 				t0 := time.Now()
-				if err := w.do(t0); err != nil {
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if d := time.Until(t0); d > 0 {
+						time.Sleep(d)
+					}
+				}
+				if err := w.do(time.Now()); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 				}

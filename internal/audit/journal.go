@@ -351,18 +351,20 @@ func (j *Journal) Run(ctx context.Context) {
 	}
 }
 
-// ingestAll stores the pending events, MaxBatch at a time. With retry, a
-// failing store is retried until it succeeds or Close is called;
-// otherwise the events are left in the journal for the next start.
+// ingestAll stores the events pending when it is called, MaxBatch at a
+// time. Events appended meanwhile wait for the next call: chasing them
+// would store them a few per transaction, and a commit costs nearly as
+// much for a few events as for hundreds. With retry, a failing store is retried until it succeeds or
+// Close is called; otherwise the events are left in the journal for the
+// next start.
 func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 	backoff := 10 * time.Millisecond
-	for {
+	j.mu.Lock()
+	left := len(j.pending)
+	j.mu.Unlock()
+	for left > 0 {
 		j.mu.Lock()
-		n := min(len(j.pending), j.maxBatch)
-		if n == 0 {
-			j.mu.Unlock()
-			return
-		}
+		n := min(left, j.maxBatch)
 		batch := make([]Event, n)
 		for i, p := range j.pending[:n] {
 			batch[i] = p.ev
@@ -395,6 +397,7 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 		}
 		backoff = 10 * time.Millisecond
 		j.stored(n)
+		left -= n
 		// Requests go first: the next batch waits its turn behind them.
 		runtime.Gosched()
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,5 +277,78 @@ func TestJournalCloseLeavesWhatItCannotStore(t *testing.T) {
 	openJournal(t, dir, db, false, audit.JournalConfig{})
 	if got := stored(t, db.DB); len(got) != 5 {
 		t.Errorf("stored after reopening = %v, want 5 events", got)
+	}
+}
+
+// arriving is a store into which, while it stores a batch, one more event
+// is appended to the journal: events keep arriving during every ingest,
+// as they do under load. It records when each batch was stored.
+type arriving struct {
+	*store.DB
+	journal atomic.Pointer[audit.Journal]
+
+	mu    sync.Mutex
+	calls []storeCall
+}
+
+// storeCall is one AppendEvents of the journal into the store.
+type storeCall struct {
+	start, end time.Time
+	events     int
+}
+
+func (a *arriving) AppendEvents(ctx context.Context, evs []audit.Event) error {
+	start := time.Now()
+	a.mu.Lock()
+	n := len(a.calls)
+	a.mu.Unlock()
+	if j := a.journal.Load(); j != nil {
+		if err := j.AppendEvents(ctx, []audit.Event{event(1000 + n)}); err != nil {
+			return err
+		}
+	}
+	err := a.DB.AppendEvents(ctx, evs)
+	a.mu.Lock()
+	a.calls = append(a.calls, storeCall{start: start, end: time.Now(), events: len(evs)})
+	a.mu.Unlock()
+	return err
+}
+
+// TestJournalIngestDoesNotChaseNewEvents checks that an ingest stores the
+// events pending when it began and leaves those appended meanwhile for the
+// next one, an interval later: chasing them would store them one
+// transaction at a time, just as they arrive.
+func TestJournalIngestDoesNotChaseNewEvents(t *testing.T) {
+	st := &arriving{DB: storetest.Open(t, storetest.SQLite(t))}
+	const interval = 100 * time.Millisecond
+	j := openJournal(t, t.TempDir(), st, false, audit.JournalConfig{Interval: interval})
+	st.journal.Store(j)
+	go j.Run(context.Background())
+	for i := range 20 {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var calls []storeCall
+	for deadline := time.Now().Add(10 * time.Second); len(calls) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		st.mu.Lock()
+		calls = slices.Clone(st.calls)
+		st.mu.Unlock()
+	}
+	if len(calls) < 3 {
+		t.Fatalf("the journal stored %d batches in 10 s, want 3 or more", len(calls))
+	}
+	if calls[0].events != 20 {
+		t.Errorf("first batch = %d events, want the 20 appended before it", calls[0].events)
+	}
+	for i := 1; i < 3; i++ {
+		if calls[i].events != 1 {
+			t.Errorf("batch %d = %d events, want 1 (the one appended during the batch before)", i, calls[i].events)
+		}
+		// A timer never fires early; the margin is for the clock reads
+		// around it.
+		if gap := calls[i].start.Sub(calls[i-1].end); gap < interval-10*time.Millisecond {
+			t.Errorf("batch %d began %v after the one before ended, want about the interval (%v)", i, gap, interval)
+		}
 	}
 }
