@@ -17,11 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
-	"github.com/kanri-dev/kanri/internal/kanritest"
-	"github.com/kanri-dev/kanri/internal/sharedconfig"
 )
 
 // BenchmarkGetCallerIdentityWrk is BenchmarkGetCallerIdentity with wrk
@@ -44,20 +40,15 @@ func BenchmarkGetCallerIdentityWrk(b *testing.B) {
 			b.Fatalf("KANRI_BENCH_SECONDS=%q: want a whole number of seconds", v)
 		}
 	}
-	p := kanritest.StartDev(b, "")
-	prof, err := sharedconfig.ReadCredentials(p.CredentialsFile(), "default")
+	call := getCallerIdentity(b)
+	body := call.Body
+	req, err := http.NewRequest(http.MethodPost, call.Endpoint+"/", strings.NewReader(body))
 	if err != nil {
 		b.Fatal(err)
 	}
-	const body = "Action=GetCallerIdentity&Version=2011-06-15"
-	req, err := http.NewRequest(http.MethodPost, p.Endpoint+"/", strings.NewReader(body))
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	req.Header = call.Header.Clone()
 	sum := sha256.Sum256([]byte(body))
-	creds := aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "sts", "us-east-1", time.Now()); err != nil {
+	if err := v4.NewSigner().SignHTTP(context.Background(), call.Creds, req, hex.EncodeToString(sum[:]), call.Service, call.Region, time.Now()); err != nil {
 		b.Fatal(err)
 	}
 
@@ -80,7 +71,7 @@ end
 	if err := os.WriteFile(path, []byte(script.String()), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	args := append(strings.Fields(os.Getenv("KANRI_BENCH_WRK_PREFIX")), wrk, "-t2", "-c64", "-d"+strconv.Itoa(seconds)+"s", "-s", path, p.Endpoint+"/")
+	args := append(strings.Fields(os.Getenv("KANRI_BENCH_WRK_PREFIX")), wrk, "-t2", "-c64", "-d"+strconv.Itoa(seconds)+"s", "-s", path, call.Endpoint+"/")
 	b.ResetTimer()
 	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
 	b.StopTimer()
