@@ -46,7 +46,6 @@ func BenchmarkGetCallerIdentityAtRate(b *testing.B) {
 	call := getCallerIdentity(b)
 	floor := call
 	floor.Endpoint, floor.Want = startFloor(b), nil
-	RunAtRate(b, 64, int(2*rate), rate, floor)
 	f := RunAtRate(b, 64, n, rate, floor)
 	LoadAtRate(b, 64, n, rate, call)
 	b.ReportMetric(f.P50, "floor-p50-ms")

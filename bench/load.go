@@ -46,12 +46,9 @@ func Load(b *testing.B, clients, n int, c Call) {
 }
 
 // LoadAtRate is Load with the calls sent at rate calls per second (see
-// RunAtRate), after a warm-up of two seconds at that rate whose calls are
-// not counted: a fresh server's first second (new connections, caches,
-// goroutine stacks growing) says nothing about how it serves afterwards.
+// RunAtRate).
 func LoadAtRate(b *testing.B, clients, n int, rate float64, c Call) {
 	b.Helper()
-	RunAtRate(b, clients, int(2*rate), rate, c)
 	b.ResetTimer()
 	report(b, RunAtRate(b, clients, n, rate, c))
 }
@@ -95,12 +92,16 @@ func Run(b *testing.B, clients, n int, c Call) Result {
 // the moment it was due, not from when its worker got round to sending
 // it, so a worker held up by a slow answer charges the wait to the calls
 // it delayed (no coordinated omission). The measured rate falls short of
-// rate when the server cannot keep up.
+// rate when the server cannot keep up. The n counted calls follow a
+// warm-up of two seconds at the same rate, whose calls are not counted: a
+// fresh server's first second (new connections, caches, goroutine stacks
+// growing) says nothing about how it serves afterwards.
 func RunAtRate(b *testing.B, clients, n int, rate float64, c Call) Result {
 	b.Helper()
 	if rate <= 0 {
 		b.Fatalf("bench: rate %v: want a positive number of calls per second", rate)
 	}
+	run(b, clients, int(2*rate), rate, c)
 	return run(b, clients, n, rate, c)
 }
 
