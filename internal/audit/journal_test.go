@@ -323,12 +323,12 @@ func TestJournalIngestDoesNotChaseNewEvents(t *testing.T) {
 	const interval = 100 * time.Millisecond
 	j := openJournal(t, t.TempDir(), st, false, audit.JournalConfig{Interval: interval})
 	st.journal.Store(j)
-	go j.Run(context.Background())
 	for i := range 20 {
 		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	go j.Run(context.Background())
 	var calls []storeCall
 	for deadline := time.Now().Add(10 * time.Second); len(calls) < 3 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		st.mu.Lock()
