@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 
@@ -21,18 +22,12 @@ import (
 const floorAddrEnv = "KANRI_BENCH_FLOOR_ADDR"
 
 // floorAnswer is what the floor server answers: GetCallerIdentity's
-// response as kanri sends it, in size and shape.
-const floorAnswer = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-  <GetCallerIdentityResult>
-    <Arn>arn:aws:iam::123456789012:user/admin</Arn>
-    <UserId>AIDAAAAAAAAAAAAAAAAAA</UserId>
-    <Account>123456789012</Account>
-  </GetCallerIdentityResult>
-  <ResponseMetadata>
-    <RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>
-  </ResponseMetadata>
-</GetCallerIdentityResponse>
-`
+// response in the form and size kanri sends it (407 bytes).
+const floorAnswer = `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+	`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+	`<UserId>AIDAAAAAAAAAAAAAAAAAA</UserId><Account>123456789012</Account><Arn>arn:aws:iam::123456789012:user/admin</Arn>` +
+	`</GetCallerIdentityResult><ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId>` +
+	`</ResponseMetadata></GetCallerIdentityResponse>`
 
 func TestMain(m *testing.M) {
 	if addr := os.Getenv(floorAddrEnv); addr != "" {
@@ -52,6 +47,8 @@ func serveFloor(addr string) error {
 	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/xml")
+		w.Header().Set("X-Amzn-Requestid", "01234567-89ab-cdef-0123-456789abcdef")
+		w.Header().Set("Content-Length", strconv.Itoa(len(floorAnswer)))
 		io.WriteString(w, floorAnswer)
 	}))
 }

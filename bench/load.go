@@ -136,14 +136,16 @@ func run(b *testing.B, clients, n int, rate float64, c Call) Result {
 				if i >= int64(n) {
 					return
 				}
-				t0 := time.Now()
+				now := time.Now()
+				t0 := now // when the call is due
 				if rate > 0 {
 					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
-					if d := time.Until(t0); d > 0 {
+					if d := t0.Sub(now); d > 0 {
 						time.Sleep(d)
+						now = time.Now()
 					}
 				}
-				if err := w.do(time.Now()); err != nil {
+				if err := w.do(now); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 				}
