@@ -4,10 +4,12 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,7 +24,10 @@ import (
 // SDK's signer (see Run), verified by the server, and audited before it is
 // answered.
 func BenchmarkGetCallerIdentity(b *testing.B) {
-	Load(b, 64, max(b.N, 20000), getCallerIdentity(b))
+	call := getCallerIdentity(b)
+	before := readCost(b, call.Endpoint)
+	Load(b, 64, max(b.N, 20000), call)
+	reportCost(b, before, readCost(b, call.Endpoint))
 }
 
 // BenchmarkGetCallerIdentityAtRate is BenchmarkGetCallerIdentity with the
@@ -32,7 +37,10 @@ func BenchmarkGetCallerIdentity(b *testing.B) {
 // quickly the server answers at the load it must carry, where the closed
 // loop measures how much it can carry. Before kanri, the same load runs
 // against a floor server (see serveFloor), reported as floor-p50-ms and
-// floor-p99-ms: the part of the figures the host gave that minute.
+// floor-p99-ms: the part of the figures the host gave that minute. Both
+// servers' CPU time per call is reported too (server-cpu-µs/call,
+// floor-cpu-µs/call), with kanri's allocation per call: what kanri adds
+// to a bare Go HTTP server, in figures the host's minute moves less.
 func BenchmarkGetCallerIdentityAtRate(b *testing.B) {
 	rate := 10000.0
 	if v := os.Getenv("KANRI_BENCH_RATE"); v != "" {
@@ -46,10 +54,77 @@ func BenchmarkGetCallerIdentityAtRate(b *testing.B) {
 	call := getCallerIdentity(b)
 	floor := call
 	floor.Endpoint, floor.Want = startFloor(b), nil
+	floorBefore := readCost(b, floor.Endpoint)
 	f := RunAtRate(b, 64, n, rate, floor)
+	floorAfter := readCost(b, floor.Endpoint)
+	before := readCost(b, call.Endpoint)
 	LoadAtRate(b, 64, n, rate, call)
+	reportCost(b, before, readCost(b, call.Endpoint))
 	b.ReportMetric(f.P50, "floor-p50-ms")
 	b.ReportMetric(f.P99, "floor-p99-ms")
+	b.ReportMetric(perCall(b, floorBefore, floorAfter).cpuSeconds*1e6, "floor-cpu-µs/call")
+}
+
+// cost is what a server has spent so far, from its /metrics: CPU time
+// (user and system), bytes allocated, and API requests answered.
+type cost struct {
+	cpuSeconds, allocBytes, requests float64
+}
+
+// readCost reads the server's cost so far.
+func readCost(b *testing.B, endpoint string) cost {
+	b.Helper()
+	resp, err := http.Get(endpoint + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var c cost
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case name == "process_cpu_seconds_total":
+			c.cpuSeconds = v
+		case name == "go_memstats_alloc_bytes_total":
+			c.allocBytes = v
+		case name == "kanri_api_requests_total" || strings.HasPrefix(name, "kanri_api_requests_total{"):
+			c.requests += v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	if c.cpuSeconds == 0 || c.allocBytes == 0 {
+		b.Fatalf("%s/metrics: no process_cpu_seconds_total or go_memstats_alloc_bytes_total", endpoint)
+	}
+	return c
+}
+
+// reportCost reports the server's CPU time and allocation per request
+// between before and after: what one request costs the server, counting
+// everything it does meanwhile (the audit trail's background work too),
+// and less at the mercy of the host's minute than latency is.
+func reportCost(b *testing.B, before, after cost) {
+	c := perCall(b, before, after)
+	b.ReportMetric(c.cpuSeconds*1e6, "server-cpu-µs/call")
+	b.ReportMetric(c.allocBytes, "server-B/call")
+}
+
+// perCall returns the cost of one request between before and after.
+func perCall(b *testing.B, before, after cost) cost {
+	n := after.requests - before.requests
+	if n <= 0 {
+		b.Fatalf("the server counted no requests (%v before, %v after)", before.requests, after.requests)
+	}
+	return cost{cpuSeconds: (after.cpuSeconds - before.cpuSeconds) / n, allocBytes: (after.allocBytes - before.allocBytes) / n, requests: 1}
 }
 
 // getCallerIdentity starts kanri dev without its local agent, whose
