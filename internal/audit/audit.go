@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kanri-dev/kanri/internal/awserr"
+	"github.com/kanri-dev/kanri/internal/jsonenc"
 )
 
 // Outcomes of a recorded request.
@@ -50,6 +51,55 @@ type Event struct {
 	Outcome       string // Success, Denied or Failed
 	ErrorCode     string
 	ErrorMessage  string
+}
+
+// AppendJSON appends e as a JSON object, the same bytes encoding/json
+// writes for it (HTML escaping off), without reflection: an event is
+// encoded once per request.
+func (e *Event) AppendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = jsonenc.Field(dst, "ID", e.ID)
+	dst = jsonenc.Key(dst, "Time")
+	dst = jsonenc.Time(dst, e.Time)
+	dst = jsonenc.Field(dst, "RequestID", e.RequestID)
+	dst = jsonenc.Field(dst, "Account", e.Account)
+	dst = jsonenc.Field(dst, "Region", e.Region)
+	dst = jsonenc.Field(dst, "Source", e.Source)
+	dst = jsonenc.Field(dst, "Name", e.Name)
+	dst = jsonenc.Key(dst, "ReadOnly")
+	dst = jsonenc.Bool(dst, e.ReadOnly)
+	dst = jsonenc.Field(dst, "PrincipalARN", e.PrincipalARN)
+	dst = jsonenc.Field(dst, "PrincipalID", e.PrincipalID)
+	dst = jsonenc.Field(dst, "PrincipalType", e.PrincipalType)
+	dst = jsonenc.Field(dst, "UserName", e.UserName)
+	dst = jsonenc.Field(dst, "AccessKeyID", e.AccessKeyID)
+	dst = jsonenc.Key(dst, "Resources")
+	dst = AppendResourcesJSON(dst, e.Resources)
+	dst = jsonenc.Field(dst, "SourceIP", e.SourceIP)
+	dst = jsonenc.Field(dst, "UserAgent", e.UserAgent)
+	dst = jsonenc.Field(dst, "Outcome", e.Outcome)
+	dst = jsonenc.Field(dst, "ErrorCode", e.ErrorCode)
+	dst = jsonenc.Field(dst, "ErrorMessage", e.ErrorMessage)
+	return append(dst, '}')
+}
+
+// AppendResourcesJSON appends rs as encoding/json writes a []Resource:
+// null when nil.
+func AppendResourcesJSON(dst []byte, rs []Resource) []byte {
+	if rs == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i := range rs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '{')
+		dst = jsonenc.Field(dst, "ARN", rs[i].ARN)
+		dst = jsonenc.Field(dst, "Type", rs[i].Type)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }
 
 // Resource is a resource an event names.

@@ -4,7 +4,9 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -220,6 +222,29 @@ func TestNewIDOrder(t *testing.T) {
 		id := audit.NewID(ts)
 		if lo, hi := audit.IDBounds(ts, ts); id < lo || id > hi {
 			t.Errorf("ID for %v = %s, not within [%s, %s]", ts, id, lo, hi)
+		}
+	}
+}
+
+func TestEventAppendJSONAsEncodingJSON(t *testing.T) {
+	full := audit.Event{
+		ID: audit.NewID(time.Now()), Time: time.Date(2026, 12, 7, 13, 4, 5, 123000000, time.UTC), RequestID: "r-1",
+		Account: "123456789012", Region: "us-east-1", Source: "ssm.amazonaws.com", Name: "SendCommand",
+		PrincipalARN: "arn:aws:iam::123456789012:user/a\"dmin", PrincipalID: "AIDA", PrincipalType: "IAMUser",
+		UserName: "a\"dmin", AccessKeyID: "AKIA", SourceIP: "127.0.0.1", UserAgent: "aws-cli/2 <x> & \u2028 \xff",
+		Resources: []audit.Resource{{ARN: "arn:aws:ssm:us-east-1:123456789012:document/AWS-RunShellScript", Type: "AWS::SSM::Document"}, {}},
+		Outcome:   audit.Failed, ErrorCode: "ValidationException", ErrorMessage: "bad\n\ttab",
+	}
+	for _, ev := range []audit.Event{full, {}, {ReadOnly: true, Resources: []audit.Resource{}}} {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(&ev); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if got := ev.AppendJSON(nil); !bytes.Equal(got, want) {
+			t.Errorf("AppendJSON:\n got %s\nwant %s", got, want)
 		}
 	}
 }

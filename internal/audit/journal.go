@@ -247,14 +247,17 @@ func (j *Journal) openSegment(n uint64) error {
 // once the write is done. It fails when the journal is closed or holds
 // MaxPending events the store has not taken.
 func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	bufp := lineBuffers.Get().(*[]byte)
+	buf := (*bufp)[:0]
 	for i := range events {
-		if err := enc.Encode(&events[i]); err != nil {
-			return fmt.Errorf("audit journal: %w", err)
-		}
+		buf = append(events[i].AppendJSON(buf), '\n')
 	}
+	defer func() {
+		if cap(buf) <= 64<<10 {
+			*bufp = buf
+			lineBuffers.Put(bufp)
+		}
+	}()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
@@ -263,7 +266,7 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	if len(j.pending)+len(events) > j.maxPending {
 		return ErrJournalFull
 	}
-	if _, err := j.file.Write(buf.Bytes()); err != nil {
+	if _, err := j.file.Write(buf); err != nil {
 		// Part of the batch may be in the file: later appends go to a new
 		// segment, so that the cut-short record stays that segment's last.
 		if rerr := j.openSegment(j.seg + 1); rerr != nil {
@@ -282,6 +285,9 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	}
 	return nil
 }
+
+// lineBuffers holds the buffers AppendEvents encodes its lines into.
+var lineBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // LookupEvents waits until every event appended so far is in the store,
 // then looks up there.

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/kanri-dev/kanri/internal/audit"
+	"github.com/kanri-dev/kanri/internal/jsonenc"
 )
 
 // auditDetail is the part of an audit event kept as JSON in the detail
@@ -30,6 +31,38 @@ type auditDetail struct {
 	ErrorCode     string           `json:"errorCode,omitempty"`
 	ErrorMessage  string           `json:"errorMessage,omitempty"`
 	Resources     []audit.Resource `json:"resources,omitempty"`
+}
+
+// appendAuditDetail appends e's detail column: the JSON encoding/json
+// writes for its auditDetail, without reflection.
+func appendAuditDetail(dst []byte, e *audit.Event) []byte {
+	dst = append(dst, '{')
+	dst = jsonenc.Field(dst, "requestId", e.RequestID)
+	dst = jsonenc.Field(dst, "account", e.Account)
+	dst = jsonenc.Field(dst, "region", e.Region)
+	for _, f := range [...]struct{ name, value string }{
+		{"principalArn", e.PrincipalARN}, {"principalId", e.PrincipalID}, {"principalType", e.PrincipalType},
+	} {
+		if f.value != "" {
+			dst = jsonenc.Field(dst, f.name, f.value)
+		}
+	}
+	dst = jsonenc.Field(dst, "sourceIp", e.SourceIP)
+	if e.UserAgent != "" {
+		dst = jsonenc.Field(dst, "userAgent", e.UserAgent)
+	}
+	dst = jsonenc.Field(dst, "outcome", e.Outcome)
+	if e.ErrorCode != "" {
+		dst = jsonenc.Field(dst, "errorCode", e.ErrorCode)
+	}
+	if e.ErrorMessage != "" {
+		dst = jsonenc.Field(dst, "errorMessage", e.ErrorMessage)
+	}
+	if len(e.Resources) > 0 {
+		dst = jsonenc.Key(dst, "resources")
+		dst = audit.AppendResourcesJSON(dst, e.Resources)
+	}
+	return append(dst, '}')
 }
 
 // AppendEvents stores events in one transaction, with one prepared
@@ -51,19 +84,13 @@ func (db *DB) AppendEvents(ctx context.Context, events []audit.Event) error {
 		}
 		defer ins.Close()
 		var insRes *sql.Stmt
+		var detail []byte
 		for i := range events {
 			if i > 0 && i%yieldEvery == 0 {
 				runtime.Gosched()
 			}
 			e := &events[i]
-			detail, err := json.Marshal(auditDetail{
-				RequestID: e.RequestID, Account: e.Account, Region: e.Region, PrincipalARN: e.PrincipalARN,
-				PrincipalID: e.PrincipalID, PrincipalType: e.PrincipalType, SourceIP: e.SourceIP, UserAgent: e.UserAgent,
-				Outcome: e.Outcome, ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, Resources: e.Resources,
-			})
-			if err != nil {
-				return err
-			}
+			detail = appendAuditDetail(detail[:0], e)
 			res, err := ins.ExecContext(ctx, e.ID, millis(e.Time), e.Source, e.Name, e.ReadOnly, e.UserName, e.AccessKeyID, string(detail))
 			if err != nil {
 				return fmt.Errorf("insert audit event: %w", err)

@@ -275,27 +275,70 @@ func xmlChar(r rune) bool {
 // WriteResponse writes the XML answer to action: v (an output struct, or
 // nil) inside <ActionResult>, and the request ID in <ResponseMetadata>.
 func WriteResponse(w http.ResponseWriter, namespace, action, requestID string, v any) error {
-	var b bytes.Buffer
+	b := responseBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 64<<10 {
+			b.Reset()
+			responseBuffers.Put(b)
+		}
+	}()
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	b.WriteString("<" + action + `Response xmlns="` + namespace + `">`)
+	openTag(b, action+`Response xmlns="`+namespace+`"`)
 	if v != nil {
-		b.WriteString("<" + action + "Result>")
+		openTag(b, action+"Result")
 		rv := reflect.ValueOf(v)
 		if rv.Kind() == reflect.Pointer {
 			rv = rv.Elem()
 		}
-		encodeFields(&b, rv)
-		b.WriteString("</" + action + "Result>")
+		encodeFields(b, rv)
+		closeTag(b, action+"Result")
 	}
 	b.WriteString("<ResponseMetadata><RequestId>")
 	b.WriteString(requestID)
-	b.WriteString("</RequestId></ResponseMetadata></" + action + "Response>")
+	b.WriteString("</RequestId></ResponseMetadata>")
+	closeTag(b, action+"Response")
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// responseBuffers holds the buffers WriteResponse builds answers in.
+var responseBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// openTag writes <name>.
+func openTag(b *bytes.Buffer, name string) {
+	b.WriteByte('<')
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// closeTag writes </name>.
+func closeTag(b *bytes.Buffer, name string) {
+	b.WriteString("</")
+	b.WriteString(name)
+	b.WriteByte('>')
+}
+
+// element writes <name>text</name>, text being already escaped.
+func element(b *bytes.Buffer, name, text string) {
+	openTag(b, name)
+	b.WriteString(text)
+	closeTag(b, name)
+}
+
+// escapeText writes s escaped as xml.EscapeText does, without copying s
+// when nothing in it needs escaping.
+func escapeText(b *bytes.Buffer, s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\'' || c == '&' || c == '<' || c == '>' {
+			xml.EscapeText(b, []byte(s))
+			return
+		}
+	}
+	b.WriteString(s)
 }
 
 func encodeFields(b *bytes.Buffer, v reflect.Value) {
@@ -308,7 +351,7 @@ func encodeFields(b *bytes.Buffer, v reflect.Value) {
 func encodeMember(b *bytes.Buffer, name string, v reflect.Value) {
 	t := v.Type()
 	if t == timeType {
-		b.WriteString("<" + name + ">" + v.Interface().(timestamp.Time).ISO8601() + "</" + name + ">")
+		element(b, name, v.Interface().(timestamp.Time).ISO8601())
 		return
 	}
 	switch t.Kind() {
@@ -319,23 +362,23 @@ func encodeMember(b *bytes.Buffer, name string, v reflect.Value) {
 		encodeMember(b, name, v.Elem())
 		return
 	case reflect.Struct:
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		encodeFields(b, v)
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 		return
 	case reflect.Slice:
 		if v.IsNil() {
 			return
 		}
 		if t.Elem().Kind() == reflect.Uint8 {
-			b.WriteString("<" + name + ">" + base64.StdEncoding.EncodeToString(v.Bytes()) + "</" + name + ">")
+			element(b, name, base64.StdEncoding.EncodeToString(v.Bytes()))
 			return
 		}
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		for i := 0; i < v.Len(); i++ {
 			encodeMember(b, "member", v.Index(i))
 		}
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 		return
 	case reflect.Map:
 		if v.IsNil() {
@@ -343,29 +386,33 @@ func encodeMember(b *bytes.Buffer, name string, v reflect.Value) {
 		}
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
-		b.WriteString("<" + name + ">")
+		openTag(b, name)
 		for _, k := range keys {
 			b.WriteString("<entry>")
 			encodeMember(b, "key", k)
 			encodeMember(b, "value", v.MapIndex(k))
 			b.WriteString("</entry>")
 		}
-		b.WriteString("</" + name + ">")
+		closeTag(b, name)
 		return
 	case reflect.String:
 		if v.Len() == 0 {
 			return
 		}
-		b.WriteString("<" + name + ">")
-		xml.EscapeText(b, []byte(v.String()))
-		b.WriteString("</" + name + ">")
+		openTag(b, name)
+		escapeText(b, v.String())
+		closeTag(b, name)
 		return
 	case reflect.Bool:
-		b.WriteString("<" + name + ">" + strconv.FormatBool(v.Bool()) + "</" + name + ">")
+		element(b, name, strconv.FormatBool(v.Bool()))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		b.WriteString("<" + name + ">" + strconv.FormatInt(v.Int(), 10) + "</" + name + ">")
+		openTag(b, name)
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), v.Int(), 10))
+		closeTag(b, name)
 	case reflect.Float32, reflect.Float64:
-		b.WriteString("<" + name + ">" + strconv.FormatFloat(v.Float(), 'f', -1, 64) + "</" + name + ">")
+		openTag(b, name)
+		b.Write(strconv.AppendFloat(b.AvailableBuffer(), v.Float(), 'f', -1, 64))
+		closeTag(b, name)
 	}
 }
 
