@@ -83,31 +83,6 @@ type Result struct {
 // request to the same bytes; the server verifies each one from scratch.
 func Run(b *testing.B, clients, n int, c Call) Result {
 	b.Helper()
-	return run(b, clients, n, 0, c)
-}
-
-// RunAtRate is Run with the calls sent on a schedule instead of in a
-// closed loop: rate calls per second in all, spread evenly over the
-// workers (an open loop, as wrk2 does). A call's latency is counted from
-// the moment it was due, not from when its worker got round to sending
-// it, so a worker held up by a slow answer charges the wait to the calls
-// it delayed (no coordinated omission). The measured rate falls short of
-// rate when the server cannot keep up. The n counted calls follow a
-// warm-up of two seconds at the same rate, whose calls are not counted: a
-// fresh server's first second (new connections, caches, goroutine stacks
-// growing) says nothing about how it serves afterwards.
-func RunAtRate(b *testing.B, clients, n int, rate float64, c Call) Result {
-	b.Helper()
-	if rate <= 0 {
-		b.Fatalf("bench: rate %v: want a positive number of calls per second", rate)
-	}
-	run(b, clients, int(2*rate), rate, c)
-	return run(b, clients, n, rate, c)
-}
-
-// run is Run (rate 0) and RunAtRate.
-func run(b *testing.B, clients, n int, rate float64, c Call) Result {
-	b.Helper()
 	u, err := url.Parse(c.Endpoint)
 	if err != nil || u.Scheme != "http" {
 		b.Fatalf("bench: endpoint %q: want http://host:port", c.Endpoint)
@@ -119,33 +94,19 @@ func run(b *testing.B, clients, n int, rate float64, c Call) Result {
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for k := range clients {
+	for range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := &worker{call: &c, host: u.Host, hash: hash, signer: v4.NewSigner()}
 			defer w.close()
-			for j := 0; ; j++ {
-				// Closed loop: the next call, now. At a rate: worker k
-				// sends calls k, k+clients, k+2·clients…, call i being
-				// due at start + i/rate.
-				i := int64(j*clients + k)
-				if rate == 0 {
-					i = next.Add(1) - 1
-				}
+			for {
+				i := next.Add(1) - 1
 				if i >= int64(n) {
 					return
 				}
-				now := time.Now()
-				t0 := now // when the call is due
-				if rate > 0 {
-					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
-					if d := t0.Sub(now); d > 0 {
-						time.Sleep(d)
-						now = time.Now()
-					}
-				}
-				if err := w.do(now); err != nil {
+				t0 := time.Now()
+				if err := w.do(t0); err != nil {
 					failed.Add(1)
 					firstErr.CompareAndSwap(nil, err)
 				}
@@ -158,6 +119,32 @@ func run(b *testing.B, clients, n int, rate float64, c Call) Result {
 	if f := failed.Load(); f > 0 {
 		b.Fatalf("%d of %d requests failed; the first: %v", f, n, firstErr.Load())
 	}
+	return summarize(lat, elapsed)
+}
+
+// RunAtRate is Run with the calls sent on a schedule instead of in a
+// closed loop: rate calls per second in all, spread evenly over the
+// clients' connections (an open loop, as wrk2 does; see scheduled). A
+// call's latency is counted from the moment it was due, not from when its
+// connection was free to send it, so a slow answer charges the wait to
+// the calls it delayed (no coordinated omission). The measured rate falls
+// short of rate when the server cannot keep up. The n counted calls follow
+// a warm-up of two seconds at the same rate, whose calls are not counted:
+// a fresh server's first second (new connections, caches, goroutine
+// stacks growing) says nothing about how it serves afterwards.
+func RunAtRate(b *testing.B, clients, n int, rate float64, c Call) Result {
+	b.Helper()
+	if rate <= 0 {
+		b.Fatalf("bench: rate %v: want a positive number of calls per second", rate)
+	}
+	scheduled(b, clients, int(2*rate), rate, c)
+	return scheduled(b, clients, n, rate, c)
+}
+
+// summarize returns the rate and latency percentiles of calls that took
+// lat, all done within elapsed.
+func summarize(lat []time.Duration, elapsed time.Duration) Result {
+	n := len(lat)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Microseconds()) / 1000 }
 	return Result{Rate: float64(n) / elapsed.Seconds(), P50: pct(0.50), P99: pct(0.99), P999: pct(0.999)}
