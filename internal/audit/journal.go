@@ -53,6 +53,7 @@ type Journal struct {
 	seg      uint64   // its number
 	segs     []uint64 // segments on disk, ascending; the last is seg
 	pending  []journaled
+	batch    []Event       // the batch ingestAll stores; only it uses this
 	appended uint64        // events appended since Open
 	ingested uint64        // of those, events stored
 	progress chan struct{} // closed and replaced when ingested grows
@@ -371,7 +372,10 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 	for left > 0 {
 		j.mu.Lock()
 		n := min(left, j.maxBatch)
-		batch := make([]Event, n)
+		if cap(j.batch) < n {
+			j.batch = make([]Event, n)
+		}
+		batch := j.batch[:n]
 		for i, p := range j.pending[:n] {
 			batch[i] = p.ev
 		}
@@ -402,6 +406,7 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 			continue
 		}
 		backoff = 10 * time.Millisecond
+		clear(batch) // let the events' strings go
 		j.stored(n)
 		left -= n
 		// Requests go first: the next batch waits its turn behind them.
@@ -414,10 +419,11 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 func (j *Journal) stored(n int) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.pending = j.pending[n:]
-	if len(j.pending) == 0 {
-		j.pending = nil
-	}
+	// Move the rest to the front, so that the array is reused rather
+	// than a new one grown every round.
+	m := copy(j.pending, j.pending[n:])
+	clear(j.pending[m:])
+	j.pending = j.pending[:m]
 	j.ingested += uint64(n)
 	j.backlog.Sub(float64(n))
 	close(j.progress)
