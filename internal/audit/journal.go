@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -52,6 +53,8 @@ type Journal struct {
 	file     *os.File // the segment appends go to
 	seg      uint64   // its number
 	segs     []uint64 // segments on disk, ascending; the last is seg
+	spare    *os.File // the next segment, made ahead of its rotation; or nil
+	spareSeg uint64   // its number
 	pending  []journaled
 	batch    []Event       // the batch ingestAll stores; only it uses this
 	appended uint64        // events appended since Open
@@ -136,7 +139,7 @@ func OpenJournal(ctx context.Context, cfg JournalConfig) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := j.openSegment(last + 1); err != nil {
+	if _, err := j.openSegment(last + 1); err != nil {
 		return nil, err
 	}
 	if cfg.Registerer != nil {
@@ -229,19 +232,70 @@ func segmentName(n uint64) string {
 	return fmt.Sprintf("%s%016d%s", segmentPrefix, n, segmentSuffix)
 }
 
-// openSegment starts segment n and makes it the one appends go to.
-// Called with mu held (or before the journal is shared).
-func (j *Journal) openSegment(n uint64) error {
-	f, err := os.OpenFile(filepath.Join(j.dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("audit journal: %w", err)
+// openSegment makes segment n (or, should n exist, the next free number)
+// the one appends go to, using the spare segment when it is n, and
+// returns the file it replaces, for the caller to close. Called with mu
+// held (or before the journal is shared).
+func (j *Journal) openSegment(n uint64) (old *os.File, err error) {
+	f := j.spare
+	if f != nil && j.spareSeg == n {
+		j.spare = nil
+	} else {
+		for tries := 0; ; tries++ {
+			f, err = createSegment(j.dir, n)
+			if err == nil || !errors.Is(err, fs.ErrExist) || tries == 2 {
+				break
+			}
+			n++
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if j.file != nil {
-		j.file.Close()
-	}
+	old = j.file
 	j.file, j.seg = f, n
 	j.segs = append(j.segs, n)
-	return nil
+	return old, nil
+}
+
+// createSegment creates the empty segment n in dir.
+func createSegment(dir string, n uint64) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, segmentName(n)), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit journal: %w", err)
+	}
+	return f, nil
+}
+
+// prepareSpare creates the segment the next rotation will use, outside
+// mu: appends wait for mu, and should not also wait for the file system
+// to create a file (on a busy disk, creating or removing a file can take
+// milliseconds).
+func (j *Journal) prepareSpare() {
+	j.mu.Lock()
+	if j.spare != nil || j.closed {
+		j.mu.Unlock()
+		return
+	}
+	n := j.seg + 1
+	j.mu.Unlock()
+	f, err := createSegment(j.dir, n)
+	if err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			j.log.Error("audit journal: cannot prepare the next segment", "err", err)
+		}
+		return
+	}
+	j.mu.Lock()
+	if j.spare == nil && j.seg+1 == n && !j.closed {
+		j.spare, j.spareSeg = f, n
+		j.mu.Unlock()
+		return
+	}
+	j.mu.Unlock()
+	// A rotation came first (after a failed write): this one is not needed.
+	f.Close()
+	os.Remove(f.Name())
 }
 
 // AppendEvents appends events to the journal in one write and returns
@@ -270,8 +324,10 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	if _, err := j.file.Write(buf); err != nil {
 		// Part of the batch may be in the file: later appends go to a new
 		// segment, so that the cut-short record stays that segment's last.
-		if rerr := j.openSegment(j.seg + 1); rerr != nil {
+		if old, rerr := j.openSegment(j.seg + 1); rerr != nil {
 			j.log.Error("audit journal: cannot start a new segment", "err", rerr)
+		} else {
+			old.Close()
 		}
 		return fmt.Errorf("audit journal: %w", err)
 	}
@@ -370,6 +426,8 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 	left := len(j.pending)
 	j.mu.Unlock()
 	for left > 0 {
+		j.prepareSpare()
+		var old *os.File
 		j.mu.Lock()
 		n := min(left, j.maxBatch)
 		if cap(j.batch) < n {
@@ -382,11 +440,15 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 		if n == len(j.pending) && !j.closed {
 			// Appends from now on go to a new segment, so that this one
 			// can be removed once the batch is stored.
-			if err := j.openSegment(j.seg + 1); err != nil {
+			var err error
+			if old, err = j.openSegment(j.seg + 1); err != nil {
 				j.log.Error("audit journal: cannot start a new segment", "err", err)
 			}
 		}
 		j.mu.Unlock()
+		if old != nil {
+			old.Close()
+		}
 
 		if err := j.store.AppendEvents(ctx, batch); err != nil {
 			j.failures.Inc()
@@ -407,7 +469,13 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 		}
 		backoff = 10 * time.Millisecond
 		clear(batch) // let the events' strings go
-		j.stored(n)
+		for _, seg := range j.stored(n) {
+			if err := os.Remove(filepath.Join(j.dir, segmentName(seg))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				// Its events are stored; at the next start they are
+				// found stored already.
+				j.log.Error("audit journal: cannot remove a stored segment", "err", err)
+			}
+		}
 		left -= n
 		// Requests go first: the next batch waits its turn behind them.
 		runtime.Gosched()
@@ -415,8 +483,9 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 }
 
 // stored records that the first n pending events are in the store and
-// removes the segments nothing pending needs.
-func (j *Journal) stored(n int) {
+// returns the segments nothing pending needs any more, dropped from segs,
+// for the caller to remove outside mu.
+func (j *Journal) stored(n int) (done []uint64) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	// Move the rest to the front, so that the array is reused rather
@@ -432,13 +501,13 @@ func (j *Journal) stored(n int) {
 	if len(j.pending) > 0 {
 		needed = j.pending[0].seg
 	}
-	for len(j.segs) > 0 && j.segs[0] < needed {
-		if err := os.Remove(filepath.Join(j.dir, segmentName(j.segs[0]))); err != nil && !errors.Is(err, os.ErrNotExist) {
-			j.log.Error("audit journal: cannot remove a stored segment", "err", err)
-			break
-		}
-		j.segs = j.segs[1:]
+	i := 0
+	for i < len(j.segs) && j.segs[i] < needed {
+		i++
 	}
+	done = slices.Clone(j.segs[:i])
+	j.segs = j.segs[i:]
+	return done
 }
 
 // Close stops taking events, stores what is pending, and closes the
@@ -464,6 +533,13 @@ func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	err := j.file.Close()
+	if j.spare != nil {
+		j.spare.Close()
+		if rerr := os.Remove(j.spare.Name()); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+			err = errors.Join(err, rerr)
+		}
+		j.spare = nil
+	}
 	if len(j.pending) == 0 {
 		for _, n := range j.segs {
 			if rerr := os.Remove(filepath.Join(j.dir, segmentName(n))); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {

@@ -352,3 +352,40 @@ func TestJournalIngestDoesNotChaseNewEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalRotatesThroughSpareSegments appends over many rounds, each
+// of which prepares the next segment ahead of its rotation and removes
+// the segments it stored: every event is stored once, the directory
+// never holds more than the segments still needed, and Close leaves it
+// empty.
+func TestJournalRotatesThroughSpareSegments(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	dir := t.TempDir()
+	j := openJournal(t, dir, db, true, audit.JournalConfig{Interval: 2 * time.Millisecond, MaxBatch: 5})
+	most := 0
+	for i := 0; i < 200; i++ {
+		if err := j.AppendEvents(context.Background(), []audit.Event{event(i)}); err != nil {
+			t.Fatal(err)
+		}
+		if i%20 == 19 {
+			time.Sleep(10 * time.Millisecond) // a round or more
+			most = max(most, len(segments(t, dir)))
+		}
+	}
+	if err := j.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, db) // sorted
+	if distinct := len(slices.Compact(slices.Clone(got))); len(got) != 200 || distinct != 200 {
+		t.Fatalf("database holds %d events (%d distinct), want 200", len(got), distinct)
+	}
+	if most > 3 {
+		t.Errorf("the journal held %d segments at once between rounds, want at most 3 (pending, current, spare)", most)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if names := segments(t, dir); len(names) != 0 {
+		t.Errorf("journal holds %v after Close with everything stored, want nothing", names)
+	}
+}
