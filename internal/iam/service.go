@@ -80,6 +80,8 @@ type Service struct {
 	// sets of an older generation are stale.
 	generation atomic.Uint64
 
+	uses keyUses // access keys' last use, written in the background
+
 	mu       sync.Mutex
 	keys     map[string]cachedKey      // access key ID → lookup result; guarded by mu
 	sets     map[string]cachedSet      // principal key → its policies; guarded by mu

@@ -193,10 +193,9 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken, se
 	s.mu.Unlock()
 	if service != "" && (k.LastUsed.IsZero() || now.Sub(k.LastUsed) > time.Minute || k.LastService != service) {
 		// Last use is kept to the minute (and per service), so the hot
-		// path writes at most once a minute a key.
-		if err := s.store.TouchAccessKey(ctx, k.ID, now.UTC(), service, s.region); err != nil {
-			s.log.Warn("record access key use", "access_key_id", k.ID, "err", err)
-		}
+		// path notes at most once a minute a key; it is written in the
+		// background (see keyUses).
+		s.noteKeyUse(k.ID, now.UTC(), service)
 	}
 	return string(pt), p, nil
 }
@@ -503,6 +502,9 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, in *iamapi.GetAccess
 	k, err := s.store.GetAccessKey(ctx, in.AccessKeyId)
 	if err != nil || k.Account != s.account {
 		return nil, iamapi.NewNoSuchEntityException("The Access Key with id %s cannot be found.", in.AccessKeyId)
+	}
+	if use, ok := s.pendingKeyUse(k.ID); ok && use.at.After(k.LastUsed) {
+		k.LastUsed, k.LastService, k.LastRegion = use.at, use.service, s.region
 	}
 	lu := &iamapi.AccessKeyLastUsed{ServiceName: "N/A", Region: "N/A"}
 	if !k.LastUsed.IsZero() {
