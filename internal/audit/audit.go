@@ -227,7 +227,7 @@ type Trail struct {
 	required bool
 	direct   bool
 
-	queue chan pending
+	queue chan *pending // pointers: a queue of Event values would be megabytes the GC scans every cycle
 	done  chan struct{} // closed when the writer has stopped
 
 	failing   atomic.Bool // the last write failed
@@ -257,7 +257,7 @@ func New(cfg Config) *Trail {
 		wait:     cfg.WaitTimeout,
 		required: cfg.Required,
 		direct:   cfg.Direct,
-		queue:    make(chan pending, 65536),
+		queue:    make(chan *pending, 65536),
 		done:     make(chan struct{}),
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "kanri_audit_backlog", Help: "Audit events waiting to be written."}),
@@ -307,7 +307,7 @@ func (t *Trail) Record(ctx context.Context, ev Event) error {
 			t.log.Error("audit write failed; the event is queued and retried", "request_id", ev.RequestID, "err", err)
 		}
 	}
-	p := pending{ev: ev, done: make(chan error, 1)}
+	p := &pending{ev: ev, done: make(chan error, 1)}
 	deadline := time.Now().Add(t.wait)
 	for {
 		queued, closed := t.enqueue(p)
@@ -345,7 +345,7 @@ func (t *Trail) Record(ctx context.Context, ev Event) error {
 }
 
 // enqueue queues p unless the queue is full or the trail is closed.
-func (t *Trail) enqueue(p pending) (queued, closed bool) {
+func (t *Trail) enqueue(p *pending) (queued, closed bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -374,7 +374,7 @@ func (t *Trail) Healthy() bool {
 func (t *Trail) Run(ctx context.Context) {
 	defer close(t.done)
 	ctx = context.WithoutCancel(ctx)
-	batch := make([]pending, 0, t.maxBatch)
+	batch := make([]*pending, 0, t.maxBatch)
 	for {
 		p, ok := <-t.queue
 		if !ok {
@@ -387,7 +387,7 @@ func (t *Trail) Run(ctx context.Context) {
 
 // fill adds queued events to batch until it is full, the queue is closed,
 // or the linger time has passed.
-func (t *Trail) fill(batch []pending) []pending {
+func (t *Trail) fill(batch []*pending) []*pending {
 	var linger <-chan time.Time
 	if t.linger > 0 {
 		timer := time.NewTimer(t.linger)
@@ -422,7 +422,7 @@ func (t *Trail) fill(batch []pending) []pending {
 
 // write stores batch, retrying with backoff until it succeeds, and tells
 // each waiter.
-func (t *Trail) write(ctx context.Context, batch []pending) {
+func (t *Trail) write(ctx context.Context, batch []*pending) {
 	events := make([]Event, len(batch))
 	for i, p := range batch {
 		events[i] = p.ev
