@@ -87,8 +87,6 @@ func Run(b *testing.B, clients, n int, c Call) Result {
 	if err != nil || u.Scheme != "http" {
 		b.Fatalf("bench: endpoint %q: want http://host:port", c.Endpoint)
 	}
-	sum := sha256.Sum256([]byte(c.Body))
-	hash := hex.EncodeToString(sum[:])
 	lat := make([]time.Duration, n)
 	var next, failed atomic.Int64
 	var firstErr atomic.Value
@@ -98,7 +96,7 @@ func Run(b *testing.B, clients, n int, c Call) Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := &worker{call: &c, host: u.Host, hash: hash, signer: v4.NewSigner()}
+			w := &worker{call: &c, host: u.Host, req: newSignedRequest(&c)}
 			defer w.close()
 			for {
 				i := next.Add(1) - 1
@@ -154,24 +152,20 @@ func summarize(lat []time.Duration, elapsed time.Duration) Result {
 // first use and again after the server closes it, and the request it
 // signed last.
 type worker struct {
-	call   *Call
-	host   string
-	hash   string // of the body
-	signer *v4.Signer
+	call *Call
+	host string
+	req  *signedRequest
 
 	conn   net.Conn
 	r      *bufio.Reader
-	second int64  // unix second of signed
-	signed []byte // the request as sent
 	answer bytes.Buffer
 }
 
 // do sends the call once and reads and checks its answer.
 func (w *worker) do(now time.Time) error {
-	if w.signed == nil || now.Unix() != w.second {
-		if err := w.sign(now); err != nil {
-			return err
-		}
+	msg, err := w.req.bytes(now)
+	if err != nil {
+		return err
 	}
 	if w.conn == nil {
 		c, err := net.Dial("tcp", w.host)
@@ -180,7 +174,7 @@ func (w *worker) do(now time.Time) error {
 		}
 		w.conn, w.r = c, bufio.NewReader(c)
 	}
-	if _, err := w.conn.Write(w.signed); err != nil {
+	if _, err := w.conn.Write(msg); err != nil {
 		w.close()
 		return err
 	}
@@ -198,30 +192,56 @@ func (w *worker) do(now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || (w.call.Want != nil && !w.call.Want(resp.StatusCode, w.answer.Bytes())) {
-		return fmt.Errorf("HTTP %d: %.300s", resp.StatusCode, w.answer.Bytes())
+	return w.call.check(resp.StatusCode, w.answer.Bytes())
+}
+
+// check checks an answer to the call: a 200 that Want accepts.
+func (c *Call) check(status int, body []byte) error {
+	if status != http.StatusOK || (c.Want != nil && !c.Want(status, body)) {
+		return fmt.Errorf("HTTP %d: %.300s", status, body)
 	}
 	return nil
 }
 
-// sign builds the call's request for now and signs it with the SDK.
-func (w *worker) sign(now time.Time) error {
-	req, err := http.NewRequest(http.MethodPost, w.call.Endpoint+"/", strings.NewReader(w.call.Body))
-	if err != nil {
-		return err
+// signedRequest is a call's request as sent, signed again each second
+// with the SDK's signer (a SigV4 signature covers X-Amz-Date, whose
+// resolution is a second, so within one second the SDK would sign every
+// request to the same bytes; the server verifies each one from scratch).
+type signedRequest struct {
+	call   *Call
+	signer *v4.Signer
+	hash   string // of the body
+	second int64  // unix second of signed
+	signed []byte
+}
+
+// newSignedRequest returns c's request, not yet signed.
+func newSignedRequest(c *Call) *signedRequest {
+	sum := sha256.Sum256([]byte(c.Body))
+	return &signedRequest{call: c, signer: v4.NewSigner(), hash: hex.EncodeToString(sum[:])}
+}
+
+// bytes returns the request signed for now's second.
+func (r *signedRequest) bytes(now time.Time) ([]byte, error) {
+	if r.signed != nil && now.Unix() == r.second {
+		return r.signed, nil
 	}
-	for k, v := range w.call.Header {
+	req, err := http.NewRequest(http.MethodPost, r.call.Endpoint+"/", strings.NewReader(r.call.Body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range r.call.Header {
 		req.Header[k] = v
 	}
-	if err := w.signer.SignHTTP(context.Background(), w.call.Creds, req, w.hash, w.call.Service, w.call.Region, now); err != nil {
-		return err
+	if err := r.signer.SignHTTP(context.Background(), r.call.Creds, req, r.hash, r.call.Service, r.call.Region, now); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := req.Write(&buf); err != nil {
-		return err
+		return nil, err
 	}
-	w.signed, w.second = buf.Bytes(), now.Unix()
-	return nil
+	r.signed, r.second = buf.Bytes(), now.Unix()
+	return r.signed, nil
 }
 
 // close drops the connection.

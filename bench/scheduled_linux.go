@@ -5,12 +5,8 @@ package bench
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -19,7 +15,6 @@ import (
 	"time"
 	"unsafe"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,9 +39,7 @@ func scheduled(b *testing.B, clients, n int, rate float64, c Call) Result {
 	if err != nil {
 		b.Fatalf("bench: %v", err)
 	}
-	req := &scheduledRequest{call: &c, signer: v4.NewSigner()}
-	sum := sha256.Sum256([]byte(c.Body))
-	req.hash = hex.EncodeToString(sum[:])
+	req := newSignedRequest(&c)
 
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
@@ -105,7 +98,8 @@ func scheduled(b *testing.B, clients, n int, rate float64, c Call) Result {
 			cn := &conns[ev.Fd]
 			complete, err := cn.read()
 			if err == nil && complete {
-				err = cn.check(c.Want)
+				status, body, _, _ := parseAnswer(cn.buf)
+				err = c.check(status, body)
 			}
 			if err != nil {
 				b.Fatalf("bench: call %d: %v", cn.next, err)
@@ -119,41 +113,6 @@ func scheduled(b *testing.B, clients, n int, rate float64, c Call) Result {
 		}
 	}
 	return summarize(lat, time.Since(start))
-}
-
-// scheduledRequest is the call's request as sent, signed again each
-// second (a SigV4 signature covers X-Amz-Date, whose resolution is a
-// second, so within one second the SDK would sign every request to the
-// same bytes; the server verifies each one from scratch).
-type scheduledRequest struct {
-	call   *Call
-	signer *v4.Signer
-	hash   string
-	second int64
-	signed []byte
-}
-
-// bytes returns the request signed for now's second.
-func (r *scheduledRequest) bytes(now time.Time) ([]byte, error) {
-	if r.signed != nil && now.Unix() == r.second {
-		return r.signed, nil
-	}
-	req, err := http.NewRequest(http.MethodPost, r.call.Endpoint+"/", strings.NewReader(r.call.Body))
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range r.call.Header {
-		req.Header[k] = v
-	}
-	if err := r.signer.SignHTTP(context.Background(), r.call.Creds, req, r.hash, r.call.Service, r.call.Region, now); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if err := req.Write(&buf); err != nil {
-		return nil, err
-	}
-	r.signed, r.second = buf.Bytes(), now.Unix()
-	return r.signed, nil
 }
 
 // scheduledConn is one connection of a scheduled load: its next call and
@@ -195,15 +154,6 @@ func (cn *scheduledConn) read() (bool, error) {
 	}
 	_, _, ok, err := parseAnswer(cn.buf)
 	return ok, err
-}
-
-// check checks the whole answer in buf.
-func (cn *scheduledConn) check(want func(int, []byte) bool) error {
-	status, body, _, _ := parseAnswer(cn.buf)
-	if status != http.StatusOK || (want != nil && !want(status, body)) {
-		return fmt.Errorf("HTTP %d: %.300s", status, body)
-	}
-	return nil
 }
 
 // parseAnswer parses an HTTP/1.1 answer with a Content-Length: its status

@@ -24,7 +24,7 @@ type keyUses struct {
 	noted    map[string]keyUse // access key ID → latest use not yet being written
 	writing  map[string]keyUse // the uses the writer is storing now
 	running  bool              // the writer goroutine runs
-	idleDone chan struct{}     // closed when the writer stops; for tests
+	idleDone chan struct{}     // closed when the writer stops (WaitKeyUses)
 }
 
 // keyUse is one use of an access key.
