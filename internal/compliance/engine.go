@@ -243,13 +243,15 @@ func (s *Service) sweep(ctx context.Context, r *Rule) {
 		if !step.Done {
 			step.Through = ids[len(ids)-1]
 		}
+		b := &Batch{Rule: r, Step: step}
 		var scope []string
 		for _, id := range ids {
 			if inScope(targeted, id) {
 				scope = append(scope, id)
+			} else {
+				b.Remove = append(b.Remove, id)
 			}
 		}
-		b := &Batch{Rule: r, Step: step}
 		if len(scope) > 0 {
 			items, err := s.inv.InventoryItems(ctx, s.account, scope, []string{r.TypeName}, true)
 			if err != nil {

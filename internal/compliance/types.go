@@ -152,8 +152,10 @@ type PendingAction struct {
 
 // Step is a part of a sweep: the instances after After, through Through
 // ("": to the last). The rule's items of the instances in that range
-// without a result are deleted (the rule does not apply to them any
-// more), and the sweep moves on to Through.
+// that hold no inventory of the rule's type any more are deleted, and the
+// sweep moves on to Through. (An instance whose inventory arrived after
+// the sweep listed the range keeps the item its own evaluation recorded;
+// the batch's Remove names the listed instances out of the rule's scope.)
 type Step struct {
 	After, Through string
 	Done           bool

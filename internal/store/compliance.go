@@ -255,9 +255,15 @@ func (db *DB) RecordEvaluations(ctx context.Context, b *compliance.Batch) ([]str
 			}
 		}
 		if st := b.Step; st != nil {
+			// Items in the step's range of instances that no longer hold
+			// inventory of the rule's type. An instance whose inventory
+			// arrived after the sweep listed the range keeps the item its
+			// own evaluation recorded.
 			var w where
 			w.add("account_id = ? AND resource_type = ? AND compliance_type = ? AND item_id = ? AND resource_id > ?",
 				r.Account, compliance.ResourceTypeManagedInstance, compliance.TypeInventoryRule, r.Name, st.After)
+			w.add(`NOT EXISTS (SELECT 1 FROM inv_items WHERE inv_items.account_id = cmp_items.account_id
+				AND inv_items.type_name = ? AND inv_items.instance_id = cmp_items.resource_id)`, r.TypeName)
 			if st.Through != "" {
 				w.add("resource_id <= ?", st.Through)
 			}

@@ -33,6 +33,7 @@ func testCompliance(t *testing.T, fresh func(t testing.TB) store.Config) {
 		{"Rules", testCmpRules},
 		{"RuleLimit", testCmpRuleLimit},
 		{"Sweeps", testCmpSweeps},
+		{"SweepRange", testCmpSweepRange},
 		{"Transitions", testCmpTransitions},
 		{"ClaimConcurrent", testCmpClaimConcurrent},
 		{"Items", testCmpItems},
@@ -241,11 +242,11 @@ func testCmpSweeps(t *testing.T, db *store.DB) {
 	}
 
 	// An item left over from an earlier evaluation, for an instance the
-	// sweep finds out of scope: the step over its range deletes it.
+	// sweep finds out of scope: the step removes it.
 	_, err = db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Results: []*compliance.Result{result(r, "mi-2", ssm.ComplianceStatusCompliant, basis)}})
 	must(t, err)
 	step := &compliance.Step{After: "", Through: "mi-2", LeaseUntil: at(1, 2, 0, 0)}
-	claimed, err := db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Step: step,
+	claimed, err := db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Step: step, Remove: []string{"mi-2"},
 		Results: []*compliance.Result{result(r, "mi-1", ssm.ComplianceStatusNonCompliant, basis)}})
 	must(t, err)
 	if !slices.Equal(claimed, []string{"mi-1"}) {
@@ -289,6 +290,55 @@ func testCmpSweeps(t *testing.T, db *store.DB) {
 	must(t, err)
 	if got := ruleItems(t, db, r.Name); len(got) != 2 || got["mi-3"] != "" {
 		t.Errorf("items after Remove mi-3 = %v", got)
+	}
+}
+
+// testCmpSweepRange checks which items a sweep's step deletes in its
+// range: those of instances without inventory of the rule's type, not
+// those of instances whose inventory arrived after the sweep listed the
+// range.
+func testCmpSweepRange(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	r := noTelnet("no-telnet", at(1, 0, 0, 0))
+	must(t, db.PutInventoryRule(ctx, r, 10))
+	// The sweep lists no instance with inventory; then mi-1's inventory
+	// arrives and its own evaluation records its item; then the sweep
+	// records its one step.
+	putItems(t, db, "mi-1", &inventory.Item{TypeName: "AWS:Application", SchemaVersion: "1.1", Content: apps("telnet", "1")})
+	_, err := db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Results: []*compliance.Result{
+		result(r, "mi-1", ssm.ComplianceStatusNonCompliant, at(1, 0, 0, 0))}})
+	must(t, err)
+	_, err = db.RecordEvaluations(ctx, &compliance.Batch{Rule: r, Step: &compliance.Step{Done: true, LeaseUntil: at(1, 2, 0, 0)}})
+	must(t, err)
+	if got, want := ruleItems(t, db, r.Name), map[string]string{"mi-1": "NON_COMPLIANT/Pending/"}; !cmp.Equal(got, want) {
+		t.Errorf("items after a sweep that listed no instance = %v, want %v", got, want)
+	}
+
+	// A rule on a custom type whose data was deleted: the sweep that
+	// follows deletes the items of the instances that held it.
+	rack := &compliance.Rule{Account: acct, Name: "no-rack-r1", CreatedAt: at(1, 0, 0, 0), UpdatedAt: at(1, 0, 0, 0), Spec: compliance.Spec{
+		TypeName: "Custom:Rack", Kind: compliance.KindForbidden, Severity: ssm.ComplianceSeverityLow,
+		Conditions: []compliance.Condition{{Attribute: "Rack", Operator: "Equal", Values: []string{"r1"}}},
+	}}
+	must(t, db.PutInventoryRule(ctx, rack, 10))
+	for _, id := range []string{"mi-1", "mi-2"} {
+		putItems(t, db, id, &inventory.Item{TypeName: "Custom:Rack", SchemaVersion: "1.0", Content: []map[string]string{{"Rack": "r1"}}})
+	}
+	_, err = db.RecordEvaluations(ctx, &compliance.Batch{Rule: rack, Results: []*compliance.Result{
+		result(rack, "mi-1", ssm.ComplianceStatusNonCompliant, at(1, 0, 0, 0)), result(rack, "mi-2", ssm.ComplianceStatusNonCompliant, at(1, 0, 0, 0))}})
+	must(t, err)
+	if got := ruleItems(t, db, rack.Name); len(got) != 2 {
+		t.Fatalf("items of the custom type's rule = %v, want mi-1 and mi-2", got)
+	}
+	must(t, db.DeleteInventoryType(ctx, &inventory.Deletion{ID: "d1", Account: acct, TypeName: "Custom:Rack", StartedAt: at(1, 1, 0, 0)}))
+	must(t, db.RestartSweeps(ctx, acct, "Custom:Rack"))
+	_, err = db.RecordEvaluations(ctx, &compliance.Batch{Rule: rack, Step: &compliance.Step{Done: true, LeaseUntil: at(1, 2, 0, 0)}})
+	must(t, err)
+	if got := ruleItems(t, db, rack.Name); len(got) != 0 {
+		t.Errorf("items after the sweep that followed the type's deletion = %v, want none", got)
+	}
+	if got := ruleItems(t, db, r.Name); len(got) != 1 {
+		t.Errorf("items of the other rule after the deletion = %v, want mi-1's", got)
 	}
 }
 
