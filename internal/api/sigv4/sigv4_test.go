@@ -211,3 +211,52 @@ func TestParse(t *testing.T) {
 		t.Errorf("Parse(unsigned) = %v, want ErrMissing", err)
 	}
 }
+
+// FuzzParseAmzDate checks that the fast path of the date parser agrees
+// with time.Parse on every input it accepts, and accepts the SDKs' form.
+func FuzzParseAmzDate(f *testing.F) {
+	for _, s := range []string{"20261123T120000Z", "20260229T000000Z", "20261231T235959Z", "20260101T240000Z",
+		"20261301T000000Z", "20260100T000000Z", "2026112xT120000Z", "20261123 120000Z", "20261123T120000", "+0261123T120000Z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseAmzDate(s)
+		want, err := time.Parse(amzDateFormat, s)
+		if ok && (err != nil || !got.Equal(want)) {
+			t.Errorf("parseAmzDate(%q) = %v; time.Parse = %v, %v", s, got, want, err)
+		}
+	})
+}
+
+func TestParseAmzDate(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{"20261123T120000Z", time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC), true},
+		{"20260228T235959Z", time.Date(2026, 2, 28, 23, 59, 59, 0, time.UTC), true},
+		{"20260131T000000Z", time.Time{}, false}, // left to time.Parse
+		{"20261301T000000Z", time.Time{}, false},
+		{"20261123T126000Z", time.Time{}, false},
+		{"2026-11-23T12:00:00Z", time.Time{}, false},
+	} {
+		got, ok := parseAmzDate(tt.in)
+		if ok != tt.ok || !got.Equal(tt.want) {
+			t.Errorf("parseAmzDate(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+	// Each form still parses, through the fast path or time.Parse.
+	for date, scope := range map[string]string{
+		"20260131T000000Z": "20260131", "20261123T120000Z": "20261123", "Mon, 23 Nov 2026 12:00:00 GMT": "20261123",
+	} {
+		s := &Signature{Date: scope}
+		if err := s.setTime(date); err != nil {
+			t.Errorf("setTime(%q) with scope %s = %v", date, scope, err)
+		}
+	}
+	s := &Signature{Date: "20261122"}
+	if err := s.setTime("20261123T120000Z"); err == nil || !strings.Contains(err.Error(), "'20261122' != '20261123'") {
+		t.Errorf("setTime with another day's scope = %v, want SignatureDoesNotMatch naming both days", err)
+	}
+}
