@@ -104,13 +104,42 @@ func (s *Service) DescribeInstanceAssociationsStatus(ctx context.Context, in *ss
 		if err != nil {
 			return nil, err
 		}
-		out.InstanceAssociationStatusInfos = append(out.InstanceAssociationStatusInfos, &ssm.InstanceAssociationStatusInfo{
+		info := &ssm.InstanceAssociationStatusInfo{
 			AssociationId: a.ID, Name: a.Name, DocumentVersion: firstNonEmpty(a.DocumentVersion, defaultDocumentVersion),
 			AssociationVersion: strconv.Itoa(e.Version), InstanceId: t.InstanceID, ExecutionDate: timestamp.Ptr(t.AppliedAt),
 			Status: t.Status, DetailedStatus: t.DetailedStatus, ExecutionSummary: summary, AssociationName: a.AssociationName,
-		})
+		}
+		if e.CommandID == "" && t.Status == TargetFailed && t.DetailedStatus != ExecFailed {
+			// The run's command could not be sent: the detailed status is
+			// the error code SendCommand returned.
+			info.ErrorCode = t.DetailedStatus
+		}
+		if info.OutputUrl, err = s.outputURL(ctx, e.CommandID, t.InstanceID); err != nil {
+			return nil, err
+		}
+		out.InstanceAssociationStatusInfos = append(out.InstanceAssociationStatusInfos, info)
 	}
 	return out, nil
+}
+
+// outputURL returns where a run's command keeps its outputs on an
+// instance, when the association names an output location.
+func (s *Service) outputURL(ctx context.Context, commandID, instanceID string) (*ssm.InstanceAssociationOutputUrl, error) {
+	if commandID == "" {
+		return nil, nil
+	}
+	c, err := s.commands.Command(ctx, commandID)
+	if errors.Is(err, awserr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	u := s.commands.OutputURL(c, instanceID)
+	if u == "" {
+		return nil, nil
+	}
+	return &ssm.InstanceAssociationOutputUrl{S3OutputUrl: &ssm.S3OutputUrl{OutputUrl: u}}, nil
 }
 
 // executionSummary sums up, as State Manager does, how the steps of a

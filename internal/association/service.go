@@ -39,6 +39,9 @@ type Commands interface {
 	// ListCommandInvocations lists invocations, as SSM's
 	// ListCommandInvocations.
 	ListCommandInvocations(ctx context.Context, in *ssm.ListCommandInvocationsInput) (*ssm.ListCommandInvocationsOutput, error)
+	// OutputURL returns the URL of the folder holding a command's
+	// outputs on an instance in the bucket its sender named, or "".
+	OutputURL(c *command.Command, instanceID string) string
 }
 
 // Timing is the scheduler's clock and pace. Its zero value is the

@@ -169,11 +169,27 @@ func (s *Service) outputKey(c *Command, instanceID, action, step, stream string)
 		bucket = s.outputBucket
 	}
 	plugin := strings.ReplaceAll(action, ":", "")
-	key = c.ID + "/" + instanceID + "/" + plugin + "/" + step + "/" + stream
+	return bucket, instanceFolder(c, instanceID) + plugin + "/" + step + "/" + stream
+}
+
+// instanceFolder returns the key prefix, ending in "/", under which a
+// command's outputs on an instance are kept.
+func instanceFolder(c *Command, instanceID string) string {
+	key := c.ID + "/" + instanceID + "/"
 	if p := strings.Trim(c.OutputPrefix, "/"); p != "" {
 		key = p + "/" + key
 	}
-	return bucket, key
+	return key
+}
+
+// OutputURL returns the URL of the folder holding a command's outputs on
+// an instance in the bucket its sender named (OutputS3BucketName), or ""
+// when it named none.
+func (s *Service) OutputURL(c *Command, instanceID string) string {
+	if c.OutputBucket == "" {
+		return ""
+	}
+	return s.blobs.URL(c.OutputBucket, instanceFolder(c, instanceID))
 }
 
 // validStepName reports whether a step name from an agent is safe in a

@@ -17,8 +17,9 @@ import (
 // TestAssociationsOnAnInstance makes associations with
 // CreateAssociationBatch (one entry refused, the others made) and reads
 // them back per instance: DescribeInstanceAssociationsStatus with how
-// each last ran there, DescribeEffectiveInstanceAssociations with the
-// document each applies, both in pages; and the errors of all three.
+// each last ran there (where its output went, or why its command could
+// not be sent), DescribeEffectiveInstanceAssociations with the document
+// each applies, both in pages; and the errors of all three.
 func TestAssociationsOnAnInstance(t *testing.T) {
 	e := asStart(t, true, nil)
 	ctx, c := e.ctx, e.ssm
@@ -32,8 +33,11 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 	}
 	bad := echo("bad", "x")
 	bad.Name = aws.String("No-Such-Doc")
+	second := echo("second", "two")
+	second.OutputLocation = &ssmtypes.InstanceAssociationOutputLocation{S3Location: &ssmtypes.S3OutputLocation{
+		OutputS3BucketName: aws.String("assoc-output"), OutputS3KeyPrefix: aws.String("runs/")}}
 	out, err := c.CreateAssociationBatch(ctx, &ssm.CreateAssociationBatchInput{Entries: []ssmtypes.CreateAssociationBatchRequestEntry{
-		echo("first", "one"), bad, echo("second", "two")}})
+		echo("first", "one"), bad, second}})
 	rcMust(t, "CreateAssociationBatch", err)
 	var names, ids []string
 	for _, d := range out.Successful {
@@ -71,6 +75,26 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 	}
 	if got := []string{aws.ToString(infos[0].AssociationName), aws.ToString(infos[1].AssociationName)}; !slices.Contains(got, "first") || !slices.Contains(got, "second") {
 		t.Errorf("association names = %v", got)
+	}
+	// The one with an output location names the folder of its run's
+	// outputs on the instance, where the command's step wrote them.
+	for _, in := range infos {
+		u := in.OutputUrl
+		if aws.ToString(in.AssociationName) == "first" || in.ErrorCode != nil {
+			if u != nil || in.ErrorCode != nil {
+				t.Errorf("%s: output URL %+v, error code %v; want none", aws.ToString(in.AssociationName), u, aws.ToString(in.ErrorCode))
+			}
+			continue
+		}
+		execs := e.executions(t, aws.ToString(in.AssociationId))
+		cmdID := aws.ToString(execs[0].ExecutionId) // a run's command has its execution's ID
+		inv, err := c.GetCommandInvocation(ctx, &ssm.GetCommandInvocationInput{CommandId: aws.String(cmdID), InstanceId: aws.String(local)})
+		rcMust(t, "GetCommandInvocation", err)
+		folder := "kanri://assoc-output/runs/" + cmdID + "/" + local + "/"
+		if u == nil || u.S3OutputUrl == nil || aws.ToString(u.S3OutputUrl.OutputUrl) != folder ||
+			!strings.HasPrefix(aws.ToString(inv.StandardOutputUrl), folder) {
+			t.Errorf("second's output URL = %+v, want %s, the folder of the step's output %s", u, folder, aws.ToString(inv.StandardOutputUrl))
+		}
 	}
 
 	// DescribeInstanceInformation shows it, and filters by it.
@@ -213,6 +237,10 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 	if got := aws.ToString(failed.ExecutionSummary); got != "1 out of 1 plugin processed, 0 success, 1 failed, 0 timedout, 0 skipped. " {
 		t.Errorf("failed association's summary = %q", got)
 	}
+	if failed.ErrorCode != nil {
+		t.Errorf("failed association's error code = %q; its command was sent", aws.ToString(failed.ErrorCode))
+	}
+
 	out2, err := c.DescribeInstanceInformation(ctx, &ssm.DescribeInstanceInformationInput{Filters: []ssmtypes.InstanceInformationStringFilter{
 		{Key: aws.String("AssociationStatus"), Values: []string{"Failed"}}}})
 	rcMust(t, "DescribeInstanceInformation(AssociationStatus Failed)", err)
@@ -221,5 +249,41 @@ func TestAssociationsOnAnInstance(t *testing.T) {
 		out2.InstanceInformationList[0].AssociationOverview.InstanceAssociationStatusAggregatedCount["Failed"] != 1 ||
 		out2.InstanceInformationList[0].AssociationOverview.InstanceAssociationStatusAggregatedCount["Success"] != 2 {
 		t.Errorf("DescribeInstanceInformation(AssociationStatus Failed) = %+v", out2.InstanceInformationList)
+	}
+
+	// A run whose command cannot be sent (its document was deleted) fails
+	// with SendCommand's error code.
+	_, err = c.CreateDocument(ctx, &ssm.CreateDocumentInput{Name: aws.String("Short-Lived"), DocumentType: ssmtypes.DocumentTypeCommand,
+		Content: aws.String(`{"schemaVersion":"2.2","mainSteps":[{"action":"aws:runShellScript","name":"run","inputs":{"runCommand":["true"]}}]}`)})
+	rcMust(t, "CreateDocument", err)
+	gone := echo("gone", "x")
+	gone.Name, gone.Parameters = aws.String("Short-Lived"), nil
+	gout, err := c.CreateAssociationBatch(ctx, &ssm.CreateAssociationBatchInput{Entries: []ssmtypes.CreateAssociationBatchRequestEntry{gone}})
+	if err != nil || len(gout.Successful) != 1 {
+		t.Fatalf("CreateAssociationBatch(gone) = %+v, %v", gout, err)
+	}
+	goneID := aws.ToString(gout.Successful[0].AssociationId)
+	rcEventually(t, "the first run of the association on the short-lived document", 30*time.Second, func() bool {
+		return len(e.executions(t, goneID)) == 1
+	})
+	_, err = c.DeleteDocument(ctx, &ssm.DeleteDocumentInput{Name: aws.String("Short-Lived")})
+	rcMust(t, "DeleteDocument", err)
+	_, err = c.StartAssociationsOnce(ctx, &ssm.StartAssociationsOnceInput{AssociationIds: []string{goneID}})
+	rcMust(t, "StartAssociationsOnce", err)
+	var unsent ssmtypes.InstanceAssociationStatusInfo
+	rcEventually(t, "the run after the document's deletion to fail", 30*time.Second, func() bool {
+		st, err := c.DescribeInstanceAssociationsStatus(ctx, &ssm.DescribeInstanceAssociationsStatusInput{InstanceId: aws.String(local)})
+		rcMust(t, "DescribeInstanceAssociationsStatus", err)
+		for _, in := range st.InstanceAssociationStatusInfos {
+			if aws.ToString(in.AssociationId) == goneID {
+				unsent = in
+			}
+		}
+		return aws.ToString(unsent.Status) == "Failed"
+	})
+	if aws.ToString(unsent.ErrorCode) != "InvalidDocument" || aws.ToString(unsent.DetailedStatus) != "InvalidDocument" ||
+		unsent.OutputUrl != nil || aws.ToString(unsent.ExecutionSummary) != "" {
+		t.Errorf("unsent run: error code %q, detailed status %q, output %+v, summary %q; want InvalidDocument and nothing else",
+			aws.ToString(unsent.ErrorCode), aws.ToString(unsent.DetailedStatus), unsent.OutputUrl, aws.ToString(unsent.ExecutionSummary))
 	}
 }
