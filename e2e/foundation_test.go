@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -189,6 +191,26 @@ func TestRestartKeepsState(t *testing.T) {
 // TestKillLosesNoAcknowledgedAuditRecord kills kanri with SIGKILL during a
 // burst of requests: every request that was answered is in the trail
 // after a restart.
+// ingestProcesses returns the IDs of the audit ingest processes serving
+// the data directory dir, from /proc (none where there is no /proc).
+func ingestProcesses(t *testing.T, dir string) []int {
+	t.Helper()
+	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var pids []int
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // it ended
+		}
+		args := strings.Split(string(b), "\x00")
+		if len(args) > 3 && args[1] == "audit-ingest" && args[2] == "--data-dir" && args[3] == dir {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 func TestKillLosesNoAcknowledgedAuditRecord(t *testing.T) {
 	dir := t.TempDir()
 	p := kanritest.StartDev(t, dir)
@@ -230,6 +252,11 @@ func TestKillLosesNoAcknowledgedAuditRecord(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// On Linux the journal is moved into the database by a child process.
+	children := ingestProcesses(t, dir)
+	if runtime.GOOS == "linux" && len(children) != 1 {
+		t.Errorf("audit ingest processes of the server = %v, want one", children)
+	}
 	p.Stop(t, syscall.SIGKILL)
 	wg.Wait()
 	cancel()
@@ -237,6 +264,13 @@ func TestKillLosesNoAcknowledgedAuditRecord(t *testing.T) {
 	defer mu.Unlock()
 	if len(acked) < 100 {
 		t.Fatalf("only %d requests answered before the kill; the test proves nothing", len(acked))
+	}
+	// The child ends with its server, once it has stored the segment in
+	// hand.
+	for deadline := time.Now().Add(15 * time.Second); len(ingestProcesses(t, dir)) > 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("audit ingest processes %v still run 15 s after their server was killed", ingestProcesses(t, dir))
+		}
 	}
 
 	p2 := kanritest.StartDev(t, dir)

@@ -205,8 +205,16 @@ func TestDirectRecordStoresInTheCaller(t *testing.T) {
 // that order; an ID carries its event's millisecond, also for a time
 // before the last ID's.
 func TestNewIDOrder(t *testing.T) {
-	// An hour ahead: after any ID made so far in this process.
+	// An hour ahead: after any ID made so far in this process, the checks
+	// of the IDs a minute either side (below) of a run before included.
 	at := time.Now().UTC().Add(time.Hour).Truncate(time.Millisecond)
+	for _, ts := range []time.Time{at.Add(-time.Minute), at.Add(time.Minute)} {
+		id := audit.NewID(ts)
+		if lo, hi := audit.IDBounds(ts, ts); id < lo || id > hi {
+			t.Errorf("ID for %v = %s, not within [%s, %s]", ts, id, lo, hi)
+		}
+	}
+	at = at.Add(2 * time.Minute)
 	prev := ""
 	for i := range 4000 {
 		id := audit.NewID(at)
@@ -218,12 +226,18 @@ func TestNewIDOrder(t *testing.T) {
 		}
 		prev = id
 	}
-	for _, ts := range []time.Time{at.Add(time.Minute), at.Add(-time.Minute)} {
-		id := audit.NewID(ts)
-		if lo, hi := audit.IDBounds(ts, ts); id < lo || id > hi {
-			t.Errorf("ID for %v = %s, not within [%s, %s]", ts, id, lo, hi)
-		}
+	// After them, an earlier millisecond keeps its own.
+	ts := at.Add(-time.Minute)
+	if id := audit.NewID(ts); id[:13] != prefixOf(ts) {
+		t.Errorf("ID for %v = %s, not of its millisecond", ts, id)
 	}
+}
+
+// prefixOf returns the first 13 characters of an ID made for t: its
+// millisecond, in hex.
+func prefixOf(t time.Time) string {
+	lo, _ := audit.IDBounds(t, t)
+	return lo[:13]
 }
 
 func TestEventAppendJSONAsEncodingJSON(t *testing.T) {

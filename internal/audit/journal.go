@@ -50,16 +50,18 @@ type Journal struct {
 	maxPending int
 
 	mu       sync.Mutex
-	file     *os.File // the segment appends go to
-	seg      uint64   // its number
-	segs     []uint64 // segments on disk, ascending; the last is seg
-	spare    *os.File // the next segment, made ahead of its rotation; or nil
-	spareSeg uint64   // its number
-	pending  []journaled
-	batch    []Event       // the batch ingestAll stores; only it uses this
-	appended uint64        // events appended since Open
-	ingested uint64        // of those, events stored
-	progress chan struct{} // closed and replaced when ingested grows
+	file     *os.File        // the segment appends go to
+	seg      uint64          // its number
+	segs     []uint64        // segments on disk, ascending; the last is seg
+	spare    *os.File        // the next segment, made ahead of its rotation; or nil
+	spareSeg uint64          // its number
+	pending  []journaled     // without remote: the events not yet stored
+	batch    []Event         // the batch ingestAll stores; only it uses this
+	remote   SegmentIngester // stores closed segments, in place of store; or nil
+	counts   map[uint64]int  // with remote: each segment's events not yet stored
+	appended uint64          // events appended since Open
+	ingested uint64          // of those, events stored
+	progress chan struct{}   // closed and replaced when ingested grows
 	closed   bool
 
 	wake    chan struct{} // an event was appended
@@ -96,6 +98,12 @@ type JournalConfig struct {
 	// MaxPending bounds the events appended but not yet stored; past it,
 	// appends fail until the store catches up. Zero means 200,000.
 	MaxPending int
+	// Ingester, when set, stores each segment once it is closed, reading
+	// it back from its file (see IngestProcess), instead of the journal
+	// storing the events it holds in memory through Store; Store still
+	// answers lookups and takes what a previous run left at Open. Close
+	// closes it.
+	Ingester SegmentIngester
 }
 
 // ErrJournalFull is returned by a Journal's AppendEvents while the store
@@ -112,6 +120,7 @@ func OpenJournal(ctx context.Context, cfg JournalConfig) (*Journal, error) {
 	j := &Journal{
 		dir: cfg.Dir, store: cfg.Store, log: cfg.Logger, interval: cfg.Interval,
 		maxBatch: cfg.MaxBatch, maxPending: cfg.MaxPending,
+		remote: cfg.Ingester, counts: map[uint64]int{},
 		progress: make(chan struct{}),
 		wake:     make(chan struct{}, 1), flush: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{}),
@@ -176,7 +185,7 @@ func (j *Journal) recover(ctx context.Context) (uint64, error) {
 	slices.Sort(segs)
 	for _, n := range segs {
 		path := filepath.Join(j.dir, segmentName(n))
-		events, unreadable, err := j.readSegment(path)
+		events, unreadable, err := readSegment(path, j.log)
 		if err != nil {
 			return 0, err
 		}
@@ -206,7 +215,7 @@ func (j *Journal) recover(ctx context.Context) (uint64, error) {
 // readSegment reads a segment's events and counts its unreadable lines.
 // A last line cut short (the process died during its write, so it was
 // never acknowledged) is skipped and not counted.
-func (j *Journal) readSegment(path string) (events []Event, unreadable int, err error) {
+func readSegment(path string, log *slog.Logger) (events []Event, unreadable int, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit journal: %w", err)
@@ -217,7 +226,7 @@ func (j *Journal) readSegment(path string) (events []Event, unreadable int, err 
 		var ev Event
 		if err := json.Unmarshal(line, &ev); err != nil || ev.ID == "" {
 			if !complete {
-				j.log.Warn("audit journal: skipped a record cut short by a stop during its write (it was never acknowledged)", "segment", path)
+				log.Warn("audit journal: skipped a record cut short by a stop during its write (it was never acknowledged)", "segment", path)
 				break
 			}
 			unreadable++
@@ -318,7 +327,7 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	if j.closed {
 		return errors.New("audit journal: closed")
 	}
-	if len(j.pending)+len(events) > j.maxPending {
+	if int(j.appended-j.ingested)+len(events) > j.maxPending {
 		return ErrJournalFull
 	}
 	if _, err := j.file.Write(buf); err != nil {
@@ -331,8 +340,12 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 		}
 		return fmt.Errorf("audit journal: %w", err)
 	}
-	for _, ev := range events {
-		j.pending = append(j.pending, journaled{ev: ev, seg: j.seg})
+	if j.remote != nil {
+		j.counts[j.seg] += len(events)
+	} else {
+		for _, ev := range events {
+			j.pending = append(j.pending, journaled{ev: ev, seg: j.seg})
+		}
 	}
 	j.appended += uint64(len(events))
 	j.backlog.Add(float64(len(events)))
@@ -421,6 +434,10 @@ func (j *Journal) Run(ctx context.Context) {
 // Close is called; otherwise the events are left in the journal for the
 // next start.
 func (j *Journal) ingestAll(ctx context.Context, retry bool) {
+	if j.remote != nil {
+		j.shipAll(ctx, retry)
+		return
+	}
 	backoff := 10 * time.Millisecond
 	j.mu.Lock()
 	left := len(j.pending)
@@ -510,6 +527,96 @@ func (j *Journal) stored(n int) (done []uint64) {
 	return done
 }
 
+// shipAll has the remote ingester store every segment holding events
+// appended before it was called, first closing the one appends go to
+// (they go on in the next). With retry, a failing ingester is retried
+// until it succeeds or Close is called; otherwise the events are left in
+// the journal for the next start.
+func (j *Journal) shipAll(ctx context.Context, retry bool) {
+	j.mu.Lock()
+	rotate := j.counts[j.seg] > 0 && !j.closed
+	j.mu.Unlock()
+	if rotate {
+		j.prepareSpare()
+	}
+	var old *os.File
+	j.mu.Lock()
+	if j.counts[j.seg] > 0 && !j.closed {
+		var err error
+		if old, err = j.openSegment(j.seg + 1); err != nil {
+			j.log.Error("audit journal: cannot start a new segment", "err", err)
+		}
+	}
+	var ship []uint64
+	for _, n := range j.segs {
+		if j.counts[n] > 0 && (n != j.seg || j.closed) {
+			ship = append(ship, n)
+		}
+	}
+	j.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	backoff := 10 * time.Millisecond
+	for len(ship) > 0 {
+		path := filepath.Join(j.dir, segmentName(ship[0]))
+		_, unreadable, err := j.remote.IngestSegment(ctx, path)
+		if err != nil {
+			j.failures.Inc()
+			select {
+			case <-j.stop:
+				retry = false
+			default:
+			}
+			if !retry {
+				j.log.Error("audit journal: cannot store events; they stay in the journal and are stored at the next start",
+					"segment", path, "dir", j.dir, "err", err)
+				return
+			}
+			j.log.Error("audit journal: storing a segment failed; retrying", "segment", path, "err", err)
+			time.Sleep(backoff)
+			backoff = min(backoff*2, 2*time.Second)
+			continue
+		}
+		backoff = 10 * time.Millisecond
+		if unreadable > 0 {
+			kept := path + ".unreadable"
+			j.log.Error("audit journal: unreadable records; the segment is kept for inspection", "segment", kept, "unreadable", unreadable)
+			if err := os.Rename(path, kept); err != nil {
+				j.log.Error("audit journal: cannot keep a segment with unreadable records", "err", err)
+			}
+		}
+		for _, seg := range j.segmentStored(ship[0]) {
+			if err := os.Remove(filepath.Join(j.dir, segmentName(seg))); err != nil && !errors.Is(err, os.ErrNotExist) {
+				j.log.Error("audit journal: cannot remove a stored segment", "err", err)
+			}
+		}
+		ship = ship[1:]
+	}
+}
+
+// segmentStored records that segment n's events are in the store and
+// returns the segments nothing needs any more (n, and empty ones before
+// it), dropped from segs, for the caller to remove outside mu.
+func (j *Journal) segmentStored(n uint64) (done []uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := j.counts[n]
+	delete(j.counts, n)
+	j.ingested += uint64(c)
+	j.backlog.Sub(float64(c))
+	close(j.progress)
+	j.progress = make(chan struct{})
+	j.segs = slices.DeleteFunc(j.segs, func(s uint64) bool {
+		if s <= n && (s != j.seg || j.closed) && j.counts[s] == 0 {
+			done = append(done, s)
+			return true
+		}
+		return false
+	})
+	return done
+}
+
 // Close stops taking events, stores what is pending, and closes the
 // journal. Events the store does not take stay in the journal for the
 // next start.
@@ -540,7 +647,10 @@ func (j *Journal) Close() error {
 		}
 		j.spare = nil
 	}
-	if len(j.pending) == 0 {
+	if j.remote != nil {
+		err = errors.Join(err, j.remote.Close())
+	}
+	if j.appended == j.ingested {
 		for _, n := range j.segs {
 			if rerr := os.Remove(filepath.Join(j.dir, segmentName(n))); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 				err = errors.Join(err, rerr)

@@ -92,6 +92,7 @@ Start here:  kanri dev`,
 		newAssociationsCmd(env),
 		newInventoryCmd(env),
 		newComplianceCmd(env),
+		newAuditIngestCmd(env),
 	)
 	var setArgs func(c *cobra.Command)
 	setArgs = func(c *cobra.Command) {

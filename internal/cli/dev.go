@@ -34,6 +34,7 @@ AWS_CONFIG_FILE pointed at them.`,
 	f.String("region", server.DefaultRegion, "region of every resource")
 	f.Duration("heartbeat", 10*time.Second, "how often agents send heartbeats")
 	f.Bool("no-agent", false, "do not run the local agent")
+	addAuditIngestFlag(f)
 	addConfigFlag(cmd)
 	addLogFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -53,6 +54,9 @@ AWS_CONFIG_FILE pointed at them.`,
 		cfg.NoAgent, _ = f.GetBool("no-agent")
 		cfg.Logger = log
 		cfg.Out = env.Stdout
+		if cfg.AuditIngestCommand, err = auditIngestCommand(cmd); err != nil {
+			return err
+		}
 		d, err := dev.New(cmd.Context(), cfg)
 		if err != nil {
 			return err

@@ -136,6 +136,7 @@ environment, and the environment over the file.`,
 	f.String("tls-key", "", "TLS private key file (PEM)")
 	f.String("bootstrap-credentials", "", "on first start, create the administrator and write its credentials here")
 	f.Bool("audit-required", true, "refuse requests whose audit record cannot be stored")
+	addAuditIngestFlag(f)
 	f.Int64("max-body-bytes", 8<<20, "largest request body accepted")
 	f.String("bus-addr", "127.0.0.1:8471", "address of the embedded agent bus (NATS) for agents")
 	f.String("bus-websocket-addr", "", "also serve the embedded agent bus over WebSocket on this address")
@@ -175,6 +176,9 @@ environment, and the environment over the file.`,
 		cfg.AuditRequired, _ = f.GetBool("audit-required")
 		cfg.MaxBodyBytes, _ = f.GetInt64("max-body-bytes")
 		cfg.Logger = log
+		if cfg.AuditIngestCommand, err = auditIngestCommand(cmd); err != nil {
+			return err
+		}
 		if err := busSettings(f, &cfg); err != nil {
 			return err
 		}

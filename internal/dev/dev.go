@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -52,6 +53,8 @@ type Config struct {
 	Heartbeat time.Duration
 	// NoAgent skips the local agent.
 	NoAgent bool
+	// AuditIngestCommand is the server's (see server.Config).
+	AuditIngestCommand func(dataDir string) *exec.Cmd
 	// NoInventory skips the inventory association that kanri dev makes
 	// with its local agent (InventoryAssociationName).
 	NoInventory bool
@@ -100,16 +103,17 @@ func New(ctx context.Context, cfg Config) (*Dev, error) {
 		cfg.Logger = slog.Default()
 	}
 	srv, err := server.New(ctx, server.Config{
-		DataDir:       cfg.DataDir,
-		DatabaseURL:   cfg.DatabaseURL,
-		HTTPAddr:      cfg.HTTPAddr,
-		BusAddr:       cfg.BusAddr,
-		Region:        cfg.Region,
-		Logger:        cfg.Logger,
-		AuditRequired: true,
-		Heartbeat:     cfg.Heartbeat,
-		Associations:  cfg.Associations,
-		Compliance:    cfg.Compliance,
+		DataDir:            cfg.DataDir,
+		DatabaseURL:        cfg.DatabaseURL,
+		HTTPAddr:           cfg.HTTPAddr,
+		BusAddr:            cfg.BusAddr,
+		Region:             cfg.Region,
+		Logger:             cfg.Logger,
+		AuditRequired:      true,
+		AuditIngestCommand: cfg.AuditIngestCommand,
+		Heartbeat:          cfg.Heartbeat,
+		Associations:       cfg.Associations,
+		Compliance:         cfg.Compliance,
 		Vending: &fleet.VendingConfig{
 			Name: "default", IAMRole: LocalRole, RegistrationLimit: 10, Expiry: 24 * time.Hour,
 			Description: "kanri dev: activations for local agents", Tags: map[string]string{"env": "dev"},

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -68,6 +69,12 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// AuditRequired refuses requests whose audit record cannot be stored.
 	AuditRequired bool
+	// AuditIngestCommand, when set and the store is SQLite, returns the
+	// command of the process that moves the audit journal into the
+	// database ("kanri audit-ingest"), given the data directory; the
+	// server starts it at a lower CPU priority (see audit.IngestProcess).
+	// Nil: the server does that work itself.
+	AuditIngestCommand func(dataDir string) *exec.Cmd
 	// MaxBodyBytes bounds request bodies; zero means the default.
 	MaxBodyBytes int64
 	// BootstrapCredentialsFile, when set, makes the first administrator if
@@ -172,6 +179,8 @@ type Server struct {
 	// few tens of megabytes allocated rather than every few, without
 	// marking more. See gcBallastBytes.
 	gcBallast []byte
+	// ingest is the audit journal's ingest process, when it has one.
+	ingest *audit.IngestProcess
 }
 
 // New opens the store and master key, makes sure the account exists, and
@@ -314,8 +323,17 @@ func (s *Server) openTrail(ctx context.Context) error {
 	var st audit.Store = s.db
 	linger := time.Duration(0) // the trail's default
 	if s.db.Engine() == store.SQLite {
-		j, err := audit.OpenJournal(ctx, audit.JournalConfig{
-			Dir: filepath.Join(s.cfg.DataDir, "audit-journal"), Store: s.db, Logger: s.log, Registerer: s.registry})
+		jc := audit.JournalConfig{Dir: filepath.Join(s.cfg.DataDir, "audit-journal"), Store: s.db, Logger: s.log, Registerer: s.registry}
+		if c := s.cfg.AuditIngestCommand; c != nil {
+			dir := s.cfg.DataDir
+			s.ingest = audit.NewIngestProcess(func() *exec.Cmd { return c(dir) }, s.log)
+			jc.Ingester = s.ingest
+			s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "kanri_audit_ingest_process_cpu_seconds_total",
+				Help: "CPU time used by the process that moves the audit journal into the database, as it last reported it.",
+			}, s.ingest.CPUSeconds))
+		}
+		j, err := audit.OpenJournal(ctx, jc)
 		if err != nil {
 			return fmt.Errorf("server: %w", err)
 		}
