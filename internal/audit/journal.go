@@ -324,6 +324,9 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	}()
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.remote != nil {
+		j.holdBack(ctx)
+	}
 	if j.closed {
 		return errors.New("audit journal: closed")
 	}
@@ -354,6 +357,40 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 	default:
 	}
 	return nil
+}
+
+// holdBack makes an append wait, up to a second, while the backlog is
+// past a quarter of MaxPending: the remote ingester runs at a lower
+// priority, and a backlog that large means the server's requests leave it
+// too little CPU. Waiting appends free that CPU, where failing them at
+// MaxPending would refuse requests. Called with mu held; returns with it
+// held.
+func (j *Journal) holdBack(ctx context.Context) {
+	deadline := time.Now().Add(time.Second)
+	for int(j.appended-j.ingested) > j.maxPending/4 && !j.closed {
+		progress := j.progress
+		j.mu.Unlock()
+		select {
+		case j.wake <- struct{}{}:
+		default:
+		}
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			j.mu.Lock()
+			return
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-progress:
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+		j.mu.Lock()
+		if ctx.Err() != nil {
+			return
+		}
+	}
 }
 
 // lineBuffers holds the buffers AppendEvents encodes its lines into.

@@ -389,3 +389,60 @@ func TestJournalRotatesThroughSpareSegments(t *testing.T) {
 		t.Errorf("journal holds %v after Close with everything stored, want nothing", names)
 	}
 }
+
+// gatedIngester is a SegmentIngester that takes segments only once its
+// gate is open, and counts them.
+type gatedIngester struct {
+	gate     chan struct{}
+	segments atomic.Int32
+}
+
+func (g *gatedIngester) IngestSegment(ctx context.Context, path string) (stored, unreadable int, err error) {
+	<-g.gate
+	g.segments.Add(1)
+	return 0, 0, nil
+}
+
+func (g *gatedIngester) Close() error { return nil }
+
+// TestJournalHoldsBackAppendsForASlowIngester checks that, with an
+// ingester that does not keep up, appends past a quarter of MaxPending
+// wait for it instead of failing.
+func TestJournalHoldsBackAppendsForASlowIngester(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	g := &gatedIngester{gate: make(chan struct{})}
+	j := openJournal(t, t.TempDir(), db, true, audit.JournalConfig{Interval: 5 * time.Millisecond, MaxPending: 40, Ingester: g})
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		if err := j.AppendEvents(ctx, []audit.Event{event(i)}); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		for i := 10; i < 30; i++ {
+			if err := j.AppendEvents(ctx, []audit.Event{event(i)}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("appends past a quarter of MaxPending returned (%v) while the ingester took nothing", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(g.gate)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("appends after the ingester caught up: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("appends still wait after the ingester caught up")
+	}
+	if g.segments.Load() == 0 {
+		t.Error("the ingester took no segment")
+	}
+}
