@@ -6,7 +6,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -224,7 +223,7 @@ func readSegment(path string, log *slog.Logger) (events []Event, unreadable int,
 		line, rest, complete := bytes.Cut(data, []byte{'\n'})
 		data = rest
 		var ev Event
-		if err := json.Unmarshal(line, &ev); err != nil || ev.ID == "" {
+		if !parseEvent(line, &ev) || ev.ID == "" {
 			if !complete {
 				log.Warn("audit journal: skipped a record cut short by a stop during its write (it was never acknowledged)", "segment", path)
 				break
