@@ -504,20 +504,9 @@ func (j *Journal) ingestAll(ctx context.Context, retry bool) {
 		}
 
 		if err := j.store.AppendEvents(ctx, batch); err != nil {
-			j.failures.Inc()
-			select {
-			case <-j.stop:
-				retry = false
-			default:
-			}
-			if !retry {
-				j.log.Error("audit journal: cannot store events; they stay in the journal and are stored at the next start",
-					"events", len(j.pending), "dir", j.dir, "err", err)
+			if !j.storeFailed(retry, &backoff, err, "events", n) {
 				return
 			}
-			j.log.Error("audit journal: storing events failed; retrying", "events", n, "err", err)
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 2*time.Second)
 			continue
 		}
 		backoff = 10 * time.Millisecond
@@ -598,20 +587,9 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 		path := filepath.Join(j.dir, segmentName(ship[0]))
 		_, unreadable, err := j.remote.IngestSegment(ctx, path)
 		if err != nil {
-			j.failures.Inc()
-			select {
-			case <-j.stop:
-				retry = false
-			default:
-			}
-			if !retry {
-				j.log.Error("audit journal: cannot store events; they stay in the journal and are stored at the next start",
-					"segment", path, "dir", j.dir, "err", err)
+			if !j.storeFailed(retry, &backoff, err, "segment", path) {
 				return
 			}
-			j.log.Error("audit journal: storing a segment failed; retrying", "segment", path, "err", err)
-			time.Sleep(backoff)
-			backoff = min(backoff*2, 2*time.Second)
 			continue
 		}
 		backoff = 10 * time.Millisecond
@@ -629,6 +607,29 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 		}
 		ship = ship[1:]
 	}
+}
+
+// storeFailed deals with a failed move into the store, described by
+// what (log attributes): it counts it and, when the journal retries
+// (retry, and Close was not called), logs, sleeps for the backoff,
+// doubles it (up to 2 s) and reports true; otherwise it logs that the
+// events stay in the journal for the next start and reports false.
+func (j *Journal) storeFailed(retry bool, backoff *time.Duration, err error, what ...any) bool {
+	j.failures.Inc()
+	select {
+	case <-j.stop:
+		retry = false
+	default:
+	}
+	if !retry {
+		j.log.Error("audit journal: cannot store events; they stay in the journal and are stored at the next start",
+			append(what, "dir", j.dir, "err", err)...)
+		return false
+	}
+	j.log.Error("audit journal: storing events failed; retrying", append(what, "err", err)...)
+	time.Sleep(*backoff)
+	*backoff = min(*backoff*2, 2*time.Second)
+	return true
 }
 
 // segmentStored records that segment n's events are in the store and
