@@ -184,23 +184,15 @@ func (j *Journal) recover(ctx context.Context) (uint64, error) {
 	slices.Sort(segs)
 	for _, n := range segs {
 		path := filepath.Join(j.dir, segmentName(n))
-		events, unreadable, err := readSegment(path, j.log)
+		stored, unreadable, err := storeSegment(ctx, path, j.store, j.log, j.maxBatch)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("audit journal: events left by the last run: %w", err)
 		}
-		for batch := range slices.Chunk(events, j.maxBatch) {
-			if err := j.store.AppendEvents(ctx, batch); err != nil {
-				return 0, fmt.Errorf("audit journal: storing %d events left in %s: %w", len(events), path, err)
-			}
-		}
-		if len(events) > 0 {
-			j.log.Info("audit journal: stored events left by the last run", "segment", path, "events", len(events))
+		if stored > 0 {
+			j.log.Info("audit journal: stored events left by the last run", "segment", path, "events", stored)
 		}
 		if unreadable > 0 {
-			kept := path + ".unreadable"
-			j.log.Error("audit journal: unreadable records; the segment is kept for inspection",
-				"segment", kept, "unreadable", unreadable, "stored", len(events))
-			err = os.Rename(path, kept)
+			err = j.keepUnreadable(path, unreadable)
 		} else {
 			err = os.Remove(path)
 		}
@@ -209,6 +201,14 @@ func (j *Journal) recover(ctx context.Context) (uint64, error) {
 		}
 	}
 	return last, nil
+}
+
+// keepUnreadable keeps a stored segment with unreadable records for
+// inspection, renamed .unreadable, and says so.
+func (j *Journal) keepUnreadable(path string, unreadable int) error {
+	kept := path + ".unreadable"
+	j.log.Error("audit journal: unreadable records; the segment is kept for inspection", "segment", kept, "unreadable", unreadable)
+	return os.Rename(path, kept)
 }
 
 // readSegment reads a segment's events and counts its unreadable lines.
@@ -594,9 +594,7 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 		}
 		backoff = 10 * time.Millisecond
 		if unreadable > 0 {
-			kept := path + ".unreadable"
-			j.log.Error("audit journal: unreadable records; the segment is kept for inspection", "segment", kept, "unreadable", unreadable)
-			if err := os.Rename(path, kept); err != nil {
+			if err := j.keepUnreadable(path, unreadable); err != nil {
 				j.log.Error("audit journal: cannot keep a segment with unreadable records", "err", err)
 			}
 		}

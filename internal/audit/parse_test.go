@@ -85,14 +85,21 @@ func FuzzParseEvent(f *testing.F) {
 }
 
 // BenchmarkParseEvent measures reading one journal line back, as the
-// ingest process and the start after a stop do.
+// ingest process and the start after a stop do, against encoding/json.
 func BenchmarkParseEvent(b *testing.B) {
 	line := parseSamples()[0].AppendJSON(nil)
-	b.ReportAllocs()
-	for b.Loop() {
-		var ev Event
-		if !parseEvent(line, &ev) {
-			b.Fatal("not parsed")
-		}
+	for name, parse := range map[string]func([]byte, *Event) bool{
+		"parseEvent":    parseEvent,
+		"encoding-json": func(l []byte, ev *Event) bool { return json.Unmarshal(l, ev) == nil },
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var ev Event
+				if !parse(line, &ev) {
+					b.Fatal("not parsed")
+				}
+			}
+		})
 	}
 }

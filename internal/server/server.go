@@ -179,8 +179,6 @@ type Server struct {
 	// few tens of megabytes allocated rather than every few, without
 	// marking more. See gcBallastBytes.
 	gcBallast []byte
-	// ingest is the audit journal's ingest process, when it has one.
-	ingest *audit.IngestProcess
 }
 
 // New opens the store and master key, makes sure the account exists, and
@@ -326,12 +324,12 @@ func (s *Server) openTrail(ctx context.Context) error {
 		jc := audit.JournalConfig{Dir: filepath.Join(s.cfg.DataDir, "audit-journal"), Store: s.db, Logger: s.log, Registerer: s.registry}
 		if c := s.cfg.AuditIngestCommand; c != nil {
 			dir := s.cfg.DataDir
-			s.ingest = audit.NewIngestProcess(func() *exec.Cmd { return c(dir) }, s.log)
-			jc.Ingester = s.ingest
+			ingest := audit.NewIngestProcess(func() *exec.Cmd { return c(dir) }, s.log)
+			jc.Ingester = ingest
 			s.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 				Name: "kanri_audit_ingest_process_cpu_seconds_total",
 				Help: "CPU time used by the process that moves the audit journal into the database, as it last reported it.",
-			}, s.ingest.CPUSeconds))
+			}, ingest.CPUSeconds))
 		}
 		j, err := audit.OpenJournal(ctx, jc)
 		if err != nil {
