@@ -69,8 +69,13 @@ type Journal struct {
 	done    chan struct{} // closed when Run returns
 	running bool          // Run was called; guarded by mu
 
-	backlog  prometheus.Gauge
-	failures prometheus.Counter
+	// storingInServer is set while the remote ingester is behind and the
+	// journal stores segments itself (see remoteBehind); Run's alone.
+	storingInServer bool
+
+	backlog        prometheus.Gauge
+	failures       prometheus.Counter
+	storedInServer prometheus.Counter
 }
 
 // journaled is an event not yet in the store, and its segment.
@@ -127,6 +132,8 @@ func OpenJournal(ctx context.Context, cfg JournalConfig) (*Journal, error) {
 			Name: "kanri_audit_journal_backlog", Help: "Audit events in the journal waiting to be moved into the database."}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "kanri_audit_journal_ingest_failures_total", Help: "Failed attempts to move audit events from the journal into the database."}),
+		storedInServer: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kanri_audit_journal_segments_stored_by_server_total", Help: "Audit journal segments the server stored itself because its ingest process had fallen behind."}),
 	}
 	if j.log == nil {
 		j.log = slog.Default()
@@ -151,7 +158,7 @@ func OpenJournal(ctx context.Context, cfg JournalConfig) (*Journal, error) {
 		return nil, err
 	}
 	if cfg.Registerer != nil {
-		cfg.Registerer.MustRegister(j.backlog, j.failures)
+		cfg.Registerer.MustRegister(j.backlog, j.failures, j.storedInServer)
 	}
 	return j, nil
 }
@@ -359,11 +366,12 @@ func (j *Journal) AppendEvents(ctx context.Context, events []Event) error {
 }
 
 // holdBack makes an append wait, up to a second, while the backlog is
-// past a quarter of MaxPending: the remote ingester runs at a lower
-// priority, and a backlog that large means the server's requests leave it
-// too little CPU. Waiting appends free that CPU, where failing them at
-// MaxPending would refuse requests. Called with mu held; returns with it
-// held.
+// past a quarter of MaxPending: past a twentieth the journal stores
+// segments itself (see remoteBehind), so a backlog this large means the
+// remote ingester is holding a segment it gets too little CPU to finish,
+// or the database is slower than the requests. Waiting appends free
+// that CPU, where failing them at MaxPending would refuse requests.
+// Called with mu held; returns with it held.
 func (j *Journal) holdBack(ctx context.Context) {
 	deadline := time.Now().Add(time.Second)
 	for int(j.appended-j.ingested) > j.maxPending/4 && !j.closed {
@@ -585,7 +593,16 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 	backoff := 10 * time.Millisecond
 	for len(ship) > 0 {
 		path := filepath.Join(j.dir, segmentName(ship[0]))
-		_, unreadable, err := j.remote.IngestSegment(ctx, path)
+		var unreadable int
+		var err error
+		if j.remoteBehind() {
+			_, unreadable, err = storeSegment(ctx, path, j.store, j.log, j.maxBatch)
+			if err == nil {
+				j.storedInServer.Inc()
+			}
+		} else {
+			_, unreadable, err = j.remote.IngestSegment(ctx, path)
+		}
 		if err != nil {
 			if !j.storeFailed(retry, &backoff, err, "segment", path) {
 				return
@@ -605,6 +622,29 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 		}
 		ship = ship[1:]
 	}
+}
+
+// remoteBehind reports whether the remote ingester has fallen behind:
+// more than a twentieth of MaxPending waits. At its lower priority it
+// gets little CPU while requests take every core, and a backlog that
+// grows there would end in appends held back (see holdBack). The journal
+// then stores segments itself, at the server's priority, until the
+// backlog is back under that mark; it logs when it starts and stops.
+// Called from Run only.
+func (j *Journal) remoteBehind() bool {
+	j.mu.Lock()
+	backlog := int(j.appended - j.ingested)
+	j.mu.Unlock()
+	behind := backlog > j.maxPending/20
+	if behind != j.storingInServer {
+		j.storingInServer = behind
+		if behind {
+			j.log.Warn("audit journal: the ingest process falls behind; the server stores segments itself until it catches up", "backlog", backlog)
+		} else {
+			j.log.Info("audit journal: the ingest process has caught up and stores segments again")
+		}
+	}
+	return behind
 }
 
 // storeFailed deals with a failed move into the store, described by

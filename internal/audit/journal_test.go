@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/store"
 	"github.com/kanri-dev/kanri/internal/store/storetest"
@@ -395,9 +397,14 @@ func TestJournalRotatesThroughSpareSegments(t *testing.T) {
 type gatedIngester struct {
 	gate     chan struct{}
 	segments atomic.Int32
+	entered  chan struct{} // if set, told (without blocking) of each segment offered
 }
 
 func (g *gatedIngester) IngestSegment(ctx context.Context, path string) (stored, unreadable int, err error) {
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
 	<-g.gate
 	g.segments.Add(1)
 	return 0, 0, nil
@@ -406,14 +413,22 @@ func (g *gatedIngester) IngestSegment(ctx context.Context, path string) (stored,
 func (g *gatedIngester) Close() error { return nil }
 
 // TestJournalHoldsBackAppendsForASlowIngester checks that, with an
-// ingester that does not keep up, appends past a quarter of MaxPending
-// wait for it instead of failing.
+// ingester that holds a segment and does not answer, appends past a
+// quarter of MaxPending wait for it instead of failing.
 func TestJournalHoldsBackAppendsForASlowIngester(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLite(t))
-	g := &gatedIngester{gate: make(chan struct{})}
+	g := &gatedIngester{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	j := openJournal(t, t.TempDir(), db, true, audit.JournalConfig{Interval: 5 * time.Millisecond, MaxPending: 40, Ingester: g})
 	ctx := context.Background()
-	for i := 0; i < 10; i++ {
+	if err := j.AppendEvents(ctx, []audit.Event{event(0)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-g.entered: // the ingester holds the first segment
+	case <-time.After(5 * time.Second):
+		t.Fatal("the journal offered the ingester no segment")
+	}
+	for i := 1; i < 10; i++ {
 		if err := j.AppendEvents(ctx, []audit.Event{event(i)}); err != nil {
 			t.Fatalf("append %d: %v", i, err)
 		}
@@ -445,4 +460,81 @@ func TestJournalHoldsBackAppendsForASlowIngester(t *testing.T) {
 	if g.segments.Load() == 0 {
 		t.Error("the ingester took no segment")
 	}
+}
+
+// TestJournalStoresSegmentsItselfWhileTheIngesterIsBehind checks that,
+// once more than a twentieth of MaxPending waits for an ingester that
+// has fallen behind, the journal stores the next segments itself (so
+// that appends are not held back), counts them, and hands segments to
+// the ingester again once it has caught up.
+func TestJournalStoresSegmentsItselfWhileTheIngesterIsBehind(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLite(t))
+	g := &gatedIngester{gate: make(chan struct{}), entered: make(chan struct{}, 1)}
+	reg := prometheus.NewRegistry()
+	j := openJournal(t, t.TempDir(), db, true, audit.JournalConfig{Interval: 5 * time.Millisecond, MaxPending: 400, Ingester: g, Registerer: reg})
+	ctx := context.Background()
+	appendRange := func(from, to int) {
+		t.Helper()
+		for i := from; i < to; i++ {
+			if err := j.AppendEvents(ctx, []audit.Event{event(i)}); err != nil {
+				t.Fatalf("append %d: %v", i, err)
+			}
+		}
+	}
+	appendRange(0, 10)
+	select {
+	case <-g.entered: // the ingester holds the first segment
+	case <-time.After(5 * time.Second):
+		t.Fatal("the journal offered the ingester no segment")
+	}
+	// 60 wait (more than 400/20, fewer than the 100 that hold appends
+	// back): the segment after the ingester's is the server's to store.
+	appendRange(10, 60)
+	close(g.gate)
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := 10; i < 60; i++ {
+		want = append(want, event(i).ID)
+	}
+	// The fake ingester stores nothing: what is in the database, the
+	// server stored.
+	if got := stored(t, db); !slices.Equal(got, want) {
+		t.Fatalf("stored by the server = %d events %v…, want events 10–59", len(got), got[:min(3, len(got))])
+	}
+	if n := g.segments.Load(); n != 1 {
+		t.Errorf("the ingester took %d segments, want only the first", n)
+	}
+	if n := counterValue(t, reg, "kanri_audit_journal_segments_stored_by_server_total"); n < 1 {
+		t.Errorf("segments stored by the server = %v, want at least 1", n)
+	}
+
+	// Caught up: the next segment goes to the ingester again.
+	appendRange(60, 65)
+	if err := j.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := g.segments.Load(); n != 2 {
+		t.Errorf("after catching up the ingester took %d segments in all, want 2", n)
+	}
+	if got := stored(t, db); len(got) != 50 {
+		t.Errorf("after catching up the database holds %d events, want the server's 50 only", len(got))
+	}
+}
+
+// counterValue returns the value of the counter name gathered from reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name && len(f.GetMetric()) == 1 {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no counter %s", name)
+	return 0
 }
