@@ -70,7 +70,8 @@ type Journal struct {
 	running bool          // Run was called; guarded by mu
 
 	// storingInServer is set while the remote ingester is behind and the
-	// journal stores segments itself (see remoteBehind); Run's alone.
+	// journal stores segments itself (see remoteBehind); only ingestAll
+	// (through shipAll) uses it.
 	storingInServer bool
 
 	backlog        prometheus.Gauge
@@ -630,7 +631,7 @@ func (j *Journal) shipAll(ctx context.Context, retry bool) {
 // grows there would end in appends held back (see holdBack). The journal
 // then stores segments itself, at the server's priority, until the
 // backlog is back under that mark; it logs when it starts and stops.
-// Called from Run only.
+// Called by shipAll only.
 func (j *Journal) remoteBehind() bool {
 	j.mu.Lock()
 	backlog := int(j.appended - j.ingested)
