@@ -259,18 +259,27 @@ func (s *Service) policySet(ctx context.Context, p *Principal) (*cachedSet, erro
 	if ok && cs.generation == gen && now.Before(cs.expires) {
 		return &cs, nil
 	}
-	cs, err := s.loadSet(ctx, p)
+	// Requests that miss together share one load (see keyLookups); the
+	// generation is part of the key, so none joins a load begun before a
+	// change it must see.
+	v, err, _ := s.setLoads.Do(key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		cs, err := s.loadSet(context.WithoutCancel(ctx), p)
+		if err != nil {
+			return nil, err
+		}
+		cs.generation, cs.expires = gen, now.Add(s.policyTTL)
+		s.mu.Lock()
+		if len(s.sets) > 50_000 {
+			clear(s.sets)
+		}
+		s.sets[key] = cs
+		s.mu.Unlock()
+		return &cs, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	cs.generation, cs.expires = gen, now.Add(s.policyTTL)
-	s.mu.Lock()
-	if len(s.sets) > 50_000 {
-		clear(s.sets)
-	}
-	s.sets[key] = cs
-	s.mu.Unlock()
-	return &cs, nil
+	return v.(*cachedSet), nil
 }
 
 // loadSet reads and parses a principal's policies.

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/iam/policy"
 	"github.com/kanri-dev/kanri/internal/timestamp"
@@ -81,6 +83,14 @@ type Service struct {
 	generation atomic.Uint64
 
 	uses keyUses // access keys' last use, written in the background
+
+	// keyLookups and setLoads let requests that miss the cache together
+	// (an entry expired under load) share one lookup, where each would
+	// read the store, and open the secret or parse the policies, itself.
+	keyLookups, setLoads singleflight.Group
+	// keyGen counts forgetKey calls: a lookup begun before one neither
+	// fills the cache nor is joined by a request after it.
+	keyGen atomic.Uint64
 
 	mu       sync.Mutex
 	keys     map[string]cachedKey      // access key ID → lookup result; guarded by mu

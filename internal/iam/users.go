@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,33 +164,52 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken, se
 	if ok && now.Before(c.expires) && (c.service == service || service == "") {
 		return c.secret, c.principal, nil
 	}
-	k, err := s.store.GetAccessKey(ctx, accessKeyID)
-	if errors.Is(err, awserr.NotFound) {
-		return "", Principal{}, ErrUnknownKey
-	}
+	gen := s.keyGen.Load()
+	v, err, _ := s.keyLookups.Do(accessKeyID+"\x00"+service+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
+		// Shared by the requests that join it: one leaving does not end it.
+		return s.lookupKey(context.WithoutCancel(ctx), accessKeyID, service, now, gen)
+	})
 	if err != nil {
 		return "", Principal{}, err
 	}
+	c = v.(cachedKey)
+	return c.secret, c.principal, nil
+}
+
+// lookupKey reads an active access key and its user from the store,
+// opens the secret, and caches the result unless forgetKey was called
+// since gen was read.
+func (s *Service) lookupKey(ctx context.Context, accessKeyID, service string, now time.Time, gen uint64) (cachedKey, error) {
+	k, err := s.store.GetAccessKey(ctx, accessKeyID)
+	if errors.Is(err, awserr.NotFound) {
+		return cachedKey{}, ErrUnknownKey
+	}
+	if err != nil {
+		return cachedKey{}, err
+	}
 	if k.Status != KeyActive {
-		return "", Principal{}, ErrUnknownKey
+		return cachedKey{}, ErrUnknownKey
 	}
 	u, err := s.store.GetUser(ctx, k.Account, k.UserName)
 	if errors.Is(err, awserr.NotFound) {
-		return "", Principal{}, ErrUnknownKey
+		return cachedKey{}, ErrUnknownKey
 	}
 	if err != nil {
-		return "", Principal{}, err
+		return cachedKey{}, err
 	}
 	pt, err := s.sealer.Open(k.SealedSecret, keyAAD(k.ID))
 	if err != nil {
-		return "", Principal{}, fmt.Errorf("open secret of %s: %w", k.ID, err)
+		return cachedKey{}, fmt.Errorf("open secret of %s: %w", k.ID, err)
 	}
-	p = Principal{Type: TypeUser, ARN: u.ARN(), ID: u.ID, Account: u.Account, UserName: u.Name, AccessKeyID: k.ID}
+	p := Principal{Type: TypeUser, ARN: u.ARN(), ID: u.ID, Account: u.Account, UserName: u.Name, AccessKeyID: k.ID}
+	c := cachedKey{secret: string(pt), principal: p, service: service, expires: now.Add(s.keyTTL)}
 	s.mu.Lock()
-	if len(s.keys) > 100_000 {
-		clear(s.keys)
+	if s.keyGen.Load() == gen {
+		if len(s.keys) > 100_000 {
+			clear(s.keys)
+		}
+		s.keys[accessKeyID] = c
 	}
-	s.keys[accessKeyID] = cachedKey{secret: string(pt), principal: p, service: service, expires: now.Add(s.keyTTL)}
 	s.mu.Unlock()
 	if service != "" && (k.LastUsed.IsZero() || now.Sub(k.LastUsed) > time.Minute || k.LastService != service) {
 		// Last use is kept to the minute (and per service), so the hot
@@ -197,12 +217,13 @@ func (s *Service) Credentials(ctx context.Context, accessKeyID, sessionToken, se
 		// background (see keyUses).
 		s.noteKeyUse(k.ID, now.UTC(), service)
 	}
-	return string(pt), p, nil
+	return c, nil
 }
 
 // forgetKey drops a key from the cache after a change through this Service.
 func (s *Service) forgetKey(id string) {
 	s.mu.Lock()
+	s.keyGen.Add(1)
 	delete(s.keys, id)
 	s.mu.Unlock()
 }
