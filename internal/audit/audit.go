@@ -11,6 +11,7 @@ package audit
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -150,7 +151,14 @@ func NewID(t time.Time) string {
 	u[6] = 0x70 | byte(seq>>8)&0x0f // version 7, counter's high bits
 	u[7] = byte(seq)
 	u[8] = 0x80 | u[8]&0x3f // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	var text [36]byte       // 8-4-4-4-12 hex digits
+	hex.Encode(text[0:8], u[0:4])
+	hex.Encode(text[9:13], u[4:6])
+	hex.Encode(text[14:18], u[6:8])
+	hex.Encode(text[19:23], u[8:10])
+	hex.Encode(text[24:36], u[10:16])
+	text[8], text[13], text[18], text[23] = '-', '-', '-', '-'
+	return string(text[:])
 }
 
 // idClock is the last millisecond NewID used and its counter.
