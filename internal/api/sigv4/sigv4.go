@@ -85,7 +85,7 @@ func parseHeader(r *http.Request, auth string) (*Signature, error) {
 	}
 	s := &Signature{}
 	var cred, signed string
-	for _, part := range strings.Split(rest, ",") {
+	for part := range strings.SplitSeq(rest, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "Credential":
@@ -338,13 +338,15 @@ func rebuild(r *http.Request, s *Signature) (*http.Request, error) {
 		scheme = "https"
 	}
 	u := &url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawPath: r.URL.RawPath}
-	q := r.URL.Query()
-	if s.Presigned {
-		for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"} {
-			q.Del(k)
+	if r.URL.RawQuery != "" { // most requests carry none
+		q := r.URL.Query()
+		if s.Presigned {
+			for _, k := range []string{"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"} {
+				q.Del(k)
+			}
 		}
+		u.RawQuery = q.Encode()
 	}
-	u.RawQuery = q.Encode()
 	req := &http.Request{Method: r.Method, URL: u, Host: r.Host, Header: make(http.Header, len(s.SignedHeaders))}
 	for _, h := range s.SignedHeaders {
 		switch h {
