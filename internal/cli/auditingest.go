@@ -32,6 +32,9 @@ standard output. kanri server and kanri dev start it themselves (see
 	}
 	f := cmd.Flags()
 	f.String("data-dir", "", "the server's data directory (required)")
+	// Not addLogFlags: its --debug-addr would be filled from the
+	// KANRI_DEBUG_ADDR this process inherits from the server, and the
+	// child would try to listen on the server's profiling address.
 	f.String("log-level", "info", "log level: debug, info, warn or error")
 	f.String("log-format", "text", "log format: text or json")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -117,3 +117,35 @@ func TestRequestsThatMissTogetherShareOneLookup(t *testing.T) {
 
 // errWrongSecret is a request's failure when it got another secret.
 var errWrongSecret = errors.New("Credentials returned another secret than the key's")
+
+// BenchmarkCacheMiss measures what one request pays when its access key
+// and policies are not cached (every request in flight at an expiry did,
+// before they shared one lookup): the key read and its secret opened, the
+// policies read and parsed, and the decision.
+func BenchmarkCacheMiss(b *testing.B) {
+	e := newEnv(b)
+	s := iam.New(iam.Config{Store: e.db, Sealer: e.keyring, Account: account, Now: e.clock.Now,
+		KeyCacheTTL: time.Nanosecond, PolicyCacheTTL: time.Nanosecond, Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	if _, err := s.CreateUser(ctx, &iamapi.CreateUserInput{UserName: "mei"}); err != nil {
+		b.Fatal(err)
+	}
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}`
+	if _, err := s.PutUserPolicy(ctx, &iamapi.PutUserPolicyInput{UserName: "mei", PolicyName: "read", PolicyDocument: doc}); err != nil {
+		b.Fatal(err)
+	}
+	key, err := s.CreateAccessKey(ctx, &iamapi.CreateAccessKeyInput{UserName: "mei"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		e.clock.Add(time.Second) // past both TTLs
+		_, p, err := s.Credentials(ctx, key.AccessKey.AccessKeyId, "", "ssm")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Authorize(ctx, &iam.Caller{Principal: p, Time: e.clock.Now()}, "ssm:GetParameter", nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
