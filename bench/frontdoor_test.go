@@ -62,6 +62,7 @@ func BenchmarkGetCallerIdentityAtRate(b *testing.B) {
 	reportCost(b, before, readCost(b, call.Endpoint))
 	b.ReportMetric(f.P50, "floor-p50-ms")
 	b.ReportMetric(f.P99, "floor-p99-ms")
+	reportStalls(b, f.Stalls, "floor-")
 	b.ReportMetric(perCall(b, floorBefore, floorAfter).cpuSeconds*1e6, "floor-cpu-µs/call")
 }
 

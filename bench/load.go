@@ -60,13 +60,50 @@ func report(b *testing.B, r Result) {
 	b.ReportMetric(r.P50, "p50-ms")
 	b.ReportMetric(r.P99, "p99-ms")
 	b.ReportMetric(r.P999, "p99.9-ms")
+	reportStalls(b, r.Stalls, "")
 	b.ReportMetric(0, "ns/op") // wall time per op is meaningless for a fixed-concurrency load
 }
 
-// Result is what a load run measured: requests per second and latency
-// percentiles in milliseconds.
+// reportStalls reports the host's stalls of a run, if it was watched,
+// as host-stalls and host-stall-max-ms behind prefix.
+func reportStalls(b *testing.B, s HostStalls, prefix string) {
+	if !s.Watched {
+		return
+	}
+	b.ReportMetric(float64(s.Count), prefix+"host-stalls")
+	b.ReportMetric(float64(s.Max.Microseconds())/1000, prefix+"host-stall-max-ms")
+}
+
+// Result is what a load run measured: requests per second, latency
+// percentiles in milliseconds, and (runs on a schedule, on Linux) the
+// host's stalls meanwhile.
 type Result struct {
 	Rate, P50, P99, P999 float64
+	Stalls               HostStalls
+}
+
+// HostStalls counts the times the host took the machine's CPUs away
+// during a run (see watchStalls): a latency no program on the machine
+// could have avoided. Watched is false where the watch could not run.
+type HostStalls struct {
+	Watched bool
+	Count   int           // sleeps that overran by stallThreshold or more, on any CPU
+	Total   time.Duration // their overruns added up
+	Max     time.Duration // the longest overrun
+}
+
+// stallThreshold is how much longer than asked a watcher's sleep must take
+// to count as a stall of the host.
+const stallThreshold = 2 * time.Millisecond
+
+// note counts a watcher's sleep that overran by over.
+func (s *HostStalls) note(over time.Duration) {
+	if over < stallThreshold {
+		return
+	}
+	s.Count++
+	s.Total += over
+	s.Max = max(s.Max, over)
 }
 
 // Run runs n calls from clients concurrent workers and returns what it

@@ -66,6 +66,7 @@ func scheduled(b *testing.B, clients, n int, rate float64, c Call) Result {
 	lat := make([]time.Duration, n)
 	due := func(i int) time.Duration { return time.Duration(float64(i) / rate * float64(time.Second)) }
 	events := make([]unix.EpollEvent, clients)
+	stalls := watchStalls()
 	start := time.Now()
 	for done := 0; done < n; {
 		now := time.Since(start)
@@ -112,7 +113,10 @@ func scheduled(b *testing.B, clients, n int, rate float64, c Call) Result {
 			}
 		}
 	}
-	return summarize(lat, time.Since(start))
+	elapsed := time.Since(start)
+	r := summarize(lat, elapsed)
+	r.Stalls = stalls.end()
+	return r
 }
 
 // scheduledConn is one connection of a scheduled load: its next call and
