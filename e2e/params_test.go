@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -160,5 +161,49 @@ func TestParamsSecureStringWithAWSCLI(t *testing.T) {
 	_, stderr, code := awsAs(t, p, reader, "ssm", "get-parameter", "--name", "/hybrid/activation/code", "--with-decryption")
 	if code == 0 || !strings.Contains(stderr, "AccessDeniedException") || !strings.Contains(stderr, "kms:Decrypt") {
 		t.Errorf("reader get-parameter --with-decryption: exit %d, %s; want AccessDeniedException naming kms:Decrypt", code, stderr)
+	}
+}
+
+// TestParamsExpirationWithAWSCLI puts advanced parameters with an
+// Expiration policy through the AWS CLI: the one whose time comes is
+// deleted by the server's periodic sweep (every 10 s), the one whose
+// time is an hour away stays, and both show their policies as Pending
+// until then.
+func TestParamsExpirationWithAWSCLI(t *testing.T) {
+	p := kanritest.StartDev(t, "", "--no-agent")
+	soon := time.Now().Add(2 * time.Second).UTC().Format("2006-01-02T15:04:05.000Z")
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	policy := func(ts string) string {
+		return `[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"` + ts + `"}}]`
+	}
+	cli(t, p, "ssm", "put-parameter", "--name", "/lab/temporary", "--type", "SecureString", "--value", "s3cret",
+		"--tier", "Advanced", "--policies", policy(soon))
+	cli(t, p, "ssm", "put-parameter", "--name", "/lab/lasting", "--type", "String", "--value", "v",
+		"--tier", "Advanced", "--policies", policy(later))
+	out := cli(t, p, "ssm", "describe-parameters", "--query", "Parameters[].[Name,Policies[0].PolicyType,Policies[0].PolicyStatus]", "--output", "text")
+	if want := []string{"/lab/lasting", "Expiration", "Pending", "/lab/temporary", "Expiration", "Pending"}; !slices.Equal(strings.Fields(out), want) {
+		t.Errorf("describe-parameters = %q, want %v", out, want)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, stderr, code := awsCLI(t, p, p.CredentialsFile(), "ssm", "get-parameter", "--name", "/lab/temporary")
+		if code != 0 {
+			if !strings.Contains(stderr, "ParameterNotFound") {
+				t.Fatalf("get-parameter of the expiring parameter: exit %d, %s", code, stderr)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/lab/temporary still there 30 s after it expired at %s", soon)
+		}
+		time.Sleep(time.Second)
+	}
+	out = cli(t, p, "ssm", "describe-parameters", "--query", "Parameters[].Name", "--output", "text")
+	if got := strings.Fields(out); !slices.Equal(got, []string{"/lab/lasting"}) {
+		t.Errorf("describe-parameters after the expiry = %q, want only /lab/lasting", out)
+	}
+	if strings.Contains(p.Output(), "s3cret") {
+		t.Error("the SecureString's value appears in the server's output")
 	}
 }

@@ -65,6 +65,9 @@ type Parameter struct {
 	// Latest is the number of the parameter's latest version.
 	Latest int64
 	Tags   map[string]string
+	// ExpiresAt is when the latest version's Expiration policy deletes
+	// the parameter; zero for never.
+	ExpiresAt time.Time
 	// Version is the latest version, unless a selector chose another.
 	Version *Version
 }
@@ -127,7 +130,7 @@ var ErrVersionNotFound = errors.New("parameter version not found")
 // transaction. A missing parameter is an error of kind awserr.NotFound.
 type Store interface {
 	// PutParameter stores p.Version as the next version of the account's
-	// parameter p.Name and sets its number: version 1 of a new parameter
+	// parameter p.Name, with p.ExpiresAt, and sets its number: version 1 of a new parameter
 	// (with p.Tags) when prev is 0, an error of kind awserr.Exists if the
 	// parameter exists; version prev+1 when the latest is prev, an error of
 	// kind awserr.Conflict if it is not (or the parameter is gone). When
@@ -160,6 +163,13 @@ type Store interface {
 	// DeleteParameter deletes the account's parameter with key, with its
 	// versions and labels.
 	DeleteParameter(ctx context.Context, account, key string) error
+	// ExpiredParameters returns the names of the account's parameters whose
+	// ExpiresAt is at or before now, the longest due first, at most limit.
+	ExpiredParameters(ctx context.Context, account string, now time.Time, limit int) ([]string, error)
+	// ExpireParameter deletes the account's parameter with key, with its
+	// versions and labels, if its ExpiresAt is (still) at or before now,
+	// and reports whether it did.
+	ExpireParameter(ctx context.Context, account, key string, now time.Time) (bool, error)
 	// TagParameter sets the tags set and removes the keys remove of the
 	// account's parameter with key and returns its tags then. More than
 	// maxTags tags is an error of kind awserr.LimitExceeded, and nothing

@@ -138,8 +138,31 @@ func checkPolicyAttributes(p policy) error {
 	return nil
 }
 
+// expiration returns when a parameter with policies (as parsePolicies
+// accepted them) expires: its Expiration policy's Timestamp, or the zero
+// time for none.
+func expiration(policies string) time.Time {
+	var raw []policy
+	if policies == "" || json.Unmarshal([]byte(policies), &raw) != nil {
+		return time.Time{}
+	}
+	for _, p := range raw {
+		if p.Type != policyExpiration {
+			continue
+		}
+		var attrs map[string]string
+		json.Unmarshal(p.Attributes, &attrs)
+		if t, err := time.Parse(time.RFC3339, attrs["Timestamp"]); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
+}
+
 // policyShapes returns a parameter's stored policies as the API shows
-// them. Parameter Store does not enforce them: each stays Pending.
+// them. Each is Pending: an Expiration policy until the parameter is
+// deleted (see ExpireDue), the notifications always, for kanri sends
+// none.
 func policyShapes(text string) []*ssm.ParameterInlinePolicy {
 	if text == "" {
 		return nil
@@ -296,7 +319,8 @@ func (s *Service) PutParameter(ctx context.Context, in *ssm.PutParameterInput) (
 		if cur != nil {
 			prev = cur.Latest
 		}
-		err = s.store.PutParameter(ctx, &Parameter{Account: s.account, Name: name, Tags: tags, Version: v}, prev, MaxVersions)
+		p := &Parameter{Account: s.account, Name: name, Tags: tags, ExpiresAt: expiration(v.Policies), Version: v}
+		err = s.store.PutParameter(ctx, p, prev, MaxVersions)
 		switch {
 		case err == nil:
 			return &ssm.PutParameterOutput{Version: &v.Number, Tier: v.Tier}, nil

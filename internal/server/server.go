@@ -475,6 +475,11 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(keysDone)
 		s.keys.Run(ctx, time.Minute)
 	}()
+	paramsDone := make(chan struct{})
+	go func() {
+		defer close(paramsDone)
+		s.params.Run(ctx, params.ExpiryInterval)
+	}()
 	commandsDone := make(chan struct{})
 	go func() {
 		defer close(commandsDone)
@@ -518,6 +523,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	<-presenceDone
 	<-keysDone
+	<-paramsDone
 	<-commandsDone
 	<-associationsDone
 	<-dataSyncDone

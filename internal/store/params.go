@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/params"
@@ -21,7 +22,7 @@ var _ params.Store = (*DB)(nil)
 const paramVersionColumns = `v.version, v.type, v.value, v.key_id, v.description, v.allowed_pattern, v.tier, v.policies,
 	v.data_type, v.modified_at, v.modified_by`
 
-const paramColumns = `p.account_id, p.name, p.latest_version, p.tags, ` + paramVersionColumns
+const paramColumns = `p.account_id, p.name, p.latest_version, p.tags, p.expires_at, ` + paramVersionColumns
 
 func scanParamVersion(row rowScanner, extra ...any) (*params.Version, error) {
 	v := &params.Version{}
@@ -38,11 +39,12 @@ func scanParamVersion(row rowScanner, extra ...any) (*params.Version, error) {
 func scanParameter(row rowScanner) (*params.Parameter, error) {
 	p := &params.Parameter{}
 	var tags string
-	v, err := scanParamVersion(row, &p.Account, &p.Name, &p.Latest, &tags)
+	var expires int64
+	v, err := scanParamVersion(row, &p.Account, &p.Name, &p.Latest, &tags, &expires)
 	if err != nil {
 		return nil, err
 	}
-	p.Version = v
+	p.Version, p.ExpiresAt = v, fromMillisOrZero(expires)
 	if p.Tags, err = parseMap(tags); err != nil {
 		return nil, fmt.Errorf("parameter %s tags: %w", p.Name, err)
 	}
@@ -103,10 +105,11 @@ func (db *DB) PutParameter(ctx context.Context, p *params.Parameter, prev int64,
 	key := params.Key(p.Name)
 	v := p.Version
 	n := prev + 1
+	expires := millisOrZero(p.ExpiresAt)
 	err := db.inTx(ctx, func(tx *Tx) error {
 		if prev == 0 {
-			_, err := tx.exec(ctx, `INSERT INTO param_parameters (account_id, name_key, name, depth, latest_version, tags)
-				VALUES (?, ?, ?, ?, 1, ?)`, p.Account, key, p.Name, strings.Count(key, "/"), jsonMap(p.Tags))
+			_, err := tx.exec(ctx, `INSERT INTO param_parameters (account_id, name_key, name, depth, latest_version, tags, expires_at)
+				VALUES (?, ?, ?, ?, 1, ?, ?)`, p.Account, key, p.Name, strings.Count(key, "/"), jsonMap(p.Tags), expires)
 			if isUniqueViolation(err) {
 				return exists("parameter " + p.Name)
 			}
@@ -114,8 +117,8 @@ func (db *DB) PutParameter(ctx context.Context, p *params.Parameter, prev int64,
 				return err
 			}
 		} else {
-			res, err := tx.exec(ctx, "UPDATE param_parameters SET latest_version = ? WHERE account_id = ? AND name_key = ? AND latest_version = ?",
-				n, p.Account, key, prev)
+			res, err := tx.exec(ctx, "UPDATE param_parameters SET latest_version = ?, expires_at = ? WHERE account_id = ? AND name_key = ? AND latest_version = ?",
+				n, expires, p.Account, key, prev)
 			k, err := affected(res, err)
 			if err != nil {
 				return err
@@ -386,12 +389,47 @@ func (db *DB) DeleteParameter(ctx context.Context, account, key string) error {
 		if err := mustAffect(res, err, "parameter "+key); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, "DELETE FROM param_versions WHERE account_id = ? AND name_key = ?", account, key); err != nil {
+		return tx.deleteParamVersions(ctx, account, key)
+	})
+}
+
+// deleteParamVersions deletes the versions and labels of the account's
+// parameter with key, whose row tx has deleted.
+func (t *Tx) deleteParamVersions(ctx context.Context, account, key string) error {
+	if _, err := t.exec(ctx, "DELETE FROM param_versions WHERE account_id = ? AND name_key = ?", account, key); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, "DELETE FROM param_labels WHERE account_id = ? AND name_key = ?", account, key)
+	return err
+}
+
+// ExpiredParameters returns the names of the account's parameters whose
+// Expiration policy is due at now, the longest due first, at most limit.
+func (db *DB) ExpiredParameters(ctx context.Context, account string, now time.Time, limit int) ([]string, error) {
+	return queryAll(ctx, db, scanString, `SELECT name FROM param_parameters WHERE expires_at > 0 AND expires_at <= ? AND account_id = ?
+		ORDER BY expires_at, name_key LIMIT ?`, millis(now), account, limit)
+}
+
+// ExpireParameter deletes the account's parameter with key, with its
+// versions and labels, if its Expiration policy is due at now, and
+// reports whether it did. Its first statement is the delete, which on
+// PostgreSQL waits for a concurrent put of the parameter and then looks
+// at the expiration that put left: a parameter whose expiration was just
+// moved on, or that another server just expired, is left alone.
+func (db *DB) ExpireParameter(ctx context.Context, account, key string, now time.Time) (bool, error) {
+	defer db.wroteParameters()
+	deleted := false
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, "DELETE FROM param_parameters WHERE account_id = ? AND name_key = ? AND expires_at > 0 AND expires_at <= ?",
+			account, key, millis(now))
+		n, err := affected(res, err)
+		if err != nil || n == 0 {
 			return err
 		}
-		_, err = tx.exec(ctx, "DELETE FROM param_labels WHERE account_id = ? AND name_key = ?", account, key)
-		return err
+		deleted = true
+		return tx.deleteParamVersions(ctx, account, key)
 	})
+	return deleted && err == nil, err
 }
 
 // TagParameter sets and removes tags of the account's parameter with key

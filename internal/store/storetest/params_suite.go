@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -32,6 +34,8 @@ func testParams(t *testing.T, fresh func(t testing.TB) store.Config) {
 		{"PutConcurrent", testParamsPutConcurrent},
 		{"LabelsConcurrent", testParamsLabelsConcurrent},
 		{"ReadsFollowWrites", testParamsReadsFollowWrites},
+		{"Expire", testParamsExpire},
+		{"ExpireConcurrent", testParamsExpireConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, Open(t, fresh(t))) })
@@ -284,6 +288,103 @@ func testParamsList(t *testing.T, db *store.DB) {
 	}
 	if got, want := list(params.ListOptions{Labels: []string{"prod"}, Paths: []params.PathFilter{{Key: "a"}}}), []string{"/a/x@1"}; !cmp.Equal(got, want) {
 		t.Errorf("ListParameters(label prod, /a) = %v, want %v", got, want)
+	}
+}
+
+// putExpiring puts a version of account's parameter name after prev
+// that expires at exp (never if zero).
+func putExpiring(t testing.TB, db *store.DB, account, name string, prev int64, exp time.Time) {
+	t.Helper()
+	p := &params.Parameter{Account: account, Name: name, ExpiresAt: exp, Version: paramVersion("v", int(prev))}
+	if err := db.PutParameter(context.Background(), p, prev, params.MaxVersions); err != nil {
+		t.Fatalf("PutParameter(%s, after %d): %v", name, prev, err)
+	}
+}
+
+func testParamsExpire(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	t0 := at(1, 0, 0, 0)
+	putExpiring(t, db, acct, "/a/due", 0, t0.Add(-time.Minute))
+	putExpiring(t, db, acct, "/a/due", 1, t0.Add(-time.Minute)) // two versions
+	if _, err := db.LabelParameterVersion(ctx, acct, "a/due", 1, []string{"old"}, params.MaxLabelsPerVersion); err != nil {
+		t.Fatal(err)
+	}
+	putExpiring(t, db, acct, "token", 0, t0.Add(-time.Hour)) // due longest
+	putExpiring(t, db, acct, "/a/later", 0, t0.Add(time.Hour))
+	putExpiring(t, db, acct, "/a/never", 0, time.Time{})
+	putExpiring(t, db, acct, "/a/moved", 0, t0.Add(-time.Minute))
+	putExpiring(t, db, acct, "/a/moved", 1, time.Time{}) // the new version has no Expiration policy
+	putExpiring(t, db, "210987654321", "/a/other", 0, t0.Add(-time.Minute))
+
+	if p, err := db.GetParameter(ctx, acct, "a/later", params.Selector{}); err != nil || !p.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("GetParameter(a/later) = %+v, %v; want ExpiresAt %v", p, err, t0.Add(time.Hour))
+	}
+	if p, err := db.GetParameter(ctx, acct, "a/never", params.Selector{}); err != nil || !p.ExpiresAt.IsZero() {
+		t.Errorf("GetParameter(a/never) = %+v, %v; want no ExpiresAt", p, err)
+	}
+	due, err := db.ExpiredParameters(ctx, acct, t0, 10)
+	if diff := cmp.Diff([]string{"token", "/a/due"}, due); err != nil || diff != "" {
+		t.Fatalf("ExpiredParameters (-want +got), %v:\n%s", err, diff)
+	}
+	if due, err := db.ExpiredParameters(ctx, acct, t0, 1); err != nil || len(due) != 1 || due[0] != "token" {
+		t.Errorf("ExpiredParameters(limit 1) = %v, %v; want [token]", due, err)
+	}
+	if ok, err := db.ExpireParameter(ctx, acct, "a/later", t0); err != nil || ok {
+		t.Errorf("ExpireParameter(a/later, before its time) = %v, %v; want false", ok, err)
+	}
+	if ok, err := db.ExpireParameter(ctx, acct, "a/due", t0); err != nil || !ok {
+		t.Fatalf("ExpireParameter(a/due) = %v, %v; want true", ok, err)
+	}
+	if ok, err := db.ExpireParameter(ctx, acct, "a/due", t0); err != nil || ok {
+		t.Errorf("ExpireParameter(a/due) again = %v, %v; want false", ok, err)
+	}
+	if _, err := db.GetParameter(ctx, acct, "a/due", params.Selector{}); !errors.Is(err, awserr.NotFound) {
+		t.Errorf("GetParameter(a/due) after it expired: %v, want NotFound", err)
+	}
+	// Versions and labels went with it: the name starts again at version 1.
+	putExpiring(t, db, acct, "/a/due", 0, time.Time{})
+	if got := versionNumbers(t, db, "a/due"); !slices.Equal(got, []int64{1}) {
+		t.Errorf("versions of a/due made again = %v, want [1]", got)
+	}
+	if _, err := db.GetParameter(ctx, acct, "a/due", params.Selector{Label: "old"}); !errors.Is(err, params.ErrVersionNotFound) {
+		t.Errorf("GetParameter(a/due:old) made again: %v, want ErrVersionNotFound", err)
+	}
+	due, err = db.ExpiredParameters(ctx, acct, t0.Add(2*time.Hour), 10)
+	if diff := cmp.Diff([]string{"token", "/a/later"}, due); err != nil || diff != "" {
+		t.Errorf("ExpiredParameters two hours on (-want +got), %v:\n%s", err, diff)
+	}
+}
+
+// testParamsExpireConcurrent expires one parameter from several
+// goroutines at once, as several servers would: exactly one deletes it.
+func testParamsExpireConcurrent(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	t0 := at(1, 0, 0, 0)
+	for i := range 5 {
+		putExpiring(t, db, acct, fmt.Sprintf("/race/%d", i), 0, t0)
+	}
+	for i := range 5 {
+		key := fmt.Sprintf("race/%d", i)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		deleted := 0
+		for range 4 {
+			wg.Go(func() {
+				ok, err := db.ExpireParameter(ctx, acct, key, t0)
+				if err != nil {
+					t.Errorf("ExpireParameter(%s): %v", key, err)
+				}
+				if ok {
+					mu.Lock()
+					deleted++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if deleted != 1 {
+			t.Errorf("%s: %d of 4 concurrent expiries deleted it, want 1", key, deleted)
+		}
 	}
 }
 
