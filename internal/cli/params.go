@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -44,11 +45,16 @@ func newParamsPutCmd(env *Env) *cobra.Command {
 		Short: "Create a parameter, or a new version of one with --overwrite",
 		Long: `Create a parameter. With --overwrite, add a version to an existing one: the
 type, description and key it leaves out keep their values. SecureString values
-are encrypted under --key-id (default alias/aws/ssm) before they are stored.`,
+are encrypted under --key-id (default alias/aws/ssm) before they are stored.
+
+--expires-in or --expires-at gives the parameter an Expiration policy: at that
+time the server deletes it with all its versions. A parameter with a policy is
+stored in the Advanced tier. An overwrite without either keeps the expiration.`,
 		Example: `  kanri params put /app/db/host db1.internal
   kanri params put /app/db/host db2.internal --overwrite
   kanri params put /app/db/password 's3cret' --type SecureString --key-id alias/app
-  kanri params put /app/hosts a.internal,b.internal --type StringList --description "app servers"`,
+  kanri params put /app/hosts a.internal,b.internal --type StringList --description "app servers"
+  kanri params put /activations/lab-1 'c0de' --type SecureString --expires-in 24h`,
 		Args: argsRange(2, 2),
 	}
 	cf := addClientFlags(cmd)
@@ -57,11 +63,31 @@ are encrypted under --key-id (default alias/aws/ssm) before they are stored.`,
 	keyID := f.String("key-id", "", "KMS key of a SecureString: key ID, key ARN or alias (default alias/aws/ssm)")
 	description := f.String("description", "", "what the parameter is for")
 	overwrite := f.Bool("overwrite", false, "add a version to an existing parameter")
+	expiresIn := f.Duration("expires-in", 0, "delete the parameter this long from now (e.g. 24h)")
+	expiresAt := f.String("expires-at", "", "delete the parameter at this time (RFC 3339, e.g. 2030-12-02T21:34:33Z)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		switch *typ {
 		case "String", "StringList", "SecureString":
 		default:
 			return usageError{fmt.Errorf("params put: --type %q: want String, StringList or SecureString", *typ)}
+		}
+		var expires time.Time
+		switch {
+		case *expiresIn != 0 && *expiresAt != "":
+			return usageError{fmt.Errorf("params put: give --expires-in or --expires-at, not both")}
+		case *expiresIn < 0:
+			return usageError{fmt.Errorf("params put: --expires-in %v: want a positive duration", *expiresIn)}
+		case *expiresIn > 0:
+			expires = time.Now().Add(*expiresIn)
+		case *expiresAt != "":
+			t, err := time.Parse(time.RFC3339, *expiresAt)
+			if err != nil {
+				return usageError{fmt.Errorf("params put: --expires-at %q: want an RFC 3339 time such as 2030-12-02T21:34:33Z", *expiresAt)}
+			}
+			if !t.After(time.Now()) {
+				return usageError{fmt.Errorf("params put: --expires-at %s is not in the future", *expiresAt)}
+			}
+			expires = t
 		}
 		cfg, err := cf.awsConfig(cmd.Context(), env)
 		if err != nil {
@@ -76,6 +102,15 @@ are encrypted under --key-id (default alias/aws/ssm) before they are stored.`,
 		}
 		if *description != "" {
 			in.Description = description
+		}
+		if !expires.IsZero() {
+			policy, err := json.Marshal([]any{map[string]any{"Type": "Expiration", "Version": "1.0",
+				"Attributes": map[string]string{"Timestamp": expires.UTC().Format("2006-01-02T15:04:05.000Z")}}})
+			if err != nil {
+				return err
+			}
+			in.Policies = aws.String(string(policy))
+			in.Tier = types.ParameterTierIntelligentTiering // Advanced, which policies need, unless it is already
 		}
 		out, err := ssm.NewFromConfig(cfg).PutParameter(cmd.Context(), in)
 		if err != nil {

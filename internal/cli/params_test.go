@@ -4,9 +4,15 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/kanri-dev/kanri/internal/kanritest"
 )
@@ -61,6 +67,40 @@ func TestParamsCommands(t *testing.T) {
 	lines = strings.Split(strings.TrimSpace(must("params", "history", "/app/db/host")), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "1 ") || !strings.HasSuffix(lines[1], "db1.internal") || !strings.HasSuffix(lines[2], "db2.internal") {
 		t.Errorf("params history =\n%s", strings.Join(lines, "\n"))
+	}
+
+	// --expires-in gives an Expiration policy, which needs the Advanced tier.
+	before := time.Now()
+	if out := must("params", "put", "/activations/lab-1", "c0de", "--type", "SecureString", "--expires-in", "90m"); out != "/activations/lab-1: version 1 (Advanced)\n" {
+		t.Errorf("params put --expires-in = %q, want version 1 (Advanced)", out)
+	}
+	desc, err := ssm.NewFromConfig(k.Config()).DescribeParameters(context.Background(), &ssm.DescribeParametersInput{
+		ParameterFilters: []types.ParameterStringFilter{{Key: aws.String("Name"), Values: []string{"/activations/lab-1"}}}})
+	if err != nil || len(desc.Parameters) != 1 || len(desc.Parameters[0].Policies) != 1 {
+		t.Fatalf("DescribeParameters(/activations/lab-1) = %+v, %v; want one parameter with one policy", desc, err)
+	}
+	var policy struct {
+		Type       string
+		Attributes struct{ Timestamp string }
+	}
+	pol := desc.Parameters[0].Policies[0]
+	if err := json.Unmarshal([]byte(aws.ToString(pol.PolicyText)), &policy); err != nil || policy.Type != "Expiration" {
+		t.Fatalf("policy = %s (%v), want an Expiration policy", aws.ToString(pol.PolicyText), err)
+	}
+	at, err := time.Parse(time.RFC3339, policy.Attributes.Timestamp)
+	if want := before.Add(90 * time.Minute); err != nil || at.Before(want.Add(-time.Second)) || at.After(want.Add(time.Minute)) {
+		t.Errorf("expiration %s (%v), want about %s", policy.Attributes.Timestamp, err, want.UTC().Format(time.RFC3339))
+	}
+	for _, bad := range [][]string{
+		{"--expires-in", "1h", "--expires-at", "2099-01-01T00:00:00Z"},
+		{"--expires-in", "-1h"},
+		{"--expires-at", "tomorrow"},
+		{"--expires-at", "2001-01-01T00:00:00Z"},
+	} {
+		_, stderr, code := run(t, nil, append([]string{"params", "put", "/x", "v"}, bad...)...)
+		if code != ExitUsage || !strings.Contains(stderr, "expires") {
+			t.Errorf("params put %v: exit %d, %q; want a usage error about the expiry", bad, code, stderr)
+		}
 	}
 
 	_, stderr, code := run(t, nil, "params", "get", "/nope")
