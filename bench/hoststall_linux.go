@@ -17,8 +17,9 @@ import (
 // priority, sleeps a millisecond at a time and notes how much longer each
 // sleep took. Such a thread preempts every ordinary thread of the machine
 // as soon as its timer fires, so a sleep that overruns by milliseconds
-// means the CPU itself did not run: no program on the machine, the server
-// measured included, ran on it meanwhile.
+// means the CPU ran none of the machine's programs meanwhile, the server
+// measured included: the hypervisor held it (or, for overruns just past
+// stallThreshold, the kernel's own interrupt work did).
 type stallWatch struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
