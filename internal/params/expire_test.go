@@ -70,6 +70,10 @@ func TestExpirationPolicyDeletesTheParameter(t *testing.T) {
 	put(&ssm.PutParameterInput{Name: "/lab/later", Value: "v", Type: params.TypeString, Tier: params.TierAdvanced, Policies: expiresAt(hour)})
 	put(&ssm.PutParameterInput{Name: "/lab/later", Value: "v2", Overwrite: aws.Bool(true), Policies: expiresAt(now.Add(2 * time.Hour))})
 	put(&ssm.PutParameterInput{Name: "root", Value: "v", Type: params.TypeString, Tier: params.TierAdvanced, Policies: expiresAt(hour)})
+	// AWS's own example form: an offset with seconds.
+	offset := hour.In(time.FixedZone("", 10*3600+30*60)).Format("2006-01-02T15:04:05.00-07:00:00")
+	put(&ssm.PutParameterInput{Name: "/lab/offset", Value: "v", Type: params.TypeString, Tier: params.TierAdvanced,
+		Policies: `[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"` + offset + `"}}]`})
 	put(&ssm.PutParameterInput{Name: "/lab/kept", Value: "v", Type: params.TypeString})
 	put(&ssm.PutParameterInput{Name: "/lab/dropped", Value: "v", Type: params.TypeString, Tier: params.TierAdvanced, Policies: expiresAt(hour)})
 	put(&ssm.PutParameterInput{Name: "/lab/dropped", Value: "v2", Overwrite: aws.Bool(true),
@@ -79,8 +83,8 @@ func TestExpirationPolicyDeletesTheParameter(t *testing.T) {
 	now = hour.Add(-time.Millisecond)
 	expire()
 	now = hour
-	expire("/lab/token", "root")
-	for name, want := range map[string]bool{"/lab/token": false, "root": false, "/lab/later": true, "/lab/kept": true, "/lab/dropped": true} {
+	expire("/lab/offset", "/lab/token", "root")
+	for name, want := range map[string]bool{"/lab/token": false, "root": false, "/lab/offset": false, "/lab/later": true, "/lab/kept": true, "/lab/dropped": true} {
 		if got := exists(name); got != want {
 			t.Errorf("after the first hour, %s exists = %v, want %v", name, got, want)
 		}

@@ -126,7 +126,7 @@ func checkPolicyAttributes(p policy) error {
 	}
 	switch p.Type {
 	case policyExpiration:
-		if _, err := time.Parse(time.RFC3339, attrs["Timestamp"]); err != nil {
+		if _, err := policyTime(attrs["Timestamp"]); err != nil {
 			return ssm.NewInvalidPolicyAttributeException("The Expiration policy's Timestamp attribute must be an ISO 8601 time, "+
 				"such as 2030-12-02T21:34:33.000Z, not %q.", attrs["Timestamp"])
 		}
@@ -136,6 +136,20 @@ func checkPolicyAttributes(p policy) error {
 		return number("After")
 	}
 	return nil
+}
+
+// policyTime parses an Expiration policy's Timestamp, which AWS takes in
+// Java's ISO_INSTANT or ISO_OFFSET_DATE_TIME form: RFC 3339, or with an
+// offset that has seconds too (2019-11-01T22:13:48.87+10:30:00, AWS's own
+// example).
+func policyTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if t2, err2 := time.Parse("2006-01-02T15:04:05.999999999-07:00:00", s); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
 }
 
 // expiration returns when a parameter with policies (as parsePolicies
@@ -152,7 +166,7 @@ func expiration(policies string) time.Time {
 		}
 		var attrs map[string]string
 		json.Unmarshal(p.Attributes, &attrs)
-		if t, err := time.Parse(time.RFC3339, attrs["Timestamp"]); err == nil {
+		if t, err := policyTime(attrs["Timestamp"]); err == nil {
 			return t.UTC()
 		}
 	}
