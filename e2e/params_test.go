@@ -206,4 +206,27 @@ func TestParamsExpirationWithAWSCLI(t *testing.T) {
 	if strings.Contains(p.Output(), "s3cret") {
 		t.Error("the SecureString's value appears in the server's output")
 	}
+
+	// The deletion is in the audit trail as the service's own action.
+	out = cli(t, p, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=DeleteParameter")
+	var trail struct {
+		Events []struct {
+			EventName, EventSource, CloudTrailEvent string
+			Resources                               []struct{ ResourceType, ResourceName string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &trail); err != nil || len(trail.Events) != 1 {
+		t.Fatalf("lookup-events DeleteParameter = %s (%v), want one event", out, err)
+	}
+	ev := trail.Events[0]
+	var rec struct {
+		EventType    string
+		UserIdentity struct{ InvokedBy string }
+	}
+	json.Unmarshal([]byte(ev.CloudTrailEvent), &rec)
+	wantARN := "arn:aws:ssm:us-east-1:" + p.Account + ":parameter/lab/temporary"
+	if ev.EventSource != "ssm.amazonaws.com" || len(ev.Resources) != 1 || ev.Resources[0].ResourceName != wantARN ||
+		rec.EventType != "AwsServiceEvent" || rec.UserIdentity.InvokedBy != "ssm.amazonaws.com" || strings.Contains(out, "s3cret") {
+		t.Errorf("the expiry's audit event = %+v %+v, want the service's DeleteParameter of %s", ev, rec, wantARN)
+	}
 }

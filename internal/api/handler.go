@@ -20,7 +20,6 @@ import (
 	"github.com/kanri-dev/kanri/internal/api/awsquery"
 	"github.com/kanri-dev/kanri/internal/api/awsrest"
 	"github.com/kanri-dev/kanri/internal/api/sigv4"
-	"github.com/kanri-dev/kanri/internal/arn"
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/iam"
@@ -375,7 +374,7 @@ func (h *Handler) event(c *call, err error) audit.Event {
 		Outcome:       audit.Success,
 	}
 	for _, a := range c.resources {
-		ev.Resources = append(ev.Resources, audit.Resource{ARN: a, Type: resourceType(a)})
+		ev.Resources = append(ev.Resources, audit.Resource{ARN: a, Type: audit.ResourceType(a)})
 	}
 	if err != nil {
 		e := awserr.As(err)
@@ -458,35 +457,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
-}
-
-// resourceType names the CloudFormation-style type of an ARN's resource,
-// e.g. "AWS::IAM::User" for arn:aws:iam::123456789012:user/alice and
-// "AWS::ResourceGroups::Group" for a resource-groups group.
-func resourceType(s string) string {
-	a, err := arn.Parse(s)
-	if err != nil {
-		return ""
-	}
-	kind, _, _ := strings.Cut(a.Resource, "/")
-	kind, _, _ = strings.Cut(kind, ":")
-	var b strings.Builder
-	b.WriteString("AWS::")
-	if strings.Contains(a.Service, "-") {
-		writeTitle(&b, a.Service)
-	} else {
-		b.WriteString(strings.ToUpper(a.Service))
-	}
-	b.WriteString("::")
-	writeTitle(&b, kind)
-	return b.String()
-}
-
-// writeTitle writes the dash-separated words of s, each capitalized.
-func writeTitle(b *strings.Builder, s string) {
-	for _, part := range strings.Split(s, "-") {
-		if part != "" {
-			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-		}
-	}
 }

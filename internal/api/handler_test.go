@@ -54,17 +54,3 @@ func TestProtocolOf(t *testing.T) {
 		}
 	}
 }
-
-func TestResourceType(t *testing.T) {
-	tests := []struct{ arn, want string }{
-		{"arn:aws:iam::123456789012:user/alice", "AWS::IAM::User"},
-		{"arn:aws:ssm:us-east-1:123456789012:managed-instance/mi-0123456789abcdef0", "AWS::SSM::ManagedInstance"},
-		{"arn:aws:resource-groups:us-east-1:123456789012:group/web", "AWS::ResourceGroups::Group"},
-		{"*", ""},
-	}
-	for _, tt := range tests {
-		if got := resourceType(tt.arn); got != tt.want {
-			t.Errorf("resourceType(%s) = %q, want %q", tt.arn, got, tt.want)
-		}
-	}
-}

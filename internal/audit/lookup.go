@@ -158,6 +158,7 @@ type userIdentity struct {
 	AccountID   string `json:"accountId,omitempty"`
 	AccessKeyID string `json:"accessKeyId,omitempty"`
 	UserName    string `json:"userName,omitempty"`
+	InvokedBy   string `json:"invokedBy,omitempty"`
 }
 
 type recordResource struct {
@@ -190,6 +191,12 @@ func recordJSON(e *Event) string {
 	}
 	if e.PrincipalARN != "" {
 		r.UserIdentity.AccountID = accountOf(e.PrincipalARN)
+	}
+	if e.PrincipalType == PrincipalService {
+		// As CloudTrail shows a service's own action: the account and the
+		// service that acted.
+		r.EventType = "AwsServiceEvent"
+		r.UserIdentity = userIdentity{AccountID: e.Account, InvokedBy: e.PrincipalID}
 	}
 	for _, res := range e.Resources {
 		r.Resources = append(r.Resources, recordResource{ARN: res.ARN, AccountID: accountOf(res.ARN), Type: res.Type})

@@ -92,6 +92,9 @@ one filter may be given, as with CloudTrail's LookupEvents.`,
 				ErrorCode       string            `json:"errorCode"`
 				SourceIPAddress string            `json:"sourceIPAddress"`
 				Additional      map[string]string `json:"additionalEventData"`
+				UserIdentity    struct {
+					InvokedBy string `json:"invokedBy"`
+				} `json:"userIdentity"`
 			}
 			json.Unmarshal([]byte(aws.ToString(e.CloudTrailEvent)), &rec)
 			outcome := rec.Additional["outcome"]
@@ -99,6 +102,9 @@ one filter may be given, as with CloudTrail's LookupEvents.`,
 				outcome += " (" + rec.ErrorCode + ")"
 			}
 			user := aws.ToString(e.Username)
+			if user == "" {
+				user = rec.UserIdentity.InvokedBy // a service's own action
+			}
 			if user == "" {
 				user = "-"
 			}

@@ -91,6 +91,24 @@ func TestParamsCommands(t *testing.T) {
 	if want := before.Add(90 * time.Minute); err != nil || at.Before(want.Add(-time.Second)) || at.After(want.Add(time.Minute)) {
 		t.Errorf("expiration %s (%v), want about %s", policy.Attributes.Timestamp, err, want.UTC().Format(time.RFC3339))
 	}
+	// A parameter deleted by its Expiration policy shows in kanri audit
+	// as the service's own action.
+	soon := time.Now().Add(10 * time.Millisecond).UTC().Format(time.RFC3339Nano)
+	if _, err := ssm.NewFromConfig(k.Config()).PutParameter(context.Background(), &ssm.PutParameterInput{Name: aws.String("/tmp/short"),
+		Value: aws.String("v"), Type: types.ParameterTypeString, Tier: types.ParameterTierAdvanced,
+		Policies: aws.String(`[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"` + soon + `"}}]`)}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if _, err := k.Server.Params().ExpireDue(context.Background()); err != nil { // or the server's own sweep did
+		t.Fatal(err)
+	}
+	auditLines := strings.Split(strings.TrimSpace(must("audit", "--event-name", "DeleteParameter")), "\n")
+	if len(auditLines) != 2 || !strings.Contains(auditLines[1], "DeleteParameter") || strings.Count(auditLines[1], "ssm.amazonaws.com") != 3 ||
+		!strings.Contains(auditLines[1], "Success") {
+		t.Errorf("kanri audit --event-name DeleteParameter =\n%s\nwant the service's own deletion (source, user and from ssm.amazonaws.com)", strings.Join(auditLines, "\n"))
+	}
+
 	for _, bad := range [][]string{
 		{"--expires-in", "1h", "--expires-at", "2099-01-01T00:00:00Z"},
 		{"--expires-in", "-1h"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/iam/policy"
 	"github.com/kanri-dev/kanri/internal/timestamp"
@@ -570,6 +571,16 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// recordOwnAction writes an action the service took on its own on a key
+// to the audit trail, as CloudTrail records one (see audit.ServiceEvent).
+// The action is done: a trail that cannot take the record is logged.
+func (s *Service) recordOwnAction(ctx context.Context, name, keyID string) {
+	ev := audit.ServiceEvent(s.now(), s.account, s.region, "kms.amazonaws.com", name, s.ARN(keyID))
+	if err := s.audit(ctx, ev); err != nil {
+		s.log.Error("audit record of the service's own action not written", "event", name, "key_id", keyID, "err", err)
+	}
+}
+
 func (s *Service) runDue(ctx context.Context) {
 	deletions, rotations, err := s.store.DueKeys(ctx, s.now())
 	if err != nil {
@@ -584,6 +595,7 @@ func (s *Service) runDue(ctx context.Context) {
 			continue
 		}
 		s.log.Info("key deleted at the end of its waiting period", "key_id", id)
+		s.recordOwnAction(ctx, "DeleteKey", id)
 	}
 	for _, id := range rotations {
 		k, err := s.store.GetKey(ctx, id)
@@ -595,5 +607,6 @@ func (s *Service) runDue(ctx context.Context) {
 			continue
 		}
 		s.log.Info("key rotated", "key_id", id)
+		s.recordOwnAction(ctx, "RotateKey", id)
 	}
 }

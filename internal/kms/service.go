@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/awserr"
 	kmsapi "github.com/kanri-dev/kanri/internal/wire/kms"
 )
@@ -73,8 +74,12 @@ type Config struct {
 	// counts); the service calls it for work done for another service
 	// (ServiceKeys), the front door authorizes API calls itself.
 	Authorize func(ctx context.Context, action, keyARN string, reqCtx map[string][]string) error
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Audit records what the service does on its own (a key deleted at
+	// the end of its waiting period, an automatic rotation); nil records
+	// nothing.
+	Audit  func(ctx context.Context, ev audit.Event) error
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Service is the KMS API over an account's keys.
@@ -84,6 +89,7 @@ type Service struct {
 	account   string
 	region    string
 	authorize func(ctx context.Context, action, keyARN string, reqCtx map[string][]string) error
+	audit     func(ctx context.Context, ev audit.Event) error
 	log       *slog.Logger
 	now       func() time.Time
 
@@ -95,9 +101,12 @@ type Service struct {
 // New returns a KMS service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, sealer: cfg.Sealer, account: cfg.Account, region: cfg.Region,
-		authorize: cfg.Authorize, log: cfg.Logger, now: cfg.Now}
+		authorize: cfg.Authorize, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.audit == nil {
+		s.audit = func(context.Context, audit.Event) error { return nil }
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -6,6 +6,8 @@ package params
 import (
 	"context"
 	"time"
+
+	"github.com/kanri-dev/kanri/internal/audit"
 )
 
 // ExpiryInterval is how often Run looks for parameters whose Expiration
@@ -37,7 +39,9 @@ func (s *Service) Run(ctx context.Context, interval time.Duration) {
 
 // ExpireDue deletes the account's parameters whose Expiration policy's
 // time has come, with all their versions and labels, and returns the
-// names of those it deleted (at most expireBatch at a time).
+// names of those it deleted (at most expireBatch at a time). Each
+// deletion is logged and recorded in the audit trail as the service's
+// own DeleteParameter.
 func (s *Service) ExpireDue(ctx context.Context) ([]string, error) {
 	now := s.now()
 	names, err := s.store.ExpiredParameters(ctx, s.account, now, expireBatch)
@@ -52,6 +56,10 @@ func (s *Service) ExpireDue(ctx context.Context) ([]string, error) {
 		}
 		if ok {
 			s.log.Info("parameter deleted by its Expiration policy", "name", name)
+			ev := audit.ServiceEvent(now, s.account, s.region, "ssm.amazonaws.com", "DeleteParameter", s.ARN(name))
+			if err := s.audit(ctx, ev); err != nil {
+				s.log.Error("audit record of an expired parameter's deletion not written", "name", name, "err", err)
+			}
 			deleted = append(deleted, name)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/iam"
 	"github.com/kanri-dev/kanri/internal/params"
 	"github.com/kanri-dev/kanri/internal/store/storetest"
@@ -36,8 +37,10 @@ func TestExpirationPolicyDeletesTheParameter(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLite(t))
 	now := time.Date(2026, 5, 6, 7, 0, 0, 0, time.UTC)
 	logs := &bytes.Buffer{}
+	var events []audit.Event
 	s := params.New(params.Config{Store: db, Account: acct, Region: region, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Audit:  func(_ context.Context, ev audit.Event) error { events = append(events, ev); return nil }})
 	ctx := iam.WithCaller(context.Background(), &iam.Caller{Principal: iam.Principal{ARN: alice, Account: acct}})
 	put := func(in *ssm.PutParameterInput) {
 		t.Helper()
@@ -93,6 +96,17 @@ func TestExpirationPolicyDeletesTheParameter(t *testing.T) {
 		t.Errorf("no log of /lab/token's expiry in:\n%s", logs)
 	}
 	expire() // each once
+	// Each deletion is in the audit trail as the service's own.
+	if len(events) != 3 {
+		t.Fatalf("audit events = %+v, want three DeleteParameter", events)
+	}
+	for i, name := range []string{"/lab/offset", "/lab/token", "root"} {
+		ev := events[i]
+		if ev.Name != "DeleteParameter" || ev.Source != "ssm.amazonaws.com" || ev.PrincipalType != audit.PrincipalService ||
+			len(ev.Resources) != 1 || ev.Resources[0].ARN != s.ARN(name) || ev.Resources[0].Type != "AWS::SSM::Parameter" || !ev.Time.Equal(hour) {
+			t.Errorf("audit event %d = %+v, want the service's DeleteParameter of %s at %v", i, ev, name, hour)
+		}
+	}
 
 	// A parameter made again under the name starts afresh: no versions,
 	// no labels, no expiration from the one that expired.

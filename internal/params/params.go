@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kanri-dev/kanri/internal/arn"
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/iam"
 )
 
@@ -204,8 +205,11 @@ type Config struct {
 	// everything. The API layer authorizes each operation itself on the
 	// names or path of its request.
 	Authorize func(ctx context.Context, action string, resources []iam.Resource) error
-	Logger    *slog.Logger // nil: slog.Default()
-	Now       func() time.Time
+	// Audit records what the service does on its own (a parameter deleted
+	// by its Expiration policy); nil records nothing.
+	Audit  func(ctx context.Context, ev audit.Event) error
+	Logger *slog.Logger // nil: slog.Default()
+	Now    func() time.Time
 }
 
 // Service is Parameter Store for one account and region. It is safe for
@@ -216,6 +220,7 @@ type Service struct {
 	account   string
 	region    string
 	authorize func(ctx context.Context, action string, resources []iam.Resource) error
+	audit     func(ctx context.Context, ev audit.Event) error
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -223,7 +228,10 @@ type Service struct {
 // New returns a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, keys: cfg.Keys, account: cfg.Account, region: cfg.Region, authorize: cfg.Authorize,
-		log: cfg.Logger, now: cfg.Now}
+		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now}
+	if s.audit == nil {
+		s.audit = func(context.Context, audit.Event) error { return nil }
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

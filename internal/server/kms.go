@@ -16,7 +16,7 @@ import (
 // newKeys returns the KMS service of s.
 func (s *Server) newKeys() *kms.Service {
 	return kms.New(kms.Config{Store: s.db, Sealer: s.keyring, Account: s.account, Region: s.cfg.Region,
-		Authorize: s.authorizeKey, Logger: s.log.With("component", "kms")})
+		Authorize: s.authorizeKey, Audit: s.recordOwnAction, Logger: s.log.With("component", "kms")})
 }
 
 // Keys returns the KMS service.

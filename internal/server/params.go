@@ -23,7 +23,7 @@ const resourceTypeParameter = "Parameter"
 // values are envelopes under KMS keys (alias/aws/ssm by default).
 func (s *Server) newParams() *params.Service {
 	return params.New(params.Config{Store: s.db, Keys: s.keys.For("ssm"), Account: s.account, Region: s.cfg.Region,
-		Authorize: s.authorizeCaller, Logger: s.log})
+		Authorize: s.authorizeCaller, Audit: s.recordOwnAction, Logger: s.log})
 }
 
 // paramReferences reads the Parameter Store values that command

@@ -344,6 +344,13 @@ func (s *Server) openTrail(ctx context.Context) error {
 	return nil
 }
 
+// recordOwnAction writes to the audit trail an action a service took on
+// its own (see audit.ServiceEvent). The services are made before the
+// trail is opened, so the trail is looked up at each call.
+func (s *Server) recordOwnAction(ctx context.Context, ev audit.Event) error {
+	return s.trail.Record(ctx, ev)
+}
+
 // closeTrail closes the audit journal, if any, storing what it holds.
 func (s *Server) closeTrail() {
 	if s.journal != nil {
