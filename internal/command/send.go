@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/awserr"
 	"github.com/kanri-dev/kanri/internal/command/document"
 	"github.com/kanri-dev/kanri/internal/fleet"
@@ -114,7 +115,8 @@ func (s *Service) SendCommandWithID(ctx context.Context, id string, in *ssm.Send
 		ServiceRole: in.ServiceRoleArn, Notification: jsonOf(in.NotificationConfig), Status: StatusPending,
 		StatusDetails: DetailPending, TargetCount: len(insts),
 	}
-	if caller := iam.CallerFrom(ctx); caller != nil {
+	caller := iam.CallerFrom(ctx)
+	if caller != nil {
 		c.RequestedBy = caller.Principal.ARN
 	}
 	invs := make([]*Invocation, len(insts))
@@ -126,6 +128,17 @@ func (s *Service) SendCommandWithID(ctx context.Context, id string, in *ssm.Send
 	}
 	if err := s.store.CreateCommand(ctx, c, invs); err != nil {
 		return nil, err
+	}
+	if caller == nil {
+		// The server's own command: no request recorded it.
+		arns := []string{s.DocumentARN(c.DocumentName)}
+		for _, inst := range insts {
+			arns = append(arns, s.fleet.ARN(inst.ID))
+		}
+		ev := audit.ServiceEvent(now, s.account, s.region, "ssm.amazonaws.com", "SendCommand", arns...)
+		if err := s.audit(ctx, ev); err != nil {
+			s.log.Error("audit record of the server's own command not written", "command_id", c.ID, "err", err)
+		}
 	}
 	s.wake()
 	return &ssm.SendCommandOutput{Command: s.commandShape(c, in.InstanceIds, in.Targets)}, nil

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/fleet"
 	"github.com/kanri-dev/kanri/internal/iam"
 	ssm "github.com/kanri-dev/kanri/internal/wire/ssm"
@@ -77,8 +78,11 @@ type Config struct {
 	// resources (the instances a command's Targets resolve to); nil
 	// allows everything.
 	Authorize func(ctx context.Context, action string, resources []iam.Resource) error
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Audit records the commands the server sends on its own (State
+	// Manager runs, compliance rules' actions); nil records nothing.
+	Audit  func(ctx context.Context, ev audit.Event) error
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // DefaultOutputBucket holds the output of commands that name no bucket.
@@ -96,6 +100,7 @@ type Service struct {
 	region       string
 	outputBucket string
 	authorize    func(ctx context.Context, action string, resources []iam.Resource) error
+	audit        func(ctx context.Context, ev audit.Event) error
 	log          *slog.Logger
 	now          func() time.Time
 
@@ -109,7 +114,7 @@ type Service struct {
 func New(cfg Config) *Service {
 	s := &Service{
 		store: cfg.Store, fleet: cfg.Fleet, groups: cfg.Groups, blobs: cfg.Blobs, refs: cfg.References, account: cfg.Account, region: cfg.Region,
-		outputBucket: cfg.OutputBucket, authorize: cfg.Authorize, log: cfg.Logger, now: cfg.Now,
+		outputBucket: cfg.OutputBucket, authorize: cfg.Authorize, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
 		kick: make(chan struct{}, 1),
 	}
 	if s.outputBucket == "" {
@@ -123,6 +128,9 @@ func New(cfg Config) *Service {
 	}
 	if s.authorize == nil {
 		s.authorize = func(context.Context, string, []iam.Resource) error { return nil }
+	}
+	if s.audit == nil {
+		s.audit = func(context.Context, audit.Event) error { return nil }
 	}
 	return s
 }

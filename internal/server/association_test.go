@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/google/go-cmp/cmp"
@@ -182,6 +185,17 @@ func TestAssociations(t *testing.T) {
 			aws.ToString(cm.OutputS3BucketName) != "assoc-logs" || aws.ToString(cm.OutputS3KeyPrefix) != "nightly/" {
 			t.Errorf("command = %s %v, concurrency %s, errors %s, %d targets, output s3://%s/%s", aws.ToString(cm.DocumentName), cm.Parameters,
 				aws.ToString(cm.MaxConcurrency), aws.ToString(cm.MaxErrors), cm.TargetCount, aws.ToString(cm.OutputS3BucketName), aws.ToString(cm.OutputS3KeyPrefix))
+		}
+		// No request sent it: the audit trail has it as the service's own
+		// SendCommand, on the document and the instance.
+		evs, err := cloudtrail.NewFromConfig(e.k.Config()).LookupEvents(ctx, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{
+			{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("SendCommand")}}})
+		rcMust(t, "LookupEvents", err)
+		wantRes := []string{"arn:aws:ssm:us-east-1::document/AWS-RunShellScript", "arn:aws:ssm:us-east-1:" + e.acct + ":managed-instance/" + prod1}
+		if len(evs.Events) != 1 || !strings.Contains(aws.ToString(evs.Events[0].CloudTrailEvent), `"eventType":"AwsServiceEvent"`) ||
+			len(evs.Events[0].Resources) != 2 || aws.ToString(evs.Events[0].Resources[0].ResourceName) != wantRes[0] ||
+			aws.ToString(evs.Events[0].Resources[1].ResourceName) != wantRes[1] {
+			t.Errorf("SendCommand audit events = %+v, want one AwsServiceEvent on %v", evs.Events, wantRes)
 		}
 		got := e.describeAssoc(t, id)
 		if got.LastExecutionDate == nil || aws.ToString(got.Overview.Status) != "Pending" ||

@@ -28,7 +28,7 @@ func (s *Server) openCommands(ctx context.Context) error {
 	s.blobs = blobs
 	s.commands = command.New(command.Config{
 		Store: s.db, Fleet: s.fleet, Groups: s.groups, Blobs: blobs, References: paramReferences{s}, Account: s.account, Region: s.cfg.Region,
-		OutputBucket: s.cfg.CommandOutputBucket, Authorize: s.authorizeCaller, Logger: s.log,
+		OutputBucket: s.cfg.CommandOutputBucket, Authorize: s.authorizeCaller, Audit: s.recordOwnAction, Logger: s.log,
 	})
 	return nil
 }
