@@ -17,9 +17,10 @@ import (
 )
 
 // TestDueKeysAreDeletedAndRotatedAndAudited moves the clock past a key's
-// waiting period and another's rotation date and lets Run find them: the
-// first is gone, the second has new material, and each action is in the
-// audit trail as the service's own, with the key's ARN.
+// waiting period and another's rotation date and lets two servers' Run
+// find them: the first is gone, the second has new material once, and
+// each action is in the audit trail once, as the service's own, with the
+// key's ARN.
 func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLite(t))
 	ring, err := kms.LoadKeyring(filepath.Join(t.TempDir(), "master.key"))
@@ -29,14 +30,15 @@ func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var events []audit.Event
-	s := kms.New(kms.Config{Store: db, Sealer: ring, Account: "123456789012", Region: "us-east-1",
+	cfg := kms.Config{Store: db, Sealer: ring, Account: "123456789012", Region: "us-east-1",
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
 		Audit: func(_ context.Context, ev audit.Event) error {
 			mu.Lock()
 			defer mu.Unlock()
 			events = append(events, ev)
 			return nil
-		}})
+		}}
+	s, other := kms.New(cfg), kms.New(cfg) // two servers on one database
 	ctx := context.Background()
 	create := func() string {
 		out, err := s.CreateKey(ctx, &kmsapi.CreateKeyInput{})
@@ -57,8 +59,10 @@ func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 	mu.Unlock()
 
 	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); s.Run(runCtx, 10*time.Millisecond) }()
+	var wg sync.WaitGroup
+	for _, srv := range []*kms.Service{s, other} {
+		wg.Go(func() { srv.Run(runCtx, 10*time.Millisecond) })
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
@@ -69,8 +73,9 @@ func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	time.Sleep(100 * time.Millisecond) // both servers have looked again
 	cancel()
-	<-done
+	wg.Wait()
 
 	if _, err := s.DescribeKey(ctx, &kmsapi.DescribeKeyInput{KeyId: doomed}); err == nil {
 		t.Error("the key past its waiting period is still there")

@@ -353,21 +353,22 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, in *kmsapi.RotateKeyOnD
 	if n := len(slices.DeleteFunc(ms, func(m *Material) bool { return m.RotationType != RotationOnDemand })); n >= maxOnDemandRotations {
 		return nil, kmsapi.NewLimitExceededException("%s has been rotated on demand %d times, the most allowed.", s.ARN(k.ID), n)
 	}
-	if err := s.rotate(ctx, k, RotationOnDemand, time.Time{}); err != nil {
+	if _, err := s.rotate(ctx, k, RotationOnDemand, time.Time{}); err != nil {
 		return nil, err
 	}
 	return &kmsapi.RotateKeyOnDemandOutput{KeyId: s.ARN(k.ID)}, nil
 }
 
-// rotate gives k its next material. due, when not zero, is the automatic
-// rotation this is: when another server made it first, that is all. An
-// on-demand rotation that meets another retries on the key as it is then.
-func (s *Service) rotate(ctx context.Context, k *Key, rotation string, due time.Time) error {
+// rotate gives k its next material and reports whether it did. due, when
+// not zero, is the automatic rotation this is: when another server made
+// it first, that is all (false). An on-demand rotation that meets another
+// retries on the key as it is then.
+func (s *Service) rotate(ctx context.Context, k *Key, rotation string, due time.Time) (bool, error) {
 	for range 3 {
 		now := s.now().UTC()
 		m, err := s.newMaterial(k.ID, k.CurrentVersion+1, rotation, now)
 		if err != nil {
-			return err
+			return false, err
 		}
 		var next time.Time
 		if k.RotationPeriodDays > 0 {
@@ -375,13 +376,13 @@ func (s *Service) rotate(ctx context.Context, k *Key, rotation string, due time.
 		}
 		got, err := s.store.RotateKey(ctx, m, due, next)
 		if err != nil || got != nil || !due.IsZero() {
-			return err
+			return got != nil, err
 		}
 		if k, err = s.store.GetKey(ctx, k.ID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return kmsapi.NewConflictException("%s is being rotated by another request; retry.", s.ARN(k.ID))
+	return false, kmsapi.NewConflictException("%s is being rotated by another request; retry.", s.ARN(k.ID))
 }
 
 // ListKeyRotations lists a key's rotations, oldest first.
@@ -582,7 +583,8 @@ func (s *Service) recordOwnAction(ctx context.Context, name, keyID string) {
 }
 
 func (s *Service) runDue(ctx context.Context) {
-	deletions, rotations, err := s.store.DueKeys(ctx, s.now())
+	now := s.now()
+	deletions, rotations, err := s.store.DueKeys(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("list keys due for deletion or rotation", "err", err)
@@ -590,9 +592,13 @@ func (s *Service) runDue(ctx context.Context) {
 		return
 	}
 	for _, id := range deletions {
-		if err := s.store.DeleteKey(ctx, id); err != nil && !errors.Is(err, awserr.NotFound) {
+		deleted, err := s.store.DeleteDueKey(ctx, id, now)
+		if err != nil {
 			s.log.Error("delete key", "key_id", id, "err", err)
 			continue
+		}
+		if !deleted {
+			continue // cancelled meanwhile, or another server deleted it
 		}
 		s.log.Info("key deleted at the end of its waiting period", "key_id", id)
 		s.recordOwnAction(ctx, "DeleteKey", id)
@@ -602,9 +608,13 @@ func (s *Service) runDue(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		if err := s.rotate(ctx, k, RotationAutomatic, k.NextRotationAt); err != nil {
+		rotated, err := s.rotate(ctx, k, RotationAutomatic, k.NextRotationAt)
+		if err != nil {
 			s.log.Error("rotate key", "key_id", id, "err", err)
 			continue
+		}
+		if !rotated {
+			continue // another server made this rotation
 		}
 		s.log.Info("key rotated", "key_id", id)
 		s.recordOwnAction(ctx, "RotateKey", id)

@@ -93,8 +93,11 @@ type Store interface {
 	// DueKeys returns the IDs of keys whose deletion or automatic rotation
 	// is due at now.
 	DueKeys(ctx context.Context, now time.Time) (deletions, rotations []string, err error)
-	// DeleteKey deletes a key, its material and its aliases.
-	DeleteKey(ctx context.Context, id string) error
+	// DeleteDueKey deletes a key whose waiting period has ended at now
+	// (PendingDeletion, DeletionAt at or before now), with its material
+	// and aliases, and reports whether it did: not for a key whose
+	// deletion was cancelled, or that is gone.
+	DeleteDueKey(ctx context.Context, id string, now time.Time) (bool, error)
 	// GetMaterial returns a version of a key's material; none is an error
 	// of kind NotFound.
 	GetMaterial(ctx context.Context, keyID string, version int) (*Material, error)

@@ -207,7 +207,7 @@ func (db *DB) DueKeys(ctx context.Context, now time.Time) (deletions, rotations 
 		return id, row.Scan(&id)
 	}
 	deletions, err = queryAll(ctx, db, scanID, "SELECT key_id FROM kms_keys WHERE state = ? AND deletion_at <= ? ORDER BY key_id",
-		"PendingDeletion", millis(now))
+		kms.StatePendingDeletion, millis(now))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,18 +216,31 @@ func (db *DB) DueKeys(ctx context.Context, now time.Time) (deletions, rotations 
 	return deletions, rotations, err
 }
 
-// DeleteKey deletes a key, its material and its aliases.
-func (db *DB) DeleteKey(ctx context.Context, id string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
+// DeleteDueKey deletes a key whose waiting period has ended at now, with
+// its material and aliases, and reports whether it did. The first
+// statement is the key's conditional delete, so a key whose deletion was
+// cancelled meanwhile, or that another server deleted first, is left
+// alone: on PostgreSQL the delete waits for a concurrent change of the
+// key's row and then looks at the state it left.
+func (db *DB) DeleteDueKey(ctx context.Context, id string, now time.Time) (bool, error) {
+	deleted := false
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, "DELETE FROM kms_keys WHERE key_id = ? AND state = ? AND deletion_at > 0 AND deletion_at <= ?",
+			id, kms.StatePendingDeletion, millis(now))
+		n, err := affected(res, err)
+		if err != nil || n == 0 {
+			return err
+		}
 		if _, err := tx.exec(ctx, "DELETE FROM kms_aliases WHERE key_id = ?", id); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, "DELETE FROM kms_key_material WHERE key_id = ?", id); err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, "DELETE FROM kms_keys WHERE key_id = ?", id)
-		return mustAffect(res, err, "key "+id)
+		deleted = true
+		return nil
 	})
+	return deleted && err == nil, err
 }
 
 const kmsMaterialColumns = "key_id, version, sealed, rotation_type, created_at"

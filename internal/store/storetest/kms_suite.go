@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ func testKMS(t *testing.T, fresh func(t testing.TB) store.Config) {
 		{"ManagedKeyConcurrent", testKMSManagedKeyConcurrent},
 		{"Aliases", testKMSAliases},
 		{"Due", testKMSDue},
+		{"DeleteDueKeyRaces", testKMSDeleteDueKeyRaces},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, Open(t, fresh(t))) })
@@ -92,14 +94,69 @@ func testKMSKeys(t *testing.T, db *store.DB) {
 	if err != nil || !bytes.Equal(mat.Sealed, []byte("sealed-1")) {
 		t.Errorf("GetMaterial = %+v, %v", mat, err)
 	}
-	if err := db.DeleteKey(ctx, k.ID); err != nil {
-		t.Fatal(err)
+	// Only a key whose waiting period has ended is deleted: k is pending
+	// deletion at at (above), k2 enabled.
+	if ok, err := db.DeleteDueKey(ctx, k2.ID, at.AddDate(1, 0, 0)); err != nil || ok {
+		t.Errorf("DeleteDueKey of an enabled key = %v, %v; want false", ok, err)
+	}
+	if ok, err := db.DeleteDueKey(ctx, k.ID, at.Add(-time.Millisecond)); err != nil || ok {
+		t.Errorf("DeleteDueKey before the end of the waiting period = %v, %v; want false", ok, err)
+	}
+	if ok, err := db.DeleteDueKey(ctx, k.ID, at); err != nil || !ok {
+		t.Fatalf("DeleteDueKey at the end of the waiting period = %v, %v; want true", ok, err)
 	}
 	if _, err := db.GetMaterial(ctx, k.ID, 1); !errors.Is(err, awserr.NotFound) {
-		t.Errorf("GetMaterial after DeleteKey = %v, want NotFound", err)
+		t.Errorf("GetMaterial after DeleteDueKey = %v, want NotFound", err)
 	}
-	if err := db.DeleteKey(ctx, k.ID); !errors.Is(err, awserr.NotFound) {
-		t.Errorf("DeleteKey twice = %v, want NotFound", err)
+	if ok, err := db.DeleteDueKey(ctx, k.ID, at); err != nil || ok {
+		t.Errorf("DeleteDueKey twice = %v, %v; want false", ok, err)
+	}
+}
+
+// testKMSDeleteDueKeyRaces deletes a due key from several goroutines at
+// once, as several servers would (exactly one deletes it), and a key whose
+// deletion is cancelled after it was listed as due (none does).
+func testKMSDeleteDueKeyRaces(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	at := kmsT0.Add(7 * 24 * time.Hour)
+	for i := 1; i <= 2; i++ {
+		k, m := newKMSKey(kmsID(i))
+		k.State, k.DeletionAt = kms.StatePendingDeletion, at
+		if err := db.CreateKey(ctx, k, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	var deleted atomic.Int32
+	for range 4 {
+		wg.Go(func() {
+			ok, err := db.DeleteDueKey(ctx, kmsID(1), at)
+			if err != nil {
+				t.Errorf("DeleteDueKey: %v", err)
+			}
+			if ok {
+				deleted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := deleted.Load(); n != 1 {
+		t.Errorf("%d of 4 concurrent DeleteDueKey deleted the key, want 1", n)
+	}
+
+	deletions, _, err := db.DueKeys(ctx, at)
+	if err != nil || len(deletions) != 1 || deletions[0] != kmsID(2) {
+		t.Fatalf("DueKeys = %v, %v; want key 2", deletions, err)
+	}
+	state, none := kms.StateDisabled, time.Time{} // CancelKeyDeletion, after the listing
+	if _, err := db.UpdateKey(ctx, kmsID(2), kms.KeyUpdate{State: &state, DeletionAt: &none}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.DeleteDueKey(ctx, kmsID(2), at); err != nil || ok {
+		t.Errorf("DeleteDueKey of a key whose deletion was cancelled = %v, %v; want false", ok, err)
+	}
+	if _, err := db.GetMaterial(ctx, kmsID(2), 1); err != nil {
+		t.Errorf("the cancelled key's material: %v", err)
 	}
 }
 
@@ -242,8 +299,12 @@ func testKMSAliases(t *testing.T, db *store.DB) {
 		t.Errorf("DeleteAlias twice = %v, want NotFound", err)
 	}
 	// Deleting a key deletes its aliases.
-	if err := db.DeleteKey(ctx, kmsID(1)); err != nil {
+	state, at := kms.StatePendingDeletion, kmsT0
+	if _, err := db.UpdateKey(ctx, kmsID(1), kms.KeyUpdate{State: &state, DeletionAt: &at}); err != nil {
 		t.Fatal(err)
+	}
+	if ok, err := db.DeleteDueKey(ctx, kmsID(1), at); err != nil || !ok {
+		t.Fatalf("DeleteDueKey = %v, %v", ok, err)
 	}
 	all, err = db.ListAliases(ctx, acct, "", "", 0)
 	if err != nil || len(all) != 0 {
