@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -15,9 +16,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/kanri-dev/kanri/internal/kanritest"
+	"github.com/kanri-dev/kanri/internal/params"
 	"github.com/kanri-dev/kanri/internal/sharedconfig"
 	"github.com/kanri-dev/kanri/internal/store/storetest"
 )
@@ -178,4 +183,39 @@ func TestTwoReplicas(t *testing.T) {
 	}
 	a.Stop(t, syscall.SIGTERM)
 	b.Stop(t, syscall.SIGTERM)
+}
+
+// TestReplicasExpireAParameterOnce puts a parameter with an Expiration
+// policy through one of two replicas: both sweep for due parameters, the
+// parameter is gone through the other, and the audit trail they share has
+// its deletion once.
+func TestReplicasExpireAParameterOnce(t *testing.T) {
+	r := startReplicas(t)
+	ctx := context.Background()
+	soon := time.Now().Add(time.Second).UTC().Format("2006-01-02T15:04:05.000Z")
+	if _, err := r.viaA.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/shared/temporary"), Value: aws.String("v"),
+		Type: ssmtypes.ParameterTypeString, Tier: ssmtypes.ParameterTierAdvanced,
+		Policies: aws.String(`[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"` + soon + `"}}]`)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the parameter gone through replica B", 30*time.Second, func() bool {
+		_, err := r.viaB.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String("/shared/temporary")})
+		var nf *ssmtypes.ParameterNotFound
+		return errors.As(err, &nf)
+	})
+	// Both replicas have swept since (every 10 s).
+	time.Sleep(params.ExpiryInterval + time.Second)
+	prof, err := sharedconfig.ReadCredentials(r.credsFile, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail := cloudtrail.NewFromConfig(sdkConfig(r.b, aws.Credentials{AccessKeyID: prof.AccessKeyID, SecretAccessKey: prof.SecretAccessKey}))
+	out, err := trail.LookupEvents(ctx, &cloudtrail.LookupEventsInput{LookupAttributes: []cttypes.LookupAttribute{
+		{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("DeleteParameter")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Events) != 1 || !strings.Contains(aws.ToString(out.Events[0].CloudTrailEvent), `"eventType":"AwsServiceEvent"`) {
+		t.Errorf("DeleteParameter events = %d %+v, want the service's one", len(out.Events), out.Events)
+	}
 }
