@@ -65,12 +65,14 @@ func report(b *testing.B, r Result) {
 }
 
 // reportStalls reports the host's stalls of a run, if it was watched,
-// as host-stalls and host-stall-max-ms behind prefix.
+// as host-stalls, host-stall-ms (their overruns added up) and
+// host-stall-max-ms behind prefix.
 func reportStalls(b *testing.B, s HostStalls, prefix string) {
 	if !s.Watched {
 		return
 	}
 	b.ReportMetric(float64(s.Count), prefix+"host-stalls")
+	b.ReportMetric(float64(s.Total.Microseconds())/1000, prefix+"host-stall-ms")
 	b.ReportMetric(float64(s.Max.Microseconds())/1000, prefix+"host-stall-max-ms")
 }
 

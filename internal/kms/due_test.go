@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/kanri-dev/kanri/internal/audit"
 	"github.com/kanri-dev/kanri/internal/kms"
 	"github.com/kanri-dev/kanri/internal/store/storetest"
@@ -48,10 +50,10 @@ func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 		return out.KeyMetadata.KeyId
 	}
 	doomed, rotating, kept := create(), create(), create()
-	if _, err := s.ScheduleKeyDeletion(ctx, &kmsapi.ScheduleKeyDeletionInput{KeyId: doomed, PendingWindowInDays: ptr(int32(7))}); err != nil {
+	if _, err := s.ScheduleKeyDeletion(ctx, &kmsapi.ScheduleKeyDeletionInput{KeyId: doomed, PendingWindowInDays: aws.Int32(7)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EnableKeyRotation(ctx, &kmsapi.EnableKeyRotationInput{KeyId: rotating, RotationPeriodInDays: ptr(int32(90))}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, &kmsapi.EnableKeyRotationInput{KeyId: rotating, RotationPeriodInDays: aws.Int32(90)}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
@@ -100,5 +102,3 @@ func TestDueKeysAreDeletedAndRotatedAndAudited(t *testing.T) {
 		}
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -78,7 +78,7 @@ func (e *agentEndpoints) answer(w http.ResponseWriter, r *http.Request, c *iam.C
 		SourceIP: c.SourceIP, UserAgent: c.UserAgent, Outcome: audit.Success,
 	}
 	for _, a := range resources {
-		ev.Resources = append(ev.Resources, audit.Resource{ARN: a, Type: "AWS::SSM::ManagedInstance"})
+		ev.Resources = append(ev.Resources, audit.Resource{ARN: a, Type: audit.ResourceType(a)})
 	}
 	ae := awserr.As(err)
 	if err != nil {
